@@ -18,7 +18,7 @@ from plancal.anniversary import Registry
 from plancal.dates import short
 from plancal.errors import PlanError, Problem
 from plancal.period import Period, add_months, day_in_month, last_day, period_of, periods, span
-from plancal.plan import Conference, Duty, KindSelector, Plan, Report, Theme
+from plancal.plan import Conference, Duty, KindSelector, Plan, Theme
 from plancal.planfile import LoadedPlan
 from plancal.unit import Directory
 from plancal.workday import WorkCalendar
@@ -366,6 +366,12 @@ def report_periods(cycle: str, start: date, end: date) -> list[tuple[Period, dat
 def report_due(cutoff: date, day: int, month: str) -> date:
     year, mo = (cutoff.year, cutoff.month) if month == "cutoff" else add_months(cutoff.year, cutoff.month, 1)
     return day_in_month(year, mo, day)
+
+def recipients(loaded: LoadedPlan, selectors: Iterable[str | KindSelector]) -> list[str]:
+    """Unit ids a list of selectors names in this plan (e.g. ``["@recipients"]``)."""
+    ex = _Expander(loaded.plan, loaded.directory, loaded.registry, WorkCalendar(), ZoneInfo("Asia/Ho_Chi_Minh"))
+    return ex.resolve(selectors)
+
 
 def expand(loaded: LoadedPlan, work: WorkCalendar | None = None, tz: str = "Asia/Ho_Chi_Minh") -> list[Occurrence]:
     """Every occurrence of a plan, sorted by due date then kind, unit and source."""

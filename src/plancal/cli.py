@@ -1,0 +1,176 @@
+"""The ``plancal`` command line (typer + rich). Messages about plans are in Vietnamese.
+
+Every PlancalError is printed with file, line and field, and the command exits with status 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from plancal import dates
+from plancal.agenda import KIND_LABEL, STATE_LABEL, agenda
+from plancal.errors import PlancalError
+from plancal.issuance import check_file, issue_file
+from plancal.settings import Settings
+from plancal.store import Store, Submission, open_store
+from plancal.unit import read_units
+
+app = typer.Typer(help="plancal: lịch thực hiện kế hoạch (kế hoạch → lịch, nhắc việc, báo cáo).",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+units_app = typer.Typer(help="Danh mục đơn vị.", no_args_is_help=True)
+db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
+app.add_typer(units_app, name="units")
+app.add_typer(db_app, name="db")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+def store(s: Settings | None = None) -> Store:
+    return open_store((s or settings()).db_url)
+
+
+def parse_day(value: str | None, default: date | None = None) -> date | None:
+    if value is None:
+        return default
+    try:
+        return dates.parse_date(value)
+    except ValueError as exc:
+        raise PlancalError(f"ngày không hợp lệ: {exc}", hint="viết ngày dạng 25/06/2025 hoặc 2025-06-25") from None
+
+
+@app.command()
+def check(files: Annotated[list[Path], typer.Argument(help="Tệp kế hoạch YAML")]) -> None:
+    """Kiểm tra tệp kế hoạch: khóa, kiểu, ngày tháng, đơn vị, ngày kỷ niệm."""
+    failed = 0
+    for path in files:
+        try:
+            loaded = check_file(path)
+        except PlancalError as exc:
+            failed += 1
+            err.print(f"[red]✗ {path}[/red]")
+            for problem in exc.problems:
+                err.print("  " + str(problem).replace("\n", "\n  "), markup=False, highlight=False)
+            continue
+        out.print(f"[green]✓[/green] {path}: {loaded.plan.display_number} — {len(loaded.directory)} đơn vị")
+    if failed:
+        err.print(f"[red]{failed}/{len(files)} tệp có lỗi.[/red]")
+        raise typer.Exit(1)
+
+
+@app.command()
+def issue(files: Annotated[list[Path], typer.Argument(help="Tệp kế hoạch YAML")]) -> None:
+    """Ban hành kế hoạch: kiểm tra, lưu, sinh lịch. Ban hành lại cùng tệp không thay đổi gì."""
+    st = store()
+    for path in files:
+        issued = issue_file(st, path)
+        r = issued.result
+        out.print(f"[green]✓[/green] {issued.loaded.plan.display_number}: {len(issued.occurrences)} mục lịch — "
+                  f"thêm {r.added}, thay đổi {r.changed}, hủy {r.cancelled}, giữ nguyên {r.unchanged}")
+
+
+@app.command("agenda")
+def agenda_cmd(
+    unit: Annotated[str | None, typer.Option("--unit", help="Mã đơn vị")] = None,
+    plan: Annotated[str | None, typer.Option("--plan", help="Mã kế hoạch")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="Từ ngày (mặc định: hôm nay)")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Đến ngày (mặc định: 30 ngày sau)")] = None,
+    today: Annotated[str | None, typer.Option("--today", help="Coi hôm nay là ngày này")] = None,
+    kind: Annotated[list[str] | None, typer.Option("--kind", help="Chỉ loại này (duty, report, …)")] = None,
+) -> None:
+    """Bảng các việc đến hạn."""
+    now = parse_day(today, date.today()) or date.today()
+    lo = parse_day(start, now) or now
+    hi = parse_day(end, None) or date.fromordinal(lo.toordinal() + 30)
+    st = store()
+    directory = st.directory()
+    if unit and unit not in directory:
+        raise PlancalError(f"không có đơn vị '{unit}' trong danh mục", hint="xem 'plancal units list'")
+    rows = agenda(st, start=lo, end=hi, unit_id=unit, plan_id=plan)
+    if kind:
+        rows = [r for r in rows if r.kind in kind]
+    numbers = {p.id: p.display_number for p in st.plans()}
+    table = Table(title=f"Lịch việc từ {dates.short(lo)} đến {dates.short(hi)}", show_lines=False)
+    for col in ("Hạn", "Hạn ghi", "Loại", "Đơn vị", "Nội dung", "Kỳ", "Kế hoạch", "Tình trạng"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        unit_name = directory[r.unit_id].name if r.unit_id and r.unit_id in directory else "Tất cả đơn vị"
+        stated = dates.short(r.due_stated) if r.due_stated != r.due_effective else ""
+        table.add_row(dates.short(r.due_effective), stated, KIND_LABEL[r.kind], unit_name,
+                      r.title, r.period_label, numbers.get(r.plan_id, r.plan_id), STATE_LABEL[r.state(now)])
+    out.print(table)
+    out.print(f"{len(rows)} mục.")
+
+
+@app.command()
+def submit(
+    plan: Annotated[str, typer.Option(help="Mã kế hoạch")],
+    duty: Annotated[str, typer.Option(help="Mã nhiệm vụ (duty/report/conference id)")],
+    unit: Annotated[str, typer.Option(help="Mã đơn vị đã gửi")],
+    received: Annotated[str, typer.Option(help="Ngày nhận, ví dụ 24/06/2021")],
+    period: Annotated[str | None, typer.Option(help="Kỳ: 2021-06, 2021-Q2, 2021-H1, 2021")] = None,
+    note: Annotated[str, typer.Option(help="Ghi chú")] = "",
+) -> None:
+    """Ghi nhận một đơn vị đã gửi kế hoạch, báo cáo hoặc bài viết."""
+    st = store()
+    row = st.find_occurrence(plan, duty, unit, period)
+    day = parse_day(received)
+    assert day is not None
+    changed = st.record_submission(Submission(row.uid, unit, day, note))
+    late = " (muộn)" if day > row.due_effective else ""
+    out.print(("Đã ghi nhận" if changed else "Đã ghi nhận trước đó") + f": {row.title} — {row.period_label}{late}")
+
+
+@units_app.command("import")
+def units_import(file: Path) -> None:
+    """Nhập danh mục đơn vị từ YAML hoặc CSV."""
+    st = store()
+    units = read_units(file)
+    st.directory().merged(units)  # validates parents, cycles and duplicates against what is stored
+    added, updated = st.import_units(units)
+    out.print(f"[green]✓[/green] {file}: {len(units)} đơn vị — thêm {added}, cập nhật {updated}")
+
+
+@units_app.command("list")
+def units_list(kind: Annotated[str | None, typer.Option(help="Chỉ loại này")] = None) -> None:
+    """Liệt kê các đơn vị."""
+    table = Table()
+    for col in ("Mã", "Tên", "Loại", "Cấp trên", "Thư điện tử"):
+        table.add_column(col, overflow="fold")
+    for r in store().unit_rows():
+        if kind and r.kind != kind:
+            continue
+        table.add_row(r.id, r.name, r.kind, r.parent_id or "", ", ".join(r.emails or []))
+    out.print(table)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Cập nhật cấu trúc cơ sở dữ liệu lên phiên bản mới nhất."""
+    s = settings()
+    open_store(s.db_url)
+    out.print(f"[green]✓[/green] {s.db_url}: cấu trúc mới nhất")
+
+
+def main() -> None:
+    try:
+        app()
+    except PlancalError as exc:
+        for problem in exc.problems:
+            err.print("Lỗi: " + str(problem), markup=False, highlight=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

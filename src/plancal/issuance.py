@@ -1,0 +1,36 @@
+"""Issuing a plan file: validate against the stored unit directory, expand, store — all or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from plancal.errors import PlanError, Problem
+from plancal.planfile import LoadedPlan, load_plan
+from plancal.schedule import Occurrence, expand
+from plancal.store import IssueResult, Store
+
+
+@dataclass(frozen=True)
+class Issued:
+    loaded: LoadedPlan
+    occurrences: list[Occurrence]
+    result: IssueResult
+
+
+def check_file(path: Path, store: Store | None = None) -> LoadedPlan:
+    """Validate a plan file (and expand it, so that impossible schedules surface too)."""
+    loaded = load_plan(path, store.directory() if store is not None else None)
+    expand(loaded)
+    return loaded
+
+
+def issue_file(store: Store, path: Path) -> Issued:
+    """Validate, expand and store one plan. A plan that fails validation stores nothing."""
+    loaded = load_plan(path, store.directory())
+    occurrences = expand(loaded)
+    if loaded.plan.parent and store.plan(loaded.plan.parent) is None:
+        raise PlanError([Problem(f"kế hoạch cấp trên '{loaded.plan.parent}' chưa được ban hành trong hệ thống",
+                                 file=str(path), field="parent", hint="ban hành kế hoạch cấp trên trước")])
+    result = store.issue(loaded, occurrences)
+    return Issued(loaded, occurrences, result)
