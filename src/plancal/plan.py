@@ -356,7 +356,7 @@ class Plan(Strict):
 
     @property
     def start(self) -> date:
-        return self.issued if self.period.from_ == "issue" else self.period.from_  # type: ignore[return-value]
+        return self.issued if isinstance(self.period.from_, str) else self.period.from_
 
     @property
     def end(self) -> date:

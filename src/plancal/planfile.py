@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,13 +25,16 @@ Path_ = tuple[str | int, ...]
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as text, so that 31/2 and 2021-02-31 get our own messages."""
+    """SafeLoader with YAML 1.2 habits: dates stay text (so 31/2 and 2021-02-31 get our own
+    messages) and only true/false are booleans (``on:`` is a key, not True; ``no`` is not False)."""
 
 
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                              list("tTfF"))
 
 
 def _lines(node: yaml.Node | None, path: Path_ = (), out: dict[Path_, int] | None = None) -> dict[Path_, int]:
@@ -95,7 +99,7 @@ class Located:
         return Problem(message, file=self.file, line=self.line(path), field=_dotted(path) or None, hint=hint)
 
 
-def _translate(err: dict[str, Any], where: Located) -> Problem:
+def _translate(err: Any, where: Located) -> Problem:
     loc = err["loc"]
     path = where.clean(loc)
     kind = err["type"]
@@ -272,8 +276,8 @@ def _cross_check(plan: Plan, directory: Directory, registry: Registry, where: Lo
                 problems.append(where.problem(p, "@holder chỉ dùng trong phần chuẩn bị của hội nghị"))
             elif not sel.startswith("@") and sel not in directory:
                 problems.append(_unknown_unit(where, p, sel, directory))
-    keys = [(("themes", i, "anniversaries", j), k) for i, t in enumerate(plan.themes)
-            for j, k in enumerate(t.anniversaries)]
+    keys: list[tuple[Path_, str]] = [(("themes", i, "anniversaries", j), k) for i, t in enumerate(plan.themes)
+                                     for j, k in enumerate(t.anniversaries)]
     keys += [(("observances", i, "anniversary"), o.anniversary) for i, o in enumerate(plan.observances)]
     for path, key in keys:
         if key not in registry:

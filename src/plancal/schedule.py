@@ -110,13 +110,15 @@ class _Expander:
     def due_dates(self, duty: Duty, seen: tuple[str, ...] = ()) -> list[tuple[Period, date]]:
         w = duty.when
         p = self.plan
+        # A one-off duty keeps the same identity ("once") when an amendment moves its date,
+        # so that calendars update the event instead of cancelling it and adding another.
         if w.on is not None:
-            return [(span(p.start, w.on), w.on)]
+            return [(once(span(p.start, w.on)), w.on)]
         if w.within is not None:
-            return [(w.within, w.within.end)]
+            return [(once(w.within), w.within.end)]
         if w.days_after_issue is not None:
             due = p.issued + timedelta(days=w.days_after_issue)
-            return [(span(p.issued, due), due)]
+            return [(once(span(p.issued, due)), due)]
         if w.after is not None:
             target = next(d for d in p.duties if d.id == w.after)
             return [(per, due + timedelta(days=w.days or 0)) for per, due in self.due_dates(target, (*seen, duty.id))]
@@ -199,7 +201,7 @@ class _Expander:
                 end = min(last_day(year, months[-1]), self.plan.end)
                 if end < start:
                     continue
-                per = Period(start, end, "window", f"{year}-{months[0]:02d}-{months[-1]:02d}")
+                per = Period(start, end, "window", f"{year}")
                 title = self.theme_title(theme, year)
                 source = "theme-" + hashlib.sha256(theme.title.encode()).hexdigest()[:10]
                 lines = [f"Chủ đề tuyên truyền {month_span(months)}/{year}"]
@@ -258,7 +260,7 @@ class _Expander:
                 elif pilot_due is not None:
                     window = span(min(pilot_due + timedelta(days=1), window.end), window.end)
                 due = conf.on if conf.on and not is_pilot else window.end
-                per = Period(window.start, window.end, "window", conf.within.key)
+                per = once(window)
                 starts_at, ends_at = self.session(conf, due)
                 attendees = tuple(self.resolve([*conf.attendees, "@holder"], holder=holder))
                 occ = self.add(kind="conference", source_id=conf.id, unit_id=holder, period=per, due=due,
@@ -269,7 +271,7 @@ class _Expander:
                     pilot_due = occ.due_effective
                 for prep in conf.preparation:
                     prep_due = occ.due_effective - timedelta(days=prep.days_before)
-                    prep_per = Period(min(window.start, prep_due), prep_due, "window", f"{conf.within.key}@{holder}")
+                    prep_per = Period(min(window.start, prep_due), prep_due, "window", f"once@{holder}")
                     for unit_id in self.resolve(prep.who, holder=holder):
                         self.add(kind="preparation", source_id=f"{conf.id}.{prep.id}", unit_id=unit_id,
                                  period=prep_per, due=prep_due, title=prep.what, shift="previous",
@@ -333,6 +335,11 @@ class _Expander:
                                      due=due, title=f"Tổng hợp {report.what[0].lower()}{report.what[1:]} {per.label}",
                                      to_unit_id=report.consolidate_to or self.plan.issuer, detail=detail)
 
+def once(period: Period) -> Period:
+    """The same dates under the identity key of a one-off item."""
+    return Period(period.start, period.end, period.frequency, "once")
+
+
 def month_span(months: list[int]) -> str:
     if months == list(range(1, 13)):
         return "cả năm"
@@ -343,7 +350,7 @@ def month_span(months: list[int]) -> str:
 def report_periods(cycle: str, start: date, end: date) -> list[tuple[Period, date, date]]:
     """Periods of a Decree 09/2019 report whose cut-off falls within [start, end]:
     (period, first day of data, cut-off day)."""
-    out = []
+    out: list[tuple[Period, date, date]] = []
     for year in range(start.year, end.year + 1):
         if cycle == "annual":
             items = [(period_of("year", year, 1), date(year - 1, 12, 15), date(year, 12, 14))]

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -62,7 +63,7 @@ class Directory:
         problems: list[Problem] = []
         seen: dict[str, Unit] = {}
         for u in units:
-            where = {"file": u.source, "line": u.line}
+            where: dict[str, Any] = {"file": u.source, "line": u.line}
             if not ID_RE.match(u.id):
                 problems.append(Problem(f"mã đơn vị '{u.id}' không hợp lệ", field="id", **where,
                                         hint="chỉ dùng chữ thường không dấu, số và dấu gạch ngang, ví dụ xa-huong-loc"))

@@ -1,0 +1,39 @@
+"""Small builders shared by tests: write a plan or unit file into a temp folder."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+UNITS = """\
+units:
+  - {id: tinh, name: "UBND tỉnh Thử Nghiệm", kind: province, emails: [ubnd@tinh.gov.vn]}
+  - {id: snv, name: "Sở Nội vụ", kind: department, parent: tinh, emails: [snv@tinh.gov.vn]}
+  - {id: bao, name: "Báo Thử Nghiệm", kind: newspaper, parent: tinh, emails: [bao@tinh.gov.vn]}
+  - {id: huyen-a, name: "UBND huyện A", kind: district, parent: tinh, emails: [a@tinh.gov.vn]}
+  - {id: xa-a1, name: "UBND xã A1", kind: commune, parent: huyen-a, emails: [a1@tinh.gov.vn]}
+  - {id: xa-a2, name: "UBND xã A2", kind: commune, parent: huyen-a, emails: [a2@tinh.gov.vn]}
+  - {id: huyen-b, name: "UBND huyện B", kind: district, parent: tinh, emails: [b@tinh.gov.vn]}
+  - {id: xa-b1, name: "UBND xã B1", kind: commune, parent: huyen-b, emails: [b1@tinh.gov.vn]}
+"""
+
+HEADER = """\
+id: thu-nghiem
+number: 1/KH-UBND
+issuer: tinh
+place: Thử Nghiệm
+issued: 15/01/2021
+title: Kế hoạch thử nghiệm
+period: 2021
+standing_agency: snv
+units: [units.yaml]
+recipients: ["@standing-agency", bao, {kind: district}, {kind: commune}]
+"""
+
+
+def write_plan(folder: Path, body: str = "", *, header: str = HEADER, name: str = "plan.yaml") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "units.yaml").write_text(UNITS, encoding="utf-8")
+    path = folder / name
+    path.write_text(header + textwrap.dedent(body), encoding="utf-8")
+    return path

@@ -1,0 +1,107 @@
+"""Issuing is idempotent; amending keeps unchanged statuses, cancels removed, adds new. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from plancal.errors import PlanError, StoreError
+from plancal.issuance import issue_file
+from plancal.store import OccurrenceRow, Store, Submission
+from tests.conftest import PLANS
+from tests.helpers import write_plan
+
+BODY = """\
+duties:
+  - {id: send, what: Gửi bài, who: [bao], to: snv, when: {every: month, day: 25, before: true}}
+  - {id: once, what: Xây dựng chuyên trang, who: [snv], when: {within: Q2/2021}}
+"""
+
+
+def count(store: Store) -> int:
+    with store.session() as s:
+        return s.scalar(select(func.count()).select_from(OccurrenceRow)) or 0
+
+
+def test_issue_twice_changes_nothing(store: Store, tmp_path: Path) -> None:
+    path = write_plan(tmp_path, BODY)
+    first = issue_file(store, path).result
+    assert first.added == 13 and first.units_added == 8
+    again = issue_file(store, path).result
+    assert again.nothing_changed and again.unchanged == 13
+    assert count(store) == 13
+
+
+def test_amended_plan_keeps_status_cancels_removed_adds_new(store: Store, tmp_path: Path) -> None:
+    path = write_plan(tmp_path, BODY)
+    issue_file(store, path)
+    march = store.find_occurrence("thu-nghiem", "send", "bao", "2021-03")
+    assert store.record_submission(Submission(march.uid, "bao", date(2021, 3, 20), "2 bài"))
+    assert not store.record_submission(Submission(march.uid, "bao", date(2021, 3, 20), "2 bài"))
+    amended = BODY.replace("{within: Q2/2021}", "{within: Q3/2021}").replace(
+        "  - {id: once", "  - {id: new, what: Mới, who: [snv], when: {on: 01/09/2021}}\n  - {id: once")
+    amended = amended.replace("  - {id: send", "  - {id: gone, what: Bỏ, who: [snv], when: {on: 02/09/2021}}\n  - {id: send")
+    path.write_text(path.read_text().replace("issued: 15/01/2021", "issued: 15/01/2021\namended: 01/07/2021")
+                    .split("duties:")[0] + amended, encoding="utf-8")
+    result = issue_file(store, path).result
+    assert (result.added, result.changed, result.cancelled) == (2, 1, 0)
+    row = store.find_occurrence("thu-nghiem", "send", "bao", "2021-03")
+    assert row.status == "done" and row.done_on == date(2021, 3, 20) and row.sequence == 1
+    once = store.find_occurrence("thu-nghiem", "once", "snv")
+    assert once.due_stated == date(2021, 9, 30) and once.sequence == 1
+    # now remove 'gone' again: it is cancelled, kept, not deleted
+    path.write_text(path.read_text().replace("  - {id: gone, what: Bỏ, who: [snv], when: {on: 02/09/2021}}\n", "")
+                    .replace("amended: 01/07/2021", "amended: 01/08/2021"), encoding="utf-8")
+    result = issue_file(store, path).result
+    assert result.cancelled == 1 and result.added == 0
+    gone = [r for r in store.occurrences(plan_id="thu-nghiem", include_cancelled=True) if r.source_id == "gone"]
+    assert len(gone) == 1 and gone[0].status == "cancelled" and gone[0].cancelled_on == date(2021, 8, 1)
+    assert gone[0].sequence == 1
+    assert all(r.source_id != "gone" for r in store.occurrences(plan_id="thu-nghiem"))
+
+
+def test_invalid_plan_stores_nothing(store: Store, tmp_path: Path) -> None:
+    path = write_plan(tmp_path, BODY.replace("who: [bao]", "who: [khong-co]"))
+    with pytest.raises(PlanError):
+        issue_file(store, path)
+    assert count(store) == 0 and store.plans() == [] and len(store.directory()) == 0
+
+
+def test_late_and_done_states(store: Store, tmp_path: Path) -> None:
+    issue_file(store, write_plan(tmp_path, BODY))
+    row = store.find_occurrence("thu-nghiem", "send", "bao", "2021-04")
+    assert row.due_effective == date(2021, 4, 26)
+    assert row.state(date(2021, 4, 26)) == "due"
+    assert row.state(date(2021, 4, 27)) == "late"
+    store.record_submission(Submission(row.uid, "bao", date(2021, 4, 28)))
+    row = store.find_occurrence("thu-nghiem", "send", "bao", "2021-04")
+    assert row.state(date(2021, 5, 1)) == "done_late"
+
+
+def test_submission_errors_are_clear(store: Store, tmp_path: Path) -> None:
+    issue_file(store, write_plan(tmp_path, BODY))
+    with pytest.raises(StoreError, match="ghi rõ kỳ"):
+        store.find_occurrence("thu-nghiem", "send", "bao")
+    row = store.find_occurrence("thu-nghiem", "send", "bao", "2021-04")
+    with pytest.raises(StoreError, match="thuộc đơn vị 'bao'"):
+        store.record_submission(Submission(row.uid, "snv", date(2021, 4, 20)))
+
+
+def test_token_rotation(store: Store, tmp_path: Path) -> None:
+    issue_file(store, write_plan(tmp_path, BODY))
+    old = next(u.feed_token for u in store.unit_rows() if u.id == "bao")
+    assert len(old) >= 32
+    new = store.rotate_token("bao")
+    assert new != old and store.unit_by_token(old) is None
+    unit = store.unit_by_token(new)
+    assert unit is not None and unit.id == "bao"
+
+
+def test_all_source_plans_issue(store: Store) -> None:
+    for path in sorted(PLANS.glob("*.yaml")):
+        result = issue_file(store, path).result
+        assert result.added > 0
+    assert len(store.plans()) == len(list(PLANS.glob("*.yaml")))
