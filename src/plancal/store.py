@@ -27,7 +27,9 @@ from sqlalchemy import (
     String,
     Text,
     create_engine,
+    delete,
     event,
+    insert,
     select,
 )
 from sqlalchemy.engine import Engine
@@ -263,6 +265,10 @@ class Store:
         with self.session() as s:
             return list(s.scalars(select(UnitRow).order_by(UnitRow.id)))
 
+    def unit_row(self, unit_id: str) -> UnitRow | None:
+        with self.session() as s:
+            return s.get(UnitRow, unit_id)
+
     def unit_by_token(self, token: str) -> UnitRow | None:
         with self.session() as s:
             return s.scalars(select(UnitRow).where(UnitRow.feed_token == token)).first()
@@ -303,15 +309,16 @@ class Store:
             s.flush()
             existing = {r.uid: r for r in s.scalars(select(OccurrenceRow).where(OccurrenceRow.plan_id == plan.id))}
             seen = set()
+            fresh: list[dict[str, object]] = []
             for occ in occurrences:
                 seen.add(occ.uid)
                 digest = occ.content_hash()
                 row = existing.get(occ.uid)
                 if row is None:
-                    s.add(OccurrenceRow(uid=occ.uid, content_hash=digest, status="open", sequence=0,
-                                        modified_at=modified, starts_at=_naive_utc(occ.starts_at),
-                                        ends_at=_naive_utc(occ.ends_at), audience=list(occ.audience),
-                                        **{f: getattr(occ, f) for f in _OCC_FIELDS}))
+                    fresh.append(dict(uid=occ.uid, content_hash=digest, status="open", sequence=0, done_on=None,
+                                      cancelled_on=None, modified_at=modified, starts_at=_naive_utc(occ.starts_at),
+                                      ends_at=_naive_utc(occ.ends_at), audience=list(occ.audience),
+                                      **{f: getattr(occ, f) for f in _OCC_FIELDS}))
                     added += 1
                 elif row.content_hash != digest or row.status == "cancelled":
                     for f in _OCC_FIELDS:
@@ -326,6 +333,8 @@ class Store:
                     changed += 1
                 else:
                     unchanged += 1
+            if fresh:  # one executemany, not one ORM object per row
+                s.execute(insert(OccurrenceRow), fresh)
             for uid, row in existing.items():
                 if uid not in seen and row.status != "cancelled":
                     row.status = "cancelled"
@@ -418,6 +427,14 @@ class Store:
                     s.add(FeedRow(name=name, digest=digest, written_at=when))
                 else:
                     row.digest, row.written_at = digest, when
+
+    def forget_feeds(self, names: Iterable[str]) -> None:
+        """Drop the digests of feed files that no longer exist (a rotated token, a removed unit)."""
+        names = list(names)
+        if not names:
+            return
+        with self.session() as s:
+            s.execute(delete(FeedRow).where(FeedRow.name.in_(names)))
 
     def execute(self, statement: object) -> None:
         with self.session() as s:

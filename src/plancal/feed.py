@@ -1,0 +1,503 @@
+"""Calendar feeds: what each unit, each plan and the public subscribe to, written as .ics files.
+
+Layout under ``settings.calendar_dir`` (served as is by nginx in production, or by
+:mod:`plancal.feedserver`)::
+
+    u/<token>.ics         one per unit; the token (192 random bits) is the only secret
+    plans/<plan-id>.ics   one per plan: every occurrence of every unit
+    public.ics            themes and anniversaries of every plan
+
+An event's bytes depend only on its occurrence row and the names it mentions, and its timestamps
+(DTSTAMP, LAST-MODIFIED) come from the row's ``modified_at``: the same data always gives the same
+files. Each event is serialized once and its bytes are reused by every feed that carries it (a
+theme reaches thousands of unit feeds); a feed file is rewritten only when its digest changed, and
+always by writing a temporary file in the same folder and renaming it over the old one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from icalendar import Alarm, Calendar, Event, Timezone, TimezoneStandard, vDuration
+
+from plancal.agenda import KIND_LABEL
+from plancal.dates import short
+from plancal.errors import FeedError, Problem
+from plancal.schedule import ACTIONABLE, KINDS
+from plancal.settings import Settings
+from plancal.store import OccurrenceRow, PlanRow, Store, UnitRow
+
+PRODID = "-//plancal//Lịch thực hiện kế hoạch//VI"
+UID_SUFFIX = "@plancal"
+#: how often clients should fetch again (Google ignores it and refreshes every 8-24 h)
+REFRESH = timedelta(hours=6)
+UNIT_DIR = "u"
+PLAN_DIR = "plans"
+PUBLIC = "public.ics"
+INFORMATIONAL = ("theme", "anniversary")
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
+PLAN_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
+#: a deadline's reminder fires at 09:00 the day before (all-day events start at local midnight)
+ALARM_BEFORE_DEADLINE = timedelta(hours=15)
+ALARM_BEFORE_SESSION = timedelta(hours=1)
+_END = b"END:VCALENDAR\r\n"
+
+
+def unit_feed_name(token: str) -> str:
+    return f"{UNIT_DIR}/{token}.ics"
+
+
+def plan_feed_name(plan_id: str) -> str:
+    return f"{PLAN_DIR}/{plan_id}.ics"
+
+
+def feed_path(settings: Settings, name: str) -> Path:
+    return settings.calendar_dir / name
+
+
+def event_uid(row: OccurrenceRow) -> str:
+    return f"{row.uid}{UID_SUFFIX}"
+
+
+def _utc(value: datetime) -> datetime:
+    """The store keeps instants as naive UTC."""
+    return value.replace(tzinfo=UTC)
+
+
+def deadline_text(stated: date, effective: date) -> str:
+    """"24/04/2021 (ngày nghỉ, hạn thực tế 26/04/2021)" or just "26/04/2021"."""
+    if stated == effective:
+        return short(effective)
+    return f"{short(stated)} (ngày nghỉ, hạn thực tế {short(effective)})"
+
+
+def _shorten(text: str, limit: int = 70) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:-– ") + "…"
+
+
+def cancelled_kept(row: OccurrenceRow, today: date, keep_days: int) -> bool:
+    """A cancelled occurrence stays in feeds (struck through) for ``keep_days`` after cancellation."""
+    if row.status != "cancelled":
+        return True
+    return row.cancelled_on is not None and today <= row.cancelled_on + timedelta(days=keep_days)
+
+
+def timezone_component(tzid: str) -> Timezone:
+    """A fixed VTIMEZONE for a zone without daylight saving (Asia/Ho_Chi_Minh has been UTC+7 since 1975).
+
+    Built from the current offset rather than the tz database's history, so the bytes do not change
+    with the installed tzdata and every client resolves the same offset."""
+    offset = datetime(2000, 1, 1, tzinfo=ZoneInfo(tzid)).utcoffset() or timedelta(0)
+    if datetime(2000, 7, 1, tzinfo=ZoneInfo(tzid)).utcoffset() != offset:
+        raise FeedError([Problem(f"múi giờ {tzid} có giờ mùa hè; lịch chỉ hỗ trợ múi giờ cố định",
+                                 field="timezone", hint="dùng PLANCAL_TIMEZONE=Asia/Ho_Chi_Minh")])
+    std = TimezoneStandard()
+    std.add("dtstart", datetime(1970, 1, 1))
+    std.add("tzoffsetfrom", offset)
+    std.add("tzoffsetto", offset)
+    hours, rest = divmod(int(offset.total_seconds()) // 60, 60)
+    std.add("tzname", f"{'+' if hours >= 0 else '-'}{abs(hours):02d}" + (f"{rest:02d}" if rest else ""))
+    tz = Timezone()
+    tz.add("tzid", tzid)
+    tz.add("x-lic-location", tzid)
+    tz.add_component(std)
+    return tz
+
+
+@dataclass(frozen=True)
+class RenderedFeed:
+    """One feed file: its name relative to the calendar folder and its complete bytes."""
+
+    name: str
+    data: bytes
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    written: int
+    unchanged: int
+    removed: int
+
+    @property
+    def total(self) -> int:
+        return self.written + self.unchanged
+
+
+class EventRenderer:
+    """Occurrence row → VEVENT bytes, cached: each (occurrence, variant) is serialized once.
+
+    Variant ``unit`` is what the responsible unit sees (with one reminder alarm while the item is
+    open); variant ``plan`` is for the plan-wide feed, which names the unit in the title and carries
+    no alarm. Themes and anniversaries have a single form.
+    """
+
+    def __init__(self, unit_names: dict[str, str], plans: dict[str, PlanRow], tzid: str) -> None:
+        self.unit_names = unit_names
+        self.plans = plans
+        self.tz = ZoneInfo(tzid)
+        self._cache: dict[tuple[str, str], bytes] = {}
+
+    def name(self, unit_id: str | None) -> str:
+        if unit_id is None:
+            return ""
+        return self.unit_names.get(unit_id, unit_id)
+
+    def bytes(self, row: OccurrenceRow, variant: str) -> bytes:
+        key = (row.uid, "" if row.kind in INFORMATIONAL else variant)
+        data = self._cache.get(key)
+        if data is None:
+            data = self.event(row, key[1]).to_ical()
+            self._cache[key] = data
+        return data
+
+    # -- the event --------------------------------------------------------------------------
+    def event(self, row: OccurrenceRow, variant: str) -> Event:
+        stamp = _utc(row.modified_at)
+        ev = Event()
+        ev.add("uid", event_uid(row))
+        ev.add("dtstamp", stamp)
+        ev.add("last-modified", stamp)
+        ev.add("sequence", row.sequence)
+        ev.add("summary", self.summary(row, variant))
+        timed = row.kind == "conference" and row.starts_at is not None and row.ends_at is not None
+        if timed:
+            assert row.starts_at is not None and row.ends_at is not None
+            ev.add("dtstart", _utc(row.starts_at).astimezone(self.tz))
+            ev.add("dtend", _utc(row.ends_at).astimezone(self.tz))
+        else:
+            first = row.window_start if row.kind == "theme" else row.due_effective
+            ev.add("dtstart", first)
+            ev.add("dtend", row.due_effective + timedelta(days=1))  # exclusive end of an all-day event
+            ev.add("x-microsoft-cdo-alldayevent", "TRUE")
+        ev.add("description", self.description(row, timed))
+        ev.add("categories", self.categories(row))
+        ev.add("status", "CANCELLED" if row.status == "cancelled" else "CONFIRMED")
+        ev.add("transp", "OPAQUE" if timed else "TRANSPARENT")
+        ev.add("x-microsoft-cdo-busystatus", "BUSY" if timed else "FREE")
+        if variant == "unit" and row.status == "open" and row.kind in ACTIONABLE:
+            ev.add_component(self.alarm(row, timed))
+        return ev
+
+    def summary(self, row: OccurrenceRow, variant: str) -> str:
+        prefix = {"done": "[Đã xong] ", "cancelled": "[Đã hủy] "}.get(row.status, "")
+        if row.kind == "theme":
+            return f"{prefix}Chủ đề tuyên truyền: {row.title}"
+        if row.kind == "anniversary":
+            return prefix + row.title
+        if variant == "plan" and row.kind != "conference" and row.unit_id:
+            return f"{prefix}{self.name(row.unit_id)}: {row.title}"
+        return prefix + row.title
+
+    def description(self, row: OccurrenceRow, timed: bool) -> str:
+        lines: list[str] = []
+        plan = self.plans.get(row.plan_id)
+        if row.kind == "theme":
+            lines.append(f"Thời gian: từ {short(row.window_start)} đến {short(row.due_effective)}")
+            lines.append(row.detail)
+        elif row.kind == "anniversary":
+            lines.append(row.detail)
+            if row.peak:
+                lines.append("Đợt cao điểm tuyên truyền.")
+        elif row.kind == "conference":
+            lines.append(f"Đơn vị tổ chức: {self.name(row.unit_id)}")
+            if timed:
+                assert row.starts_at is not None and row.ends_at is not None
+                start, end = _utc(row.starts_at).astimezone(self.tz), _utc(row.ends_at).astimezone(self.tz)
+                lines.append(f"Thời gian: {start:%H:%M}–{end:%H:%M} ngày {short(start.date())}")
+            else:
+                lines.append(f"Tổ chức xong trước hạn: {deadline_text(row.due_stated, row.due_effective)}")
+            others = [u for u in row.audience or () if u != row.unit_id]
+            if others:
+                names = [self.name(u) for u in others]
+                lines.append("Thành phần: " + (", ".join(names) if len(names) <= 8 else f"{len(names)} đơn vị"))
+            if row.detail:
+                lines.append(row.detail)
+        else:
+            lines.append(f"{KIND_LABEL.get(row.kind, row.kind)}: {row.title}")
+            lines.append(f"Đơn vị thực hiện: {self.name(row.unit_id)}")
+            if row.to_unit_id:
+                lines.append(f"Gửi đến: {self.name(row.to_unit_id)}")
+            lines.append(f"Kỳ: {row.period_label}")
+            lines.append(f"Hạn: {deadline_text(row.due_stated, row.due_effective)}")
+            if row.detail:
+                lines.append(row.detail)
+        if row.status == "done" and row.done_on is not None:
+            late = " (muộn)" if row.done_on > row.due_effective else ""
+            lines.append(f"Tình trạng: đã hoàn thành, nhận ngày {short(row.done_on)}{late}.")
+        elif row.status == "cancelled":
+            when = f" ngày {short(row.cancelled_on)}" if row.cancelled_on else ""
+            lines.append(f"Tình trạng: đã hủy{when} (kế hoạch được sửa đổi).")
+        if plan is not None:
+            lines.append(f"Theo {plan.display_number}: {' '.join(plan.title.split())}")
+        return "\n".join(line for line in lines if line)
+
+    def categories(self, row: OccurrenceRow) -> list[str]:
+        cats = [KIND_LABEL.get(row.kind, row.kind)]
+        if row.status == "done":
+            cats.append("Đã xong")
+        elif row.status == "cancelled":
+            cats.append("Đã hủy")
+        return cats
+
+    def alarm(self, row: OccurrenceRow, timed: bool) -> Alarm:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        if timed:
+            alarm.add("description", f"Sắp diễn ra: {row.title}")
+            alarm.add("trigger", -ALARM_BEFORE_SESSION)
+        else:
+            alarm.add("description", f"Ngày mai đến hạn: {row.title}")
+            alarm.add("trigger", -ALARM_BEFORE_DEADLINE)
+        return alarm
+
+
+def _sort_key(row: OccurrenceRow) -> tuple[date, int, str, str]:
+    first = row.window_start if row.kind == "theme" else row.due_effective
+    return first, KINDS.index(row.kind) if row.kind in KINDS else len(KINDS), row.unit_id or "", row.uid
+
+
+class FeedBuilder:
+    """Every feed for a snapshot of the store. Rows are filtered (expired cancellations dropped) once."""
+
+    def __init__(self, units: Sequence[UnitRow], plans: Sequence[PlanRow], rows: Iterable[OccurrenceRow],
+                 settings: Settings, today: date) -> None:
+        self.settings = settings
+        self.units = list(units)
+        self.plans = list(plans)
+        plan_by_id = {p.id: p for p in self.plans}
+        self.plan_order = {p.id: i for i, p in enumerate(self.plans)}
+        self.renderer = EventRenderer({u.id: u.name for u in self.units}, plan_by_id, settings.timezone)
+        self.tz_bytes = timezone_component(settings.timezone).to_ical()
+        kept = sorted((r for r in rows if cancelled_kept(r, today, settings.cancelled_keep_days)), key=_sort_key)
+        self.by_plan: dict[str, list[OccurrenceRow]] = defaultdict(list)
+        self.actionable: dict[str, list[OccurrenceRow]] = defaultdict(list)
+        self.informational: dict[str, list[OccurrenceRow]] = defaultdict(list)
+        for r in kept:
+            self.by_plan[r.plan_id].append(r)
+            if r.kind in INFORMATIONAL:
+                self.informational[r.plan_id].append(r)
+                continue
+            if r.unit_id:
+                self.actionable[r.unit_id].append(r)
+            if r.kind == "conference":
+                for u in dict.fromkeys(r.audience or ()):
+                    if u != r.unit_id:
+                        self.actionable[u].append(r)
+        self.plans_of: dict[str, set[str]] = defaultdict(set)
+        for p in self.plans:
+            for u in p.recipients or ():
+                self.plans_of[u].add(p.id)
+        for plan_id, infos in self.informational.items():
+            for r in infos:
+                for u in r.audience or ():
+                    self.plans_of[u].add(plan_id)
+        self._info_cache: dict[frozenset[str], list[tuple[tuple[date, int, str, str], bytes]]] = {}
+
+    # -- pieces -----------------------------------------------------------------------------
+    def header(self, *, key: str, name: str, description: str) -> bytes:
+        cal = Calendar.new(name=name, description=description, prodid=PRODID, calscale="GREGORIAN",
+                           method="PUBLISH", uid=str(uuid.uuid5(uuid.NAMESPACE_URL, f"plancal:{key}")))
+        # Calendar.new writes REFRESH-INTERVAL without VALUE=DURATION, which RFC 7986 requires
+        cal.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", vDuration(REFRESH))
+        cal.add("x-wr-timezone", self.settings.timezone)
+        data = cal.to_ical()
+        assert data.endswith(_END)
+        return data[: -len(_END)]
+
+    def assemble(self, name: str, header: bytes, events: Iterable[bytes]) -> RenderedFeed:
+        return RenderedFeed(name, b"".join((header, self.tz_bytes, *events, _END)))
+
+    def informational_events(self, plan_ids: frozenset[str]) -> list[tuple[tuple[date, int, str, str], bytes]]:
+        """Themes and anniversaries of these plans; one anniversary per day even if several plans name it."""
+        cached = self._info_cache.get(plan_ids)
+        if cached is not None:
+            return cached
+        ordered = sorted(plan_ids, key=lambda p: self.plan_order.get(p, len(self.plan_order)))
+        chosen: dict[tuple[str, date], OccurrenceRow] = {}
+        out: list[OccurrenceRow] = []
+        for plan_id in ordered:
+            for r in self.informational.get(plan_id, ()):
+                if r.kind != "anniversary":
+                    out.append(r)
+                    continue
+                key = (r.source_id, r.due_effective)
+                first = chosen.get(key)
+                if first is None or (first.status == "cancelled" and r.status != "cancelled"):
+                    chosen[key] = r
+        out.extend(chosen.values())
+        result = sorted(((_sort_key(r), self.renderer.bytes(r, "")) for r in out), key=lambda item: item[0])
+        self._info_cache[plan_ids] = result
+        return result
+
+    # -- feeds ------------------------------------------------------------------------------
+    def unit_feed(self, unit: UnitRow) -> RenderedFeed:
+        events = [(_sort_key(r), self.renderer.bytes(r, "unit")) for r in self.actionable.get(unit.id, ())]
+        events += self.informational_events(frozenset(self.plans_of.get(unit.id, ())))
+        events.sort(key=lambda item: item[0])
+        header = self.header(
+            key=f"unit:{unit.id}", name=f"{unit.name} — lịch thực hiện kế hoạch",
+            description=f"Hạn gửi kế hoạch, báo cáo, bài viết; hội nghị; chủ đề tuyên truyền và ngày kỷ niệm "
+                        f"của {unit.name}. Lịch này tự cập nhật, không cần sửa trên máy.")
+        return self.assemble(unit_feed_name(unit.feed_token), header, (data for _, data in events))
+
+    def plan_feed(self, plan: PlanRow) -> RenderedFeed:
+        title = " ".join(plan.title.split())
+        header = self.header(key=f"plan:{plan.id}", name=f"{plan.display_number}: {_shorten(title)}",
+                             description=f"Toàn bộ lịch thực hiện {plan.display_number} về {title}.")
+        rows = self.by_plan.get(plan.id, ())
+        return self.assemble(plan_feed_name(plan.id), header, (self.renderer.bytes(r, "plan") for r in rows))
+
+    def public_feed(self) -> RenderedFeed:
+        header = self.header(key="public", name="Chủ đề tuyên truyền và ngày kỷ niệm",
+                             description="Chủ đề tuyên truyền hằng tháng và các ngày kỷ niệm theo các kế hoạch "
+                                         "đang thực hiện.")
+        events = self.informational_events(frozenset(p.id for p in self.plans))
+        return self.assemble(PUBLIC, header, (data for _, data in events))
+
+    def feeds(self) -> Iterator[RenderedFeed]:
+        yield self.public_feed()
+        for plan in self.plans:
+            yield self.plan_feed(plan)
+        for unit in self.units:
+            yield self.unit_feed(unit)
+
+
+# -- files ----------------------------------------------------------------------------------
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a temporary file in the same folder, flush it to disk and rename it over ``path``:
+    a reader sees the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # served by nginx; mkstemp creates 0600
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _existing_feed_files(settings: Settings) -> set[str]:
+    root = settings.calendar_dir
+    names: set[str] = set()
+    for folder in (UNIT_DIR, PLAN_DIR):
+        if (root / folder).is_dir():
+            names.update(f"{folder}/{p.name}" for p in (root / folder).glob("*.ics"))
+    if (root / PUBLIC).is_file():
+        names.add(PUBLIC)
+    return names
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed], *, prune: bool) -> ExportResult:
+    """Write the feeds whose digest changed (or whose file is missing). With ``prune``, delete feed
+    files and digests that are not among ``feeds`` (a rotated token's old file, for one)."""
+    digests = store.feed_digests()
+    written: dict[str, str] = {}
+    expected: set[str] = set()
+    unchanged = 0
+    for feed in feeds:
+        expected.add(feed.name)
+        digest = feed.digest
+        path = feed_path(settings, feed.name)
+        if digests.get(feed.name) == digest and path.is_file():
+            unchanged += 1
+            continue
+        write_atomic(path, feed.data)
+        written[feed.name] = digest
+    if written:
+        store.save_feed_digests(written, _now())
+    removed = 0
+    if prune:
+        stale = _existing_feed_files(settings) - expected
+        for name in sorted(stale):
+            feed_path(settings, name).unlink(missing_ok=True)
+            removed += 1
+        forget = (set(digests) - expected) | stale
+        if forget:
+            store.forget_feeds(forget)
+    return ExportResult(len(written), unchanged, removed)
+
+
+def builder(store: Store, settings: Settings, today: date) -> FeedBuilder:
+    return FeedBuilder(store.unit_rows(), store.plans(), store.occurrences(include_cancelled=True), settings, today)
+
+
+def export_feeds(store: Store, settings: Settings, today: date) -> ExportResult:
+    """Write every feed (public, one per plan, one per unit) under ``settings.calendar_dir``."""
+    return publish(store, settings, builder(store, settings, today).feeds(), prune=True)
+
+
+def unit_feed(store: Store, settings: Settings, unit_id: str, today: date) -> RenderedFeed:
+    """One unit's feed, reading only the rows it can contain."""
+    unit = store.unit_row(unit_id)
+    if unit is None:
+        raise FeedError([Problem(f"không có đơn vị '{unit_id}'", field="unit", hint="xem 'plancal units list'")])
+    rows = {r.uid: r for r in store.occurrences(unit_id=unit_id, include_cancelled=True)}
+    for r in store.occurrences(kinds=("conference", *INFORMATIONAL), include_cancelled=True):
+        rows.setdefault(r.uid, r)
+    b = FeedBuilder([unit], store.plans(), rows.values(), settings, today)
+    b.renderer.unit_names.update({u.id: u.name for u in store.unit_rows()})
+    return b.unit_feed(unit)
+
+
+def write_unit_feed(store: Store, settings: Settings, unit_id: str, today: date) -> RenderedFeed:
+    feed = unit_feed(store, settings, unit_id, today)
+    publish(store, settings, [feed], prune=False)
+    return feed
+
+
+def rotate_token(store: Store, settings: Settings, unit_id: str, today: date) -> str:
+    """Give a unit a new feed token. The old address stops working at once: its file is renamed to
+    the new address in one step (or, if it was never written, the new one is written now)."""
+    old = store.unit_row(unit_id)
+    if old is None:
+        raise FeedError([Problem(f"không có đơn vị '{unit_id}'", field="unit", hint="xem 'plancal units list'")])
+    old_name = unit_feed_name(old.feed_token)
+    token = store.rotate_token(unit_id)
+    new_name = unit_feed_name(token)
+    old_path, new_path = feed_path(settings, old_name), feed_path(settings, new_name)
+    try:
+        os.replace(old_path, new_path)
+    except FileNotFoundError:
+        pass
+    else:
+        digest = store.feed_digests().get(old_name)
+        if digest:
+            store.save_feed_digests({new_name: digest}, _now())
+    store.forget_feeds({old_name})
+    write_unit_feed(store, settings, unit_id, today)
+    return token
+
+
+def feed_url(settings: Settings, name: str) -> str:
+    return f"{settings.feed_base_url}/{name}"
+
+
+def webcal_url(url: str) -> str:
+    return re.sub(r"^https?://", "webcal://", url)
