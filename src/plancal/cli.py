@@ -28,6 +28,8 @@ units_app = typer.Typer(help="Danh mục đơn vị.", no_args_is_help=True)
 db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
 app.add_typer(units_app, name="units")
 app.add_typer(db_app, name="db")
+feeds_app = typer.Typer(help="Lịch đăng ký (iCal) của các đơn vị.", no_args_is_help=True)
+app.add_typer(feeds_app, name="feeds")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -161,6 +163,70 @@ def db_upgrade() -> None:
     s = settings()
     open_store(s.db_url)
     out.print(f"[green]✓[/green] {s.db_url}: cấu trúc mới nhất")
+
+
+def _feed_today(s: Settings, value: str | None) -> date:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return parse_day(value, None) or datetime.now(ZoneInfo(s.timezone)).date()
+
+
+@feeds_app.command("export")
+def feeds_export(
+    today: Annotated[str | None, typer.Option("--today", help="Coi hôm nay là ngày này (mặc định: hôm nay)")] = None,
+) -> None:
+    """Ghi lại các tệp lịch (.ics) của đơn vị, kế hoạch và lịch chung; chỉ ghi tệp có thay đổi."""
+    from plancal.feed import export_feeds
+
+    s = settings()
+    r = export_feeds(store(s), s, _feed_today(s, today))
+    out.print(f"[green]✓[/green] {s.calendar_dir}: ghi {r.written} lịch, giữ nguyên {r.unchanged}, xóa {r.removed}")
+
+
+@feeds_app.command("serve")
+def feeds_serve(
+    host: Annotated[str | None, typer.Option(help="Địa chỉ lắng nghe (mặc định PLANCAL_FEED_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Cổng (mặc định PLANCAL_FEED_PORT)")] = None,
+) -> None:
+    """Chạy máy chủ lịch: /u/<mã>.ics, /u/<mã> (trang đăng ký), /plans/<kế hoạch>.ics, /public.ics."""
+    import uvicorn
+
+    from plancal.feedserver import create_app
+
+    s = settings()
+    out.print(f"Máy chủ lịch: http://{host or s.feed_host}:{port or s.feed_port} (địa chỉ công khai {s.feed_base_url})")
+    uvicorn.run(create_app(store(s), s), host=host or s.feed_host, port=port or s.feed_port, log_level="info")
+
+
+@feeds_app.command("rotate")
+def feeds_rotate(
+    unit: Annotated[str, typer.Argument(help="Mã đơn vị")],
+    today: Annotated[str | None, typer.Option("--today", help="Coi hôm nay là ngày này")] = None,
+) -> None:
+    """Cấp địa chỉ lịch mới cho một đơn vị; địa chỉ cũ ngừng hoạt động ngay."""
+    from plancal.feed import feed_url, rotate_token, unit_feed_name
+
+    s = settings()
+    token = rotate_token(store(s), s, unit, _feed_today(s, today))
+    out.print(f"[green]✓[/green] {unit}: đã cấp địa chỉ lịch mới; địa chỉ cũ không còn dùng được.")
+    out.print(feed_url(s, unit_feed_name(token)), markup=False, highlight=False)
+
+
+@feeds_app.command("url")
+def feeds_url(unit: Annotated[str, typer.Argument(help="Mã đơn vị")]) -> None:
+    """In địa chỉ lịch và trang hướng dẫn đăng ký của một đơn vị."""
+    from plancal.feed import feed_url, unit_feed_name, webcal_url
+
+    s = settings()
+    row = store(s).unit_row(unit)
+    if row is None:
+        raise PlancalError(f"không có đơn vị '{unit}' trong danh mục", hint="xem 'plancal units list'")
+    url = feed_url(s, unit_feed_name(row.feed_token))
+    out.print(f"{row.name}", markup=False, highlight=False)
+    out.print(f"  Địa chỉ lịch:      {url}", markup=False, highlight=False)
+    out.print(f"  Đăng ký (webcal):  {webcal_url(url)}", markup=False, highlight=False)
+    out.print(f"  Trang hướng dẫn:   {url.removesuffix('.ics')}", markup=False, highlight=False)
 
 
 def main() -> None:
