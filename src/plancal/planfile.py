@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,22 +18,10 @@ from plancal import plan as model
 from plancal.anniversary import Anniversary, Registry, national
 from plancal.errors import PlanError, Problem, UnitError
 from plancal.plan import KindSelector, Plan
+from plancal.source import line_of, parse
 from plancal.unit import Directory, load_directory
 
 Path_ = tuple[str | int, ...]
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 habits: dates stay text (so 31/2 and 2021-02-31 get our own
-    messages) and only true/false are booleans (``on:`` is a key, not True; ``no`` is not False)."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-                              list("tTfF"))
 
 
 def _lines(node: yaml.Node | None, path: Path_ = (), out: dict[Path_, int] | None = None) -> dict[Path_, int]:
@@ -162,12 +149,10 @@ def registry_for(plan: Plan) -> Registry:
 
 def parse_plan(text: str, source: str) -> tuple[Plan, Located]:
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader subclass
+        node, data = parse(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
         raise PlanError([Problem(f"YAML không hợp lệ: {getattr(exc, 'problem', None) or exc}", file=source,
-                                 line=mark.line + 1 if mark else None,
+                                 line=line_of(exc),
                                  hint="kiểm tra thụt lề và dấu ':' ở dòng này")]) from None
     where = Located(source, _lines(node))
     if not isinstance(data, dict):

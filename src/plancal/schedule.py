@@ -7,10 +7,9 @@ come in as arguments, so the same inputs always give the same occurrences with t
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -60,8 +59,10 @@ class Occurrence:
         return self.due_effective != self.due_stated
 
     def content_hash(self) -> str:
-        data = asdict(self)
-        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()[:32]
+        """A digest of everything a calendar or a mail shows; changes raise the event's SEQUENCE."""
+        values = tuple(getattr(self, f.name) for f in fields(self))
+        return hashlib.sha256(repr(values).encode()).hexdigest()[:32]
+
 
 def occurrence_uid(plan_id: str, kind: str, source_id: str, unit_id: str | None, period_key: str) -> str:
     raw = f"{plan_id}|{kind}|{source_id}|{unit_id or '-'}|{period_key}"

@@ -8,6 +8,7 @@ unknown parents, cycles, duplicate ids and bad addresses are errors that name fi
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -18,6 +19,7 @@ from typing import Any
 import yaml
 
 from plancal.errors import Problem, UnitError
+from plancal.source import line_of, parse
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -175,15 +177,18 @@ def read_units(path: Path) -> list[Unit]:
         raise UnitError(f"không đọc được tệp đơn vị {source}: {exc.strerror}",
                         hint="kiểm tra đường dẫn tệp") from None
     if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(text.splitlines())
-        return [_unit_from_row({k: v for k, v in row.items() if k}, source, i + 2) for i, row in enumerate(reader)]
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        rows: list[Unit] = []
+        start = 2
+        for row in reader:
+            rows.append(_unit_from_row({k: v for k, v in row.items() if k}, source, start))
+            start = reader.line_num + 1
+        return rows
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node, data = parse(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
         raise UnitError([Problem(f"YAML không hợp lệ: {getattr(exc, 'problem', exc)}", file=source,
-                                 line=mark.line + 1 if mark else None)]) from None
+                                 line=line_of(exc))]) from None
     if isinstance(data, dict) and "units" in data:
         data = data["units"]
         node = next(v for k, v in node.value if k.value == "units") if node is not None else None
