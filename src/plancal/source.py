@@ -14,7 +14,7 @@ import yaml
 _Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class Loader(_Base):  # type: ignore[misc]
+class Loader(_Base):
     pass
 
 

@@ -334,7 +334,7 @@ class Store:
                 else:
                     unchanged += 1
             if fresh:  # one executemany, not one ORM object per row
-                s.execute(insert(OccurrenceRow.__table__), fresh)
+                s.execute(insert(Base.metadata.tables["occurrences"]), fresh)
             for uid, row in existing.items():
                 if uid not in seen and row.status != "cancelled":
                     row.status = "cancelled"
