@@ -15,6 +15,12 @@ def _ints(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.replace(" ", "").split(",") if part)
 
 
+def _per_kind(env: Mapping[str, str], prefix: str) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """``PLANCAL_LEAD_DAYS_REPORT=14,7,3,1,0`` → (("report", (14, 7, 3, 1, 0)),): lead times for one kind."""
+    return tuple(sorted((name.removeprefix(prefix).lower(), _ints(value)) for name, value in env.items()
+                        if name.startswith(prefix) and len(name) > len(prefix)))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable. Embedded defaults need no environment at all."""
@@ -36,6 +42,9 @@ class Settings:
     mail_from: str = "plancal@localhost"
     lead_days: tuple[int, ...] = DEFAULT_LEAD_DAYS
     overdue_days: tuple[int, ...] = DEFAULT_OVERDUE_DAYS
+    #: per kind of duty, overriding lead_days / overdue_days: (("report", (14, 7, 3, 1, 0)), …)
+    lead_days_by_kind: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    overdue_days_by_kind: tuple[tuple[str, tuple[int, ...]], ...] = ()
     lease_seconds: int = 300
     cancelled_keep_days: int = 30
 
@@ -71,6 +80,8 @@ class Settings:
             mail_from=get("PLANCAL_MAIL_FROM", "plancal@localhost"),
             lead_days=_ints(get("PLANCAL_LEAD_DAYS", "7,3,1,0")),
             overdue_days=_ints(get("PLANCAL_OVERDUE_DAYS", "1,7")),
+            lead_days_by_kind=_per_kind(env, "PLANCAL_LEAD_DAYS_"),
+            overdue_days_by_kind=_per_kind(env, "PLANCAL_OVERDUE_DAYS_"),
             lease_seconds=int(get("PLANCAL_LEASE_SECONDS", "300")),
             cancelled_keep_days=int(get("PLANCAL_CANCELLED_KEEP_DAYS", "30")),
         )
