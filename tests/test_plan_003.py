@@ -1,0 +1,65 @@
+"""Plan 003 (An Giang 2021): dates taken from the text of the plan."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from plancal.planfile import LoadedPlan, load_plan
+from plancal.schedule import Occurrence, expand
+
+PLAN = Path(__file__).resolve().parents[1] / "plans" / "003-an-giang-2021.yaml"
+
+
+@cache
+def loaded() -> LoadedPlan:
+    return load_plan(PLAN)
+
+
+@cache
+def occurrences() -> tuple[Occurrence, ...]:
+    return tuple(expand(loaded()))
+
+
+def anniversary(key: str) -> Occurrence:
+    found = [o for o in occurrences() if o.kind == "anniversary" and o.source_id == key]
+    assert len(found) == 1, f"{key}: {len(found)} occurrences"
+    return found[0]
+
+
+def test_plan_covers_2021() -> None:
+    plan = loaded().plan
+    assert (plan.start, plan.end) == (date(2021, 1, 1), date(2021, 12, 31))
+    assert plan.standing_agency == "ag-so-noi-vu"
+
+
+def test_party_anniversary_is_the_91st_on_3_february() -> None:
+    occ = anniversary("thanh-lap-dang")
+    assert occ.due_stated == date(2021, 2, 3)
+    assert occ.title.startswith("91 năm Ngày thành lập Đảng")
+
+
+def test_gio_to_hung_vuong_falls_on_21_april_2021() -> None:
+    occ = anniversary("gio-to-hung-vuong")
+    assert occ.due_stated == date(2021, 4, 21)
+    assert "10 tháng 3 âm lịch" in occ.detail
+
+
+def test_bao_an_giang_sends_articles_before_the_25th_every_month() -> None:
+    found = [o for o in occurrences() if o.unit_id == "ag-bao-an-giang" and o.kind == "duty"]
+    assert len(found) == 12
+    assert [o.due_stated for o in found] == [date(2021, m, 24) for m in range(1, 13)]
+    assert all(o.to_unit_id == "ag-so-noi-vu" and o.quota == "2 bài" for o in found)
+
+
+def test_a_deadline_on_a_sunday_moves_to_the_next_working_day() -> None:
+    january = next(o for o in occurrences() if o.unit_id == "ag-bao-an-giang" and o.period_key == "2021-01")
+    assert january.due_stated == date(2021, 1, 24)  # Sunday
+    assert january.due_effective == date(2021, 1, 25)
+
+
+def test_text_is_nfc() -> None:
+    for o in occurrences():
+        assert unicodedata.is_normalized("NFC", o.title + o.detail), o.title

@@ -1,0 +1,103 @@
+"""Plan 004 (Kiên Giang, 40/KH-UBND of 17/3/2017): media quotas and the contest chain."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+
+from plancal.planfile import LoadedPlan, load_plan
+from plancal.schedule import Occurrence, expand
+from plancal.unit import Directory, read_units
+
+PLAN = Path(__file__).resolve().parents[1] / "plans" / "004-kien-giang-2017.yaml"
+
+
+@cache
+def loaded() -> LoadedPlan:
+    return load_plan(PLAN)
+
+
+@cache
+def occurrences() -> tuple[Occurrence, ...]:
+    return tuple(expand(loaded()))
+
+
+def of(kind: str, source_id: str | None = None) -> list[Occurrence]:
+    return [o for o in occurrences() if o.kind == kind and (source_id is None or o.source_id == source_id)]
+
+
+def test_plan_identity() -> None:
+    plan = loaded().plan
+    assert (plan.number, plan.issued, plan.end) == ("40/KH-UBND", date(2017, 3, 17), date(2017, 12, 31))
+
+
+def test_quarterly_15_minute_tv_programme() -> None:
+    found = of("duty", "dai-chuong-trinh-hoa-dep-cuoc-song")
+    assert [o.due_stated for o in found] == [date(2017, 3, 31), date(2017, 6, 30), date(2017, 9, 30),
+                                             date(2017, 12, 31)]
+    assert [o.period_key for o in found] == ["2017-Q1", "2017-Q2", "2017-Q3", "2017-Q4"]
+    assert all(o.unit_id == "kg-dai-ptth" and o.quota == "1 chương trình 15 phút" for o in found)
+    assert "Hoa đẹp cuộc sống" in found[0].title
+
+
+def test_quarter_ends_on_a_weekend_move_to_the_next_working_day() -> None:
+    found = {o.due_stated: o.due_effective for o in of("duty", "dai-chuong-trinh-hoa-dep-cuoc-song")}
+    assert found[date(2017, 9, 30)] == date(2017, 10, 2)  # Saturday → Monday
+    assert found[date(2017, 12, 31)] == date(2018, 1, 2)  # Sunday, then New Year's Day
+    assert found[date(2017, 3, 31)] == date(2017, 3, 31)
+
+
+def test_newspaper_page_twice_a_month_from_the_month_of_issue() -> None:
+    found = of("duty", "bao-kg-chuyen-trang")
+    assert [o.period_key for o in found] == [f"2017-{m:02d}" for m in range(3, 13)]
+    assert all(o.unit_id == "kg-bao-kien-giang" and o.quota == "2 kỳ" for o in found)
+
+
+def test_tv_segment_once_a_month() -> None:
+    found = of("duty", "dai-chuyen-muc-tdkt")
+    assert len(found) == 10 and all(o.quota == "1 kỳ" for o in found)
+
+
+def test_contest_district_round_then_province_round() -> None:
+    district = of("duty", "hoi-thi-cap-huyen")
+    province = of("duty", "hoi-thi-cap-tinh")
+    assert {o.unit_id for o in district} == set(loaded().directory.of_kind("district"))
+    [organiser] = province
+    assert organiser.unit_id == "kg-so-noi-vu"
+    assert all(organiser.due_stated == o.due_stated + timedelta(days=45) for o in district)
+    assert all(o.due_stated == organiser.due_stated for o in of("duty", "hoi-thi-cap-tinh-du-thi"))
+    assert "Cán bộ thi đua giỏi" in organiser.title
+
+
+def test_standing_agency_sums_up_at_year_end() -> None:
+    [summary] = of("duty", "snv-tong-hop-cuoi-nam")
+    assert (summary.unit_id, summary.to_unit_id) == ("kg-so-noi-vu", "kg-ubnd-tinh")
+    assert summary.due_stated == date(2017, 12, 31)
+
+
+def test_nothing_is_due_before_the_plan_is_issued() -> None:
+    assert min(o.due_stated for o in occurrences() if o.kind != "theme") >= loaded().plan.issued
+
+
+def test_text_is_nfc() -> None:
+    for o in occurrences():
+        assert unicodedata.is_normalized("NFC", o.title + o.detail + (o.quota or "")), o.title
+    assert all(unicodedata.is_normalized("NFC", u.name) for u in loaded().directory)
+
+
+def test_unit_ids_carry_the_plan_prefix() -> None:
+    for u in loaded().directory:
+        assert u.id.startswith("kg-") or u.kind == "central", u.id
+        assert u.emails, u.id
+
+
+def test_selectors_stay_inside_the_plans_own_units_in_a_shared_directory() -> None:
+    # The store keeps one unit directory for every plan: a kind selector must not reach other provinces.
+    shared = Directory([])
+    for path in sorted(PLAN.parent.glob("units/*.yaml")):
+        shared = shared.merged(read_units(path))
+    alone = {(o.kind, o.source_id, o.unit_id, o.period_key) for o in occurrences()}
+    together = {(o.kind, o.source_id, o.unit_id, o.period_key) for o in expand(load_plan(PLAN, shared))}
+    assert together == alone
