@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from datetime import date
 from pathlib import Path
 
@@ -97,3 +98,10 @@ def expected_unit_uids(store: Store, unit_id: str, today: date, keep_days: int) 
         elif r.unit_id == unit_id or (r.kind == "conference" and unit_id in (r.audience or [])):
             out.add(uid)
     return out | {uid for _, uid in chosen.values()}
+
+
+def free_port() -> int:
+    """A TCP port free on loopback right now (for servers started inside a test)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

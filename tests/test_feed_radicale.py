@@ -3,7 +3,6 @@ April 2021 returns exactly the events that fall in April (Giỗ Tổ on 21/4/202
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -19,16 +18,10 @@ from plancal.feed import export_feeds
 from plancal.issuance import issue_file
 from plancal.settings import Settings
 from plancal.store import Store
-from tests.feedfixtures import PLAN_003, TODAY, events, rows_by_uid, unit_feed_bytes
+from tests.feedfixtures import PLAN_003, TODAY, events, free_port, rows_by_uid, unit_feed_bytes
 
 USER = "plancal"
 APRIL = (date(2021, 4, 1), date(2021, 5, 1))
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -1,0 +1,210 @@
+"""The feed server over HTTP: 200 then 304, conditional requests done right, one 404 for everything
+unknown, no traversal or listing, rotated tokens refused at once.
+
+Requests go through httpx's ASGI transport (Starlette's TestClient warns about httpx, and warnings are
+errors here); one test runs ``plancal feeds serve`` for real under uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from plancal.feed import PUBLIC, export_feeds, feed_path, rotate_token, unit_feed_name
+from plancal.feedserver import NOT_FOUND_BODY, create_app
+from plancal.issuance import issue_file
+from plancal.settings import Settings
+from plancal.store import Store, Submission
+from plancal.unit import Unit
+from tests.feedfixtures import TODAY, free_port
+from tests.helpers import write_plan
+
+BODY = """\
+duties:
+  - {id: send, what: Gửi bài viết, who: [bao], to: snv, when: {every: month, day: 25, before: true}}
+"""
+
+
+class Client:
+    """A synchronous client that calls the ASGI app in process."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    def request(self, method: str, url: str, headers: Mapping[str, str] | None = None) -> httpx.Response:
+        async def go() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://feeds.test") as c:
+                return await c.request(method, url, headers=headers)
+
+        return asyncio.run(go())
+
+    def get(self, url: str, headers: Mapping[str, str] | None = None) -> httpx.Response:
+        return self.request("GET", url, headers)
+
+    def head(self, url: str, headers: Mapping[str, str] | None = None) -> httpx.Response:
+        return self.request("HEAD", url, headers)
+
+
+@pytest.fixture
+def client(store: Store, settings: Settings, tmp_path: Path) -> Client:
+    issue_file(store, write_plan(tmp_path / "plan", BODY))
+    export_feeds(store, settings, TODAY)
+    return Client(create_app(store, settings, today=lambda: TODAY))
+
+
+def token(store: Store, unit_id: str = "bao") -> str:
+    row = store.unit_row(unit_id)
+    assert row is not None
+    return row.feed_token
+
+
+def test_200_then_304_with_etag_and_last_modified(client: Client, store: Store, settings: Settings) -> None:
+    url = f"/u/{token(store)}.ics"
+    first = client.get(url)
+    assert first.status_code == 200
+    assert first.headers["content-type"] == "text/calendar; charset=utf-8"
+    assert first.content == feed_path(settings, unit_feed_name(token(store))).read_bytes()
+    etag, modified = first.headers["etag"], first.headers["last-modified"]
+    assert etag.startswith('"') and etag.endswith('"') and not etag.startswith("W/")
+    assert email.utils.parsedate_to_datetime(modified).tzinfo is not None
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    assert client.get(url, headers={"If-None-Match": f'"other", W/{etag}'}).status_code == 304
+    assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
+    assert client.get(url, headers={"If-Modified-Since": modified}).status_code == 304
+    assert client.get(url, headers={"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}).status_code == 200
+    assert client.get(url, headers={"If-Modified-Since": "not a date"}).status_code == 200
+    # If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2)
+    both = client.get(url, headers={"If-None-Match": '"other"', "If-Modified-Since": modified})
+    assert both.status_code == 200
+    head = client.head(url)
+    assert head.status_code == 200 and head.headers["etag"] == etag and head.content == b""
+
+
+def test_new_content_gets_a_new_etag(client: Client, store: Store, settings: Settings) -> None:
+    url = f"/u/{token(store)}.ics"
+    etag = client.get(url).headers["etag"]
+    row = store.find_occurrence("thu-nghiem", "send", "bao", "2021-02")
+    store.record_submission(Submission(row.uid, "bao", date(2021, 2, 20)))
+    export_feeds(store, settings, TODAY)
+    fresh = client.get(url, headers={"If-None-Match": etag})
+    assert fresh.status_code == 200 and fresh.headers["etag"] != etag and "[Đã xong]".encode() in fresh.content
+
+
+NOT_FOUND_PATHS = [
+    "/u/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.ics",  # well-formed, unknown
+    "/u/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    "/u/short.ics",
+    "/u/",
+    "/u",
+    "/",
+    "/plans/",
+    "/plans/no-such-plan.ics",
+    "/plans/thu-nghiem",
+    "/u/%2e%2e%2fpublic.ics",
+    "/u/..%2F..%2Fplancal.db",
+    "/u/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "/plans/..%2fpublic.ics",
+    "/plans/%2e%2e%2f..%2fplancal.db.ics",
+    "/u/..%5c..%5cplancal.db.ics",
+    "/calendar/public.ics",
+    "/plancal.db",
+    "/docs",
+    "/openapi.json",
+]
+
+
+@pytest.mark.parametrize("path", NOT_FOUND_PATHS)
+def test_everything_unknown_is_the_same_404(client: Client, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 404
+    assert r.text == NOT_FOUND_BODY
+
+
+def test_a_real_file_next_to_the_feeds_is_not_reachable(client: Client, settings: Settings) -> None:
+    (settings.calendar_dir / "u" / "notes.txt").write_text("secret", encoding="utf-8")
+    for path in ("/u/notes.txt", "/u/notes.txt.ics", "/u/notes"):
+        r = client.get(path)
+        assert r.status_code == 404 and r.text == NOT_FOUND_BODY
+
+
+def test_rotated_token_is_refused_at_once(client: Client, store: Store, settings: Settings) -> None:
+    old = token(store)
+    assert client.get(f"/u/{old}.ics").status_code == 200
+    new = rotate_token(store, settings, "bao", TODAY)
+    r = client.get(f"/u/{old}.ics")
+    assert r.status_code == 404 and r.text == NOT_FOUND_BODY
+    assert client.get(f"/u/{old}").status_code == 404
+    assert client.get(f"/u/{new}.ics").status_code == 200
+
+
+def test_token_checked_in_store_even_if_old_file_lingers(client: Client, store: Store, settings: Settings) -> None:
+    old = token(store)
+    store.rotate_token("bao")  # the store alone: the old file is still on disk
+    assert feed_path(settings, unit_feed_name(old)).exists()
+    assert client.get(f"/u/{old}.ics").status_code == 404
+    # the new token works at once: its feed is written on first request
+    r = client.get(f"/u/{token(store)}.ics")
+    assert r.status_code == 200 and b"BEGIN:VCALENDAR" in r.content
+
+
+def test_plan_and_public_feeds(client: Client, settings: Settings) -> None:
+    for url, path in (("/plans/thu-nghiem.ics", settings.calendar_dir / "plans" / "thu-nghiem.ics"),
+                      (f"/{PUBLIC}", settings.calendar_dir / PUBLIC)):
+        r = client.get(url)
+        assert r.status_code == 200 and r.content == path.read_bytes()
+        assert client.get(url, headers={"If-None-Match": r.headers["etag"]}).status_code == 304
+
+
+def test_subscribe_page_is_vietnamese_and_escaped(client: Client, store: Store, settings: Settings) -> None:
+    store.import_units([Unit("xa-la", 'Xã <b>"Lạ"</b> & <script>alert(1)</script>', "commune", "tinh")])
+    tok = token(store, "xa-la")
+    r = client.get(f"/u/{tok}")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    html = r.text
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    url = f"{settings.feed_base_url}/u/{tok}.ics"
+    assert url in html and url.replace("http://", "webcal://") in html
+    for words in ("Google Calendar", "Outlook", "Apple Calendar", "Đăng ký lịch mới", "Từ URL"):
+        assert words in html
+    assert r.headers["referrer-policy"] == "no-referrer"
+
+
+def test_plancal_feeds_serve_over_real_http(store: Store, settings: Settings, tmp_path: Path) -> None:
+    issue_file(store, write_plan(tmp_path / "plan", BODY))
+    export_feeds(store, settings, TODAY)
+    port = free_port()
+    env = {**os.environ, "PLANCAL_HOME": str(settings.home), "PLANCAL_DATABASE_URL": settings.db_url,
+           "PLANCAL_CALENDAR_DIR": str(settings.calendar_dir), "PLANCAL_FEED_BASE_URL": f"http://127.0.0.1:{port}"}
+    log = (tmp_path / "serve.log").open("wb")
+    proc = subprocess.Popen([sys.executable, "-c", "from plancal.cli import main; main()", "feeds", "serve",
+                             "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/u/{token(store)}.ics"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, (tmp_path / "serve.log").read_text(errors="replace")
+            try:
+                first = httpx.get(url, timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "feed server did not start within 30 s"
+                time.sleep(0.1)
+        assert first.status_code == 200 and first.headers["content-type"] == "text/calendar; charset=utf-8"
+        assert httpx.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+        assert httpx.get(url.replace(token(store), "A" * 32)).text == NOT_FOUND_BODY
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
