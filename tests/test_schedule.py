@@ -177,3 +177,45 @@ def test_reports_follow_decree_09_cutoffs(tmp_path: Path) -> None:
     cons = [o for o in items if o.kind == "consolidation"]
     assert [(o.unit_id, o.due_stated, o.to_unit_id) for o in cons] == [
         ("snv", date(2021, 6, 22), "tinh"), ("snv", date(2021, 12, 22), "tinh")]
+
+
+def test_kind_selectors_default_to_the_issuers_subtree(tmp_path: Path) -> None:
+    from plancal.unit import Directory, Unit
+
+    loaded = load_plan(write_plan(tmp_path, """\
+    duties:
+      - {id: d, what: A, who: [{kind: commune}], when: {within: Q2/2021}}
+    """))
+    other = [Unit("tinh-khac", "Tỉnh khác", "province"), Unit("xa-khac", "Xã khác", "commune", "tinh-khac")]
+    shared = loaded.directory.merged(other)
+    from plancal.schedule import expand_plan
+
+    items = expand_plan(loaded.plan, shared, loaded.registry)
+    assert {o.unit_id for o in items if o.source_id == "d"} == {"xa-a1", "xa-a2", "xa-b1"}
+    assert isinstance(Directory([]), Directory)
+
+
+def test_ongoing_duty_spans_the_plan_and_is_never_late(tmp_path: Path) -> None:
+    items = occ(tmp_path, """\
+    duties:
+      - {id: tx, what: Thường xuyên tuyên truyền, who: [bao], when: {ongoing: true}}
+    """)
+    [item] = [o for o in items if o.source_id == "tx"]
+    assert item.kind == "ongoing" and not item.actionable
+    assert (item.window_start, item.due_effective) == (date(2021, 1, 1), date(2021, 12, 31))
+
+
+def test_calendar_cutoff_reports_and_conference_note(tmp_path: Path) -> None:
+    items = occ(tmp_path, """\
+    reports:
+      - {id: bc, what: Báo cáo, cycles: [annual], cutoff: calendar, to: snv,
+         deadlines: [{who: [{kind: district}], day: 10, month: next}]}
+    conferences:
+      - {id: hn, title: Hội nghị, level: tỉnh, held_by: [tinh], within: Q3/2021, duration: null,
+         note: Hội nghị toàn thể nếu dưới 200 người.}
+    """)
+    report = next(o for o in items if o.kind == "report")
+    assert report.due_stated == date(2022, 1, 10)
+    assert "01/01/2021 đến ngày 31/12/2021." in report.detail and "09/2019" not in report.detail
+    conf = next(o for o in items if o.kind == "conference")
+    assert "dưới 200 người" in conf.detail and "Thời lượng" not in conf.detail

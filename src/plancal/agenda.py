@@ -23,6 +23,7 @@ KIND_LABEL = {
     "consolidation": "Tổng hợp báo cáo",
     "conference": "Hội nghị",
     "preparation": "Chuẩn bị hội nghị",
+    "ongoing": "Nhiệm vụ thường xuyên",
     "theme": "Chủ đề tuyên truyền",
     "anniversary": "Ngày kỷ niệm",
 }

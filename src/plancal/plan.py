@@ -34,7 +34,8 @@ class Strict(BaseModel):
 
 
 class KindSelector(Strict):
-    """Every unit of a kind, optionally only those under a given unit: {kind: commune, under: huyen-x}."""
+    """Every unit of a kind under a given unit: {kind: commune, under: huyen-x}. Without ``under`` the
+    plan's ``scope`` applies (default: the issuer), so "every commune" never reaches another province."""
 
     kind: str
     under: Slug | None = None
@@ -104,6 +105,7 @@ class When(Strict):
 
     - ``on: 13/05/2025`` — a fixed date;
     - ``within: Q1/2020`` (or H1/2021, 5/2025, 2021, {from, to}) — a window, due on its last day;
+    - ``ongoing: true`` — "thường xuyên": for the whole plan period, never due, never late;
     - ``days_after_issue: 30``;
     - ``every: month|quarter|half|year`` with ``day`` (day of month, -1 = last, default last),
       ``month`` (which month of the period: first, last, next (the month after), or 1..12; default
@@ -116,6 +118,7 @@ class When(Strict):
 
     on: VnDate | None = None
     within: Window | None = None
+    ongoing: Literal[True] | None = None
     days_after_issue: int | None = Field(default=None, ge=0)
     every: Frequency | None = None
     day: int | None = Field(default=None, ge=-31, le=31)
@@ -130,11 +133,11 @@ class When(Strict):
 
     @model_validator(mode="after")
     def _one_mode(self) -> When:
-        modes = [name for name in ("on", "within", "days_after_issue", "every", "after")
+        modes = [name for name in ("on", "within", "ongoing", "days_after_issue", "every", "after")
                  if getattr(self, name) is not None]
         if len(modes) != 1:
             raise ValueError(
-                "cần đúng một cách ghi thời hạn (on, within, days_after_issue, every hoặc after), "
+                "cần đúng một cách ghi thời hạn (on, within, ongoing, days_after_issue, every hoặc after), "
                 f"đang có: {', '.join(modes) or 'không có'}")
         if self.every is None and (self.day is not None or self.month is not None or self.months or self.before):
             raise ValueError("day, month, months và before chỉ dùng cùng every")
@@ -269,7 +272,8 @@ class Conference(Strict):
     within: Window
     on: VnDate | None = None
     start: time | None = None
-    duration: Literal["half_day", "full_day"] | int = "half_day"
+    duration: Literal["half_day", "full_day"] | int | None = "half_day"
+    note: str | None = None
     pilot: Pilot | None = None
     delegates: Delegates | None = None
     presidium: Presidium | None = None
@@ -300,6 +304,7 @@ class Report(Strict):
     id: Slug
     what: str
     cycles: list[Literal["monthly", "quarterly", "semiannual", "annual"]] = ["semiannual", "annual"]
+    cutoff: Literal["decree-09", "calendar"] = "decree-09"
     to: Slug
     deadlines: list[ReportDeadline]
     consolidate: ReportDeadline | None = None
@@ -341,6 +346,7 @@ class Plan(Strict):
     basis: list[str] = []
     period: Annotated[PlanPeriod, BeforeValidator(_plan_period)]
     standing_agency: Slug
+    scope: Slug | None = None
     recipients: list[Selector]
     parent: Slug | None = None
     units: list[str] = []

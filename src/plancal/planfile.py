@@ -217,6 +217,8 @@ def _selectors(plan: Plan) -> Iterator[tuple[Path_, list[Any]]]:
 def _unit_refs(plan: Plan) -> Iterator[tuple[Path_, str]]:
     yield ("issuer",), plan.issuer
     yield ("standing_agency",), plan.standing_agency
+    if plan.scope:
+        yield ("scope",), plan.scope
     if plan.sub_plans and plan.sub_plans.to:
         yield ("sub_plans", "to"), plan.sub_plans.to
     for i, d in enumerate(plan.duties):
@@ -250,13 +252,16 @@ def _cross_check(plan: Plan, directory: Directory, registry: Registry, where: Lo
         for j, sel in enumerate(selectors):
             p = (*path, j)
             if isinstance(sel, KindSelector):
-                if sel.under and sel.under not in directory:
-                    problems.append(_unknown_unit(where, (*p, "under"), sel.under, directory))
+                under = sel.under or plan.scope or plan.issuer
+                if under not in directory:
+                    if sel.under:
+                        problems.append(_unknown_unit(where, (*p, "under"), sel.under, directory))
                 elif sel.kind not in kinds:
                     problems.append(where.problem((*p, "kind"), f"không có đơn vị nào thuộc loại '{sel.kind}'",
                                                   f"các loại đang có: {', '.join(sorted(kinds))}"))
-                elif not directory.of_kind(sel.kind, sel.under):
-                    problems.append(where.problem(p, f"không có đơn vị loại '{sel.kind}' dưới '{sel.under}'"))
+                elif not directory.of_kind(sel.kind, under):
+                    problems.append(where.problem(p, f"không có đơn vị loại '{sel.kind}' thuộc '{under}'",
+                                                  "ghi under: <mã đơn vị cấp trên> hoặc scope: của kế hoạch"))
             elif sel == "@holder" and path[0] != "conferences":
                 problems.append(where.problem(p, "@holder chỉ dùng trong phần chuẩn bị của hội nghị"))
             elif not sel.startswith("@") and sel not in directory:

@@ -22,7 +22,7 @@ from plancal.planfile import LoadedPlan
 from plancal.unit import Directory
 from plancal.workday import WorkCalendar
 
-KINDS = ("sub_plan", "duty", "report", "consolidation", "conference", "preparation", "theme", "anniversary")
+KINDS = ("sub_plan", "duty", "report", "consolidation", "conference", "preparation", "ongoing", "theme", "anniversary")
 #: kinds that a unit must act on (and that can be late); themes and anniversaries are informational
 ACTIONABLE = frozenset({"sub_plan", "duty", "report", "consolidation", "conference", "preparation"})
 PERIOD_NOUN = {"month": "tháng", "quarter": "quý", "half": "6 tháng", "year": "năm"}
@@ -78,11 +78,15 @@ class _Expander:
     out: list[Occurrence] = field(default_factory=list)
 
     # -- units ------------------------------------------------------------------------------
+    @property
+    def scope(self) -> str:
+        return self.plan.scope or self.plan.issuer
+
     def resolve(self, selectors: Iterable[str | KindSelector], holder: str | None = None) -> list[str]:
         found: list[str] = []
         for sel in selectors:
             if isinstance(sel, KindSelector):
-                found.extend(self.directory.of_kind(sel.kind, sel.under))
+                found.extend(self.directory.of_kind(sel.kind, sel.under or self.scope))
             elif sel == "@recipients":
                 found.extend(self.resolve([s for s in self.plan.recipients if s != "@recipients"]))
             elif sel == "@standing-agency":
@@ -117,6 +121,8 @@ class _Expander:
             return [(once(span(p.start, w.on)), w.on)]
         if w.within is not None:
             return [(once(w.within), w.within.end)]
+        if w.ongoing:
+            return [(once(span(p.start, p.end)), p.end)]
         if w.days_after_issue is not None:
             due = p.issued + timedelta(days=w.days_after_issue)
             return [(once(span(p.issued, due)), due)]
@@ -172,8 +178,9 @@ class _Expander:
                 title = duty.what + (f" ({quota}/{noun})" if quota and noun else f" ({quota})" if quota else "")
                 for unit_id in self.resolve(assignment.who):
                     for per, due in due_dates:
-                        self.add(kind="duty", source_id=duty.id, unit_id=unit_id, period=per, due=due, title=title,
-                                 shift=duty.when.shift, detail=duty.note or "", quota=quota,
+                        self.add(kind="ongoing" if duty.when.ongoing else "duty", source_id=duty.id, unit_id=unit_id,
+                                 period=per, due=due, title=title, detail=duty.note or "", quota=quota,
+                                 shift="none" if duty.when.ongoing else duty.when.shift,
                                  to_unit_id=duty.to)
 
     def sub_plans(self) -> None:
@@ -284,8 +291,8 @@ class _Expander:
         if conf.on is None or conf.start is None:
             return None, None
         start = datetime.combine(conf.on, conf.start, tzinfo=self.tz)
-        minutes = {"half_day": 240, "full_day": 480}.get(str(conf.duration), conf.duration)
-        return start, start + timedelta(minutes=int(minutes))
+        minutes = conf.duration if isinstance(conf.duration, int) else 480 if conf.duration == "full_day" else 240
+        return start, start + timedelta(minutes=minutes)
 
     def conference_title(self, conf: Conference, holder: str) -> str:
         unit = self.directory.get(holder)
@@ -295,8 +302,10 @@ class _Expander:
         return f"{conf.title} ({name})"
 
     def conference_detail(self, conf: Conference, is_pilot: bool) -> str:
-        lines = [f"Cấp: {conf.level}", "Thời lượng: " + {"half_day": "1/2 ngày", "full_day": "1 ngày"}.get(
-            str(conf.duration), f"{conf.duration} phút")]
+        lines = [f"Cấp: {conf.level}"]
+        if conf.duration is not None:
+            lines.append("Thời lượng: " + {"half_day": "1/2 ngày", "full_day": "1 ngày"}.get(
+                str(conf.duration), f"{conf.duration} phút"))
         if is_pilot:
             lines.insert(0, "Hội nghị điểm: tổ chức trước để rút kinh nghiệm chỉ đạo chung.")
         if conf.venue:
@@ -312,6 +321,8 @@ class _Expander:
             share = f", {conf.presidium.exemplar_share} là anh hùng, chiến sĩ thi đua, điển hình tiên tiến" \
                 if conf.presidium.exemplar_share else ""
             lines.append(f"Đoàn Chủ tịch: không quá {conf.presidium.max} người{share}")
+        if conf.note:
+            lines.append(conf.note)
         if conf.agenda:
             lines.append("Chương trình:")
             lines += [f"{i}. {item}" for i, item in enumerate(conf.agenda, 1)]
@@ -321,9 +332,10 @@ class _Expander:
     def reports(self) -> None:
         for report in self.plan.reports:
             for cycle in report.cycles:
-                for per, cut_from, cutoff in report_periods(cycle, self.plan.start, self.plan.end):
+                for per, cut_from, cutoff in report_periods(cycle, self.plan.start, self.plan.end, report.cutoff):
+                    basis = " (Nghị định 09/2019/NĐ-CP)" if report.cutoff == "decree-09" else ""
                     detail = (f"Báo cáo {per.label}. Số liệu tính từ ngày {short(cut_from)} đến ngày "
-                              f"{short(cutoff)} (Nghị định 09/2019/NĐ-CP).")
+                              f"{short(cutoff)}{basis}.")
                     for dl in report.deadlines:
                         due = report_due(cutoff, dl.day, dl.month)
                         for unit_id in self.resolve(dl.who):
@@ -348,9 +360,15 @@ def month_span(months: list[int]) -> str:
         return f"tháng {months[0]}"
     return "tháng " + ", ".join(str(m) for m in months[:-1]) + f" và {months[-1]}"
 
-def report_periods(cycle: str, start: date, end: date) -> list[tuple[Period, date, date]]:
-    """Periods of a Decree 09/2019 report whose cut-off falls within [start, end]:
-    (period, first day of data, cut-off day)."""
+def report_periods(cycle: str, start: date, end: date, cutoff: str = "decree-09") -> list[tuple[Period, date, date]]:
+    """Periods of a report whose cut-off falls within [start, end]: (period, first day of data, cut-off day).
+    Decree 09/2019 cut-offs run from the 15th to the 14th; ``calendar`` ones are the period itself."""
+    if cutoff == "calendar":
+        freq = {"annual": "year", "semiannual": "half", "quarterly": "quarter", "monthly": "month"}[cycle]
+        pers = periods(freq, start, end)
+        if cycle == "semiannual":
+            pers = [p for p in pers if p.start.month == 1]  # "6 tháng, cuối năm": the year-end one is the annual
+        return [(p, p.start, p.end) for p in pers if start <= p.end <= end]
     out: list[tuple[Period, date, date]] = []
     for year in range(start.year, end.year + 1):
         if cycle == "annual":
