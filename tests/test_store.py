@@ -105,3 +105,20 @@ def test_all_source_plans_issue(store: Store) -> None:
         result = issue_file(store, path).result
         assert result.added > 0
     assert len(store.plans()) == len(list(PLANS.glob("*.yaml")))
+
+
+def test_sub_unit_plan_cascades_under_its_parent(store: Store) -> None:
+    parent = PLANS / "002-nam-dong-2020.yaml"
+    child = PLANS / "sub" / "002-xa-huong-loc-2020.yaml"
+    with pytest.raises(PlanError, match="chưa được ban hành"):
+        issue_file(store, child)
+    issue_file(store, parent)
+    issued = issue_file(store, child)
+    assert any(o.kind == "conference" and o.starts_at is not None for o in issued.occurrences)
+    row = store.find_occurrence("nd-2020-hoi-nghi-dhtt", "sub-plan", "nd-xa-huong-loc")
+    assert row.status == "done" and row.done_on == date(2020, 2, 5)
+    others = [r for r in store.occurrences(plan_id="nd-2020-hoi-nghi-dhtt", kinds=["sub_plan"])
+              if r.unit_id != "nd-xa-huong-loc"]
+    assert others and all(r.status == "open" for r in others)
+    plan = store.plan("nd-2020-xa-huong-loc-hoi-nghi")
+    assert plan is not None and plan.parent_id == "nd-2020-hoi-nghi-dhtt"

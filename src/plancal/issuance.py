@@ -8,7 +8,7 @@ from pathlib import Path
 from plancal.errors import PlanError, Problem
 from plancal.planfile import LoadedPlan, load_plan
 from plancal.schedule import Occurrence, expand
-from plancal.store import IssueResult, Store
+from plancal.store import IssueResult, Store, Submission
 
 
 @dataclass(frozen=True)
@@ -33,4 +33,18 @@ def issue_file(store: Store, path: Path) -> Issued:
         raise PlanError([Problem(f"kế hoạch cấp trên '{loaded.plan.parent}' chưa được ban hành trong hệ thống",
                                  file=str(path), field="parent", hint="ban hành kế hoạch cấp trên trước")])
     result = store.issue(loaded, occurrences)
+    if loaded.plan.parent:
+        attach_to_parent(store, loaded)
     return Issued(loaded, occurrences, result)
+
+
+def attach_to_parent(store: Store, loaded: LoadedPlan) -> bool:
+    """A sub-unit plan fulfils its issuer's "xây dựng kế hoạch" duty in the parent plan, on its issue date.
+    Returns False when the parent asks no sub-plan of this issuer (the cascade still records the parent)."""
+    plan = loaded.plan
+    rows = [r for r in store.occurrences(plan_id=plan.parent, unit_id=plan.issuer, kinds=["sub_plan"])]
+    if not rows:
+        return False
+    note = f"{plan.display_number}: {plan.title}"
+    store.record_submission(Submission(rows[0].uid, plan.issuer, plan.issued, note))
+    return True
