@@ -363,10 +363,15 @@ class SmtpMailer(Mailer):
             self._discard(client)
             raise MessageRejected(f"máy chủ thư {where} từ chối đăng nhập: {_reply(exc)}", fatal=True,
                                   hint="kiểm tra PLANCAL_SMTP_USER và mật khẩu") from None
-        except (smtplib.SMTPNotSupportedError, ssl.SSLCertVerificationError) as exc:
+        except smtplib.SMTPNotSupportedError as exc:
             self._discard(client)
-            raise MessageRejected(f"không thiết lập được kết nối bảo mật tới {where}: {exc}", fatal=True,
-                                  hint="kiểm tra PLANCAL_SMTP_SECURITY (none, starttls, ssl) và PLANCAL_SMTP_PORT") from None
+            raise MessageRejected(f"máy chủ thư {where} không hỗ trợ: {exc}", fatal=True,
+                                  hint="kiểm tra PLANCAL_SMTP_SECURITY (none, starttls, ssl); bỏ trống PLANCAL_SMTP_USER "
+                                       "nếu máy chủ không cần đăng nhập") from None
+        except ssl.SSLCertVerificationError as exc:
+            self._discard(client)
+            raise MessageRejected(f"chứng chỉ của máy chủ thư {where} không hợp lệ: {exc.verify_message}", fatal=True,
+                                  hint="kiểm tra PLANCAL_SMTP_HOST (đúng tên trong chứng chỉ) và PLANCAL_SMTP_SECURITY") from None
         except (smtplib.SMTPException, OSError) as exc:
             self._discard(client)
             raise TemporaryFailure(f"không kết nối được máy chủ thư {where}: {_reply(exc)}",
