@@ -1,0 +1,340 @@
+"""Never lost, never twice: reruns, retries, a server that refuses or is down, a bad address, a process
+killed between claim and send, two senders at once — against aiosmtpd on loopback, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from plancal import delivery, mail, reminder
+from plancal.delivery import DeliveryLog, RetryPolicy, deliver, send_reminders
+from plancal.errors import DeliveryError
+from plancal.issuance import issue_file
+from plancal.mail import Envelope, Letter, SmtpMailer
+from plancal.settings import Settings
+from plancal.store import DeliveryRow, Store, open_store
+from tests.helpers import write_plan
+from tests.mail_helpers import AGENCY, BAO, DAI, FAST, issue_003, plain, smtp_settings
+from tests.smtp_server import SmtpServer
+
+DAY = date(2021, 4, 23)
+#: one duty for bao, both districts and the three communes, due three days after DAY: six digests
+SIX = """\
+duties:
+  - {id: bai, what: Gửi bài tuyên truyền tháng 4, who: [bao, {kind: district}, {kind: commune}], to: snv,
+     when: {on: 26/04/2021}}
+"""
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    with SmtpServer.running() as server:
+        yield server
+
+
+def rows(store: Store) -> dict[str, DeliveryRow]:
+    with store.session() as s:
+        return {r.key: r for r in s.scalars(select(DeliveryRow))}
+
+
+def issue_six(store: Store, tmp_path: Path) -> list[str]:
+    issue_file(store, write_plan(tmp_path / "plan", SIX))
+    return ["a1@tinh.gov.vn", "a2@tinh.gov.vn", "a@tinh.gov.vn", "b1@tinh.gov.vn", "b@tinh.gov.vn", "bao@tinh.gov.vn"]
+
+
+# -- the log itself ------------------------------------------------------------------------------------
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2021, 4, 23, 1, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _letter(recipient: str, kind: str = "digest") -> Letter:
+    return Letter(kind=kind, ident=DAY.isoformat(), recipient=recipient, day=DAY, template="digest", context={})
+
+
+def test_claims_are_exclusive_leases_expire_sent_is_final(store: Store) -> None:
+    clock = Clock()
+    a = DeliveryLog(store, 60, "worker-a", clock)
+    b = DeliveryLog(store, 60, "worker-b", clock)
+    letters = [_letter(f"u{i}@tinh.gov.vn") for i in range(3)]
+    keys = {x.key for x in letters}
+    assert a.claim(letters) == keys
+    assert b.claim(letters) == set()  # held under a live lease
+    assert a.mark(letters[0].key, "sent", tries=1, message_id="<m0@x>")
+    assert a.mark(letters[1].key, "failed", tries=3, error="451")
+    clock.now += timedelta(seconds=30)
+    assert b.claim(letters) == {letters[1].key}  # a failed row may be taken again at once
+    clock.now += timedelta(seconds=31)
+    assert b.claim(letters) == {letters[2].key}  # a's lease on the third expired; the first stays sent
+    assert not a.mark(letters[2].key, "sent", tries=1, message_id="<m2@x>")  # a lost its lease …
+    state = rows(store)
+    assert state[letters[2].key].status == "sent"  # … but what a sent is recorded: nobody sends it a third time
+    assert state[letters[0].key].status == "sent" and state[letters[0].key].attempts == 1
+    assert state[letters[1].key].claimed_by == "worker-b" and state[letters[1].key].attempts == 3
+    clock.now += timedelta(hours=1)
+    assert a.claim(letters) == {letters[1].key}  # only the row b never finished
+    a.release([letters[1].key], "dừng")
+    assert rows(store)[letters[1].key].status == "failed"
+
+
+def test_two_logs_racing_for_the_same_keys_split_them(store: Store, db_url: str) -> None:
+    letters = [_letter(f"r{i}@tinh.gov.vn") for i in range(200)]
+    stores = [open_store(db_url, migrate=False) for _ in range(4)]
+    won: list[set[str]] = [set() for _ in stores]
+    barrier = threading.Barrier(len(stores))
+
+    def race(i: int) -> None:
+        log = DeliveryLog(stores[i], 300, f"w{i}")
+        barrier.wait()
+        for start in range(0, len(letters), 10):
+            won[i] |= log.claim(letters[start:start + 10])
+
+    threads = [threading.Thread(target=race, args=(i,)) for i in range(len(stores))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for st in stores:
+        st.engine.dispose()
+    assert sum(len(w) for w in won) == len(letters)
+    assert set().union(*won) == {x.key for x in letters}
+
+
+# -- sending -------------------------------------------------------------------------------------------
+def test_rerun_and_retry_send_nothing_twice(store: Store, settings: Settings, smtp: SmtpServer) -> None:
+    issue_003(store)
+    s = smtp_settings(settings, smtp)
+    first = send_reminders(store, s, DAY, SmtpMailer(s))
+    again = send_reminders(store, s, DAY, SmtpMailer(s))
+    assert (first.sent, first.skipped_already_sent) == (2, 0)
+    assert (again.sent, again.skipped_already_sent) == (0, 2)
+    assert sorted(r.rcpt_tos[0] for r in smtp.received) == [DAI, BAO]
+    assert all(r.status == "sent" and r.message_id and r.sent_at for r in rows(store).values())
+    # a batch of recipients at a time, as the flows do it: the rest follows, nothing twice
+    later = DAY + timedelta(days=3)  # 26/04: due today for both, and the standing agency is due on 29/04
+    due = reminder.due_recipients(store, s, later)
+    assert BAO in due and DAI in due
+    one = send_reminders(store, s, later, SmtpMailer(s), recipients=[BAO.upper()])
+    rest = send_reminders(store, s, later, SmtpMailer(s), recipients=[r for r in due if r != BAO])
+    assert one.sent == 1 and rest.sent >= 1
+    assert max(smtp.message_ids().values()) == 1
+
+
+def test_one_digest_per_person_per_day_with_all_their_items(store: Store, settings: Settings, smtp: SmtpServer,
+                                                            tmp_path: Path) -> None:
+    """One clerk answers for the newspaper and for district A: one mail a day, every item of both units."""
+    body = """\
+    duties:
+      - {id: bai, what: Gửi bài tháng 4, who: [bao], to: snv, when: {on: 26/04/2021}}
+      - {id: ds, what: Gửi danh sách điển hình, who: [huyen-a], to: snv, when: {on: 26/04/2021}}
+      - {id: bc, what: Gửi báo cáo nhanh, who: [huyen-a], to: snv, when: {on: 22/04/2021}}
+      - {id: xa, what: Việc của xã A1, who: [xa-a1], to: huyen-a, when: {on: 23/04/2021}}
+    """
+    path = write_plan(tmp_path / "plan", body)
+    units = (tmp_path / "plan" / "units.yaml").read_text(encoding="utf-8")
+    (tmp_path / "plan" / "units.yaml").write_text(units.replace("emails: [bao@tinh.gov.vn]", "emails: [Van.Thu@tinh.gov.vn]")
+                                                  .replace("emails: [a@tinh.gov.vn]", "emails: [van.thu@tinh.gov.vn]"),
+                                                  encoding="utf-8")
+    issue_file(store, path)
+    s = smtp_settings(settings, smtp)
+    report = send_reminders(store, s, DAY, SmtpMailer(s))
+    assert report.sent == 2  # the shared address and commune A1 (due today)
+    [shared] = smtp.to("van.thu@tinh.gov.vn")
+    text = plain(shared.message())
+    assert shared.message()["Subject"] == "Nhắc việc ngày 23/04/2021: 2 việc sắp đến hạn, 1 việc quá hạn"
+    for title in ("Gửi bài tháng 4", "Gửi danh sách điển hình", "Gửi báo cáo nhanh"):
+        assert text.count(title) == 1
+    assert "===== Báo Thử Nghiệm =====" in text and "===== UBND huyện A =====" in text
+    assert text.count("còn 3 ngày") == 2 and text.count("đã quá hạn 1 ngày") == 1
+    [commune] = smtp.to("a1@tinh.gov.vn")
+    assert "ĐẾN HẠN HÔM NAY" in plain(commune.message())
+
+
+@pytest.mark.parametrize("mode", ["451-after-data", "421-at-mail-from"])
+def test_server_refusing_for_a_while_then_recovering_gets_every_mail_once(
+        store: Store, settings: Settings, smtp: SmtpServer, tmp_path: Path, mode: str) -> None:
+    expected = issue_six(store, tmp_path)
+    if mode == "451-after-data":
+        smtp.inbox.refuse, smtp.inbox.refuse_at = 3, "DATA"
+    else:
+        smtp.inbox.refuse, smtp.inbox.refuse_at = 3, "MAIL"
+        smtp.inbox.refuse_reply = "421 4.3.2 Máy chủ quá tải, đóng kết nối"
+    s = smtp_settings(settings, smtp)
+    waits: list[float] = []
+    retry = RetryPolicy(attempts=5, first_delay=0.01, factor=2.0, max_delay=1.0, sleep=waits.append)
+    mailer = SmtpMailer(s)
+    report = send_reminders(store, s, DAY, mailer, retry=retry)
+    assert report.ok and report.sent == 6
+    assert waits == [0.01, 0.02, 0.04]  # exponential backoff, then it went through
+    assert sorted(r.rcpt_tos[0] for r in smtp.received) == expected
+    assert max(smtp.message_ids().values()) == 1
+    assert smtp.inbox.attempts == 6 + 3
+    assert mailer.connections == 4  # a fresh connection after each refusal
+    assert sum(r.attempts for r in rows(store).values()) == 6 + 3
+
+
+def test_server_down_is_reported_then_everything_goes_once_it_is_back(
+        store: Store, settings: Settings, smtp: SmtpServer, tmp_path: Path) -> None:
+    expected = issue_six(store, tmp_path)
+    s = smtp_settings(settings, smtp)
+    smtp.stop()
+    waits: list[float] = []
+    down = send_reminders(store, s, DAY, SmtpMailer(s), retry=replace(FAST, sleep=waits.append))
+    assert down.sent == 0 and len(down.failed) == 6 and not down.ok
+    assert len(waits) == FAST.attempts - 1  # the first mail was retried with backoff, then the batch stopped
+    assert "không kết nối được máy chủ thư 127.0.0.1" in down.failed[0].error
+    with pytest.raises(DeliveryError, match="6 thư chưa gửi được"):
+        down.raise_for_failures()
+    assert {r.status for r in rows(store).values()} == {"failed"}
+    smtp.start()
+    back = send_reminders(store, s, DAY, SmtpMailer(s), retry=FAST)
+    assert back.ok and back.sent == 6
+    assert sorted(r.rcpt_tos[0] for r in smtp.received) == expected
+    assert send_reminders(store, s, DAY, SmtpMailer(s)).skipped_already_sent == 6
+    assert max(smtp.message_ids().values()) == 1
+
+
+def test_bad_address_is_recorded_and_reported_while_the_rest_go_out(store: Store, settings: Settings,
+                                                                     smtp: SmtpServer) -> None:
+    issue_003(store)
+    smtp.inbox.bad = {BAO}
+    s = smtp_settings(settings, smtp)
+    report = send_reminders(store, s, DAY, SmtpMailer(s), retry=FAST)
+    assert report.sent == 1 and report.ok
+    assert [b.recipient for b in report.bad_addresses] == [BAO]
+    assert "550" in report.bad_addresses[0].error
+    assert report.coordinators_notified == 1
+    assert [r.rcpt_tos[0] for r in smtp.received] == [DAI, AGENCY]
+    notice = smtp.to(AGENCY)[0].message()
+    assert notice["Subject"] == "Địa chỉ thư không nhận được (1) – ngày 23/04/2021"
+    text = plain(notice)
+    assert BAO in text and "Đơn vị: Báo An Giang" in text and "thư nhắc việc hằng ngày" in text and "550" in text
+    state = {r.recipient: r.status for r in rows(store).values() if r.kind == "digest"}
+    assert state == {BAO: "bad_address", DAI: "sent"}
+    again = send_reminders(store, s, DAY, SmtpMailer(s), retry=FAST)
+    assert (again.sent, again.skipped_bad_address, again.skipped_already_sent, again.coordinators_notified) == (0, 1, 1, 0)
+    assert len(smtp.received) == 2
+
+
+def test_a_message_refused_for_good_fails_alone(store: Store, settings: Settings, smtp: SmtpServer,
+                                                tmp_path: Path) -> None:
+    issue_six(store, tmp_path)
+    smtp.inbox.refuse, smtp.inbox.refuse_reply = 1, "554 5.7.1 Nội dung bị từ chối"
+    s = smtp_settings(settings, smtp)
+    report = send_reminders(store, s, DAY, SmtpMailer(s), retry=FAST)
+    assert report.sent == 5 and len(report.failed) == 1 and "554" in report.failed[0].error
+    retried = send_reminders(store, s, DAY, SmtpMailer(s), retry=FAST)  # failed rows go again next run
+    assert retried.sent == 1 and len(smtp.received) == 6
+
+
+# -- a process killed between claim and send --------------------------------------------------------------
+class _DyingMailer(SmtpMailer):
+    """Sends ``keep`` mails, then dies inside the next send, before a byte of it leaves."""
+
+    def __init__(self, settings: Settings, keep: int, how: str, marker: Path) -> None:
+        super().__init__(settings)
+        self.keep, self.how, self.marker = keep, how, marker
+
+    def send(self, envelope: Envelope) -> None:
+        if self.keep == 0:
+            if self.how == "exit":
+                os._exit(7)
+            self.marker.write_text(envelope.key, encoding="utf-8")
+            time.sleep(120)  # the parent kills us here with SIGKILL
+        self.keep -= 1
+        super().send(envelope)
+
+
+def _child(db_url: str, settings: Settings, keep: int, how: str, marker: str) -> None:
+    store = open_store(db_url, migrate=False)
+    send_reminders(store, settings, DAY, _DyingMailer(settings, keep, how, Path(marker)))
+
+
+@pytest.mark.parametrize("how", ["exit", "sigkill"])
+def test_process_killed_between_claim_and_send_is_picked_up_after_the_lease(
+        store: Store, settings: Settings, smtp: SmtpServer, tmp_path: Path, db_url: str, how: str) -> None:
+    expected = issue_six(store, tmp_path)
+    s = smtp_settings(settings, smtp, lease_seconds=3)
+    marker = tmp_path / "claimed-not-sent"
+    child = multiprocessing.get_context("spawn").Process(target=_child, args=(db_url, s, 2, how, str(marker)))
+    child.start()
+    if how == "sigkill":
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert marker.exists()
+        assert child.pid is not None
+        os.kill(child.pid, signal.SIGKILL)
+    child.join(60)
+    assert child.exitcode == (7 if how == "exit" else -signal.SIGKILL)
+    assert len(smtp.received) == 2
+    state = rows(store)
+    assert sorted(r.status for r in state.values()) == ["claimed"] * 4 + ["sent"] * 2
+    # restarted at once: the dead worker's lease still holds, nothing is sent twice or early
+    early = send_reminders(store, s, DAY, SmtpMailer(s))
+    assert (early.sent, early.skipped_already_sent, early.skipped_in_progress) == (0, 2, 4)
+    assert len(smtp.received) == 2
+    lease_end = max(r.lease_until for r in state.values() if r.lease_until is not None).replace(tzinfo=UTC)
+    time.sleep(max(0.0, (lease_end - datetime.now(UTC)).total_seconds()) + 0.2)
+    late = send_reminders(store, s, DAY, SmtpMailer(s))
+    assert (late.sent, late.skipped_already_sent) == (4, 2)
+    assert sorted(r.rcpt_tos[0] for r in smtp.received) == expected
+    assert max(smtp.message_ids().values()) == 1
+    letters = {x.key: x for x in reminder.digests(store, s, DAY)}
+    assert set(smtp.message_ids()) == {mail.message_id(k, "snv.angiang.gov.vn") for k in letters}
+    assert {r.status for r in rows(store).values()} == {"sent"}
+
+
+# -- two senders at once ---------------------------------------------------------------------------------
+def test_two_concurrent_senders_send_each_mail_once(store: Store, settings: Settings, smtp: SmtpServer,
+                                                    tmp_path: Path, db_url: str) -> None:
+    communes = "".join(f'  - {{id: xa-{i:03d}, name: "UBND xã Số {i}", kind: commune, parent: huyen-b, '
+                       f'emails: [xa{i:03d}@tinh.gov.vn]}}\n' for i in range(120))
+    path = write_plan(tmp_path / "plan", SIX)
+    units_file = tmp_path / "plan" / "units.yaml"
+    units_file.write_text(units_file.read_text(encoding="utf-8") + communes, encoding="utf-8")
+    issue_file(store, path)
+    s = smtp_settings(settings, smtp)
+    letters = reminder.digests(store, s, DAY)
+    assert len(letters) == 126
+    reports: list[delivery.DeliveryReport] = []
+    barrier = threading.Barrier(2)
+
+    def worker() -> None:
+        own = open_store(db_url, migrate=False)
+        barrier.wait()
+        reports.append(deliver(own, s, SmtpMailer(s), reminder.digests(own, s, DAY), today=DAY))
+        own.engine.dispose()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(reports) == 2 and all(r.ok for r in reports)
+    assert sum(r.sent for r in reports) == 126
+    assert sum(r.sent + r.skipped_in_progress + r.skipped_already_sent for r in reports) == 2 * 126
+    assert len(smtp.received) == 126 and max(smtp.message_ids().values()) == 1
+    assert {r.status for r in rows(store).values()} == {"sent"}
+
+
+def test_report_adds_up_and_speaks_vietnamese() -> None:
+    a = delivery.DeliveryReport(sent=2, skipped_already_sent=1)
+    b = delivery.DeliveryReport(sent=1, failed=(delivery.Failure("x@y.vn", "digest", "k", "máy chủ tạm từ chối"),))
+    total = a + b
+    assert (total.sent, total.skipped_already_sent, len(total.failed), total.ok) == (3, 1, 1, False)
+    assert total.summary() == ("đã gửi 3 thư; 1 thư đã gửi trước đó (bỏ qua); "
+                               "1 thư chưa gửi được (sẽ gửi lại ở lần chạy sau)")
