@@ -53,6 +53,8 @@ from plancal.store import DeliveryRow, Store
 T = TypeVar("T")
 #: letters claimed in one transaction (the lease must cover sending them all)
 CLAIM_CHUNK = 50
+#: how many past days :func:`send_catch_up` looks back for mails that did not go out
+CATCH_UP_DAYS = 3
 MAIL_KIND_LABEL = {
     "digest": "thư nhắc việc hằng ngày",
     "escalation": "thư báo chậm thực hiện",
@@ -109,13 +111,16 @@ class DeliveryReport:
     bad_addresses: tuple[BadAddress, ...] = ()
     coordinators_notified: int = 0
     lease_lost: int = 0
+    #: why the batch stopped (server down, login refused …); the mails not sent are in ``failed``
+    server_error: str | None = None
 
     def __add__(self, other: DeliveryReport) -> DeliveryReport:
         return DeliveryReport(
             self.sent + other.sent, self.skipped_already_sent + other.skipped_already_sent,
             self.skipped_in_progress + other.skipped_in_progress, self.skipped_bad_address + other.skipped_bad_address,
             self.failed + other.failed, self.bad_addresses + other.bad_addresses,
-            self.coordinators_notified + other.coordinators_notified, self.lease_lost + other.lease_lost)
+            self.coordinators_notified + other.coordinators_notified, self.lease_lost + other.lease_lost,
+            self.server_error or other.server_error)
 
     @property
     def ok(self) -> bool:
@@ -267,6 +272,20 @@ class DeliveryLog:
             self._run(lambda c: c.execute(force))
         return done
 
+    def record_failed(self, letters: Sequence[Letter], error: str) -> None:
+        """Write rows for letters that were never claimed (the batch stopped first), so that a later run —
+        today or in the next days (:func:`send_catch_up`) — finds them. Rows that exist are left alone."""
+        for start in range(0, len(letters), 200):
+            rows = [dict(key=letter.key, recipient=letter.recipient, digest_day=letter.day, kind=letter.kind,
+                         status="failed", claimed_by=None, lease_until=None, attempts=0, error=error)
+                    for letter in letters[start:start + 200]]
+            stmt = self._insert(DeliveryRow).values(rows).on_conflict_do_nothing(index_elements=[DeliveryRow.key])
+
+            def work(conn: Connection, stmt: Any = stmt) -> None:
+                conn.execute(stmt)
+
+            self._run(work)
+
     def release(self, keys: Sequence[str], error: str) -> None:
         """Give up rows claimed but not sent: they become ``failed`` and the next run takes them."""
         if not keys:
@@ -296,10 +315,11 @@ class _Tally:
     lease_lost: int = 0
     failed: list[Failure] = field(default_factory=list)
     bad: list[BadAddress] = field(default_factory=list)
+    stopped: str | None = None
 
     def report(self, notified: int = 0) -> DeliveryReport:
         return DeliveryReport(self.sent, self.already, self.in_progress, self.bad_known, tuple(self.failed),
-                              tuple(self.bad), notified, self.lease_lost)
+                              tuple(self.bad), notified, self.lease_lost, self.stopped)
 
 
 class Courier:
@@ -316,7 +336,9 @@ class Courier:
         self.tally = _Tally()
         self._coordinators: dict[str, tuple[str, ...]] = {}
 
-    def deliver(self, letters: Iterable[Letter]) -> _Tally:
+    def deliver(self, letters: Iterable[Letter], *, hold: str | None = None) -> _Tally:
+        """Send what is not sent yet. With ``hold`` (the server is known to be down), send nothing and
+        record the letters as failed, for a later run."""
         unique = list({letter.key: letter for letter in letters}.values())
         now = self.log.now()
         known = self.log.existing([letter.key for letter in unique])
@@ -332,19 +354,26 @@ class Courier:
                 self.tally.bad_known += 1
             else:
                 self.tally.in_progress += 1
+        if hold is not None:
+            self._give_up(todo, hold)
+            return self.tally
         try:
             for start in range(0, len(todo), CLAIM_CHUNK):
                 chunk = todo[start:start + CLAIM_CHUNK]
                 try:
                     self._chunk(chunk)
                 except _Stop as stop:
-                    for letter in todo[start + CLAIM_CHUNK:]:
-                        self.tally.failed.append(Failure(letter.recipient, letter.kind, letter.key,
-                                                         f"chưa gửi: {stop.reason}"))
+                    self._give_up(todo[start + CLAIM_CHUNK:], stop.reason)
                     break
         finally:
             self.mailer.close()
         return self.tally
+
+    def _give_up(self, letters: list[Letter], reason: str) -> None:
+        self.tally.stopped = self.tally.stopped or reason
+        self.log.record_failed(letters, f"chưa gửi: {reason}")
+        self.tally.failed.extend(Failure(letter.recipient, letter.kind, letter.key, f"chưa gửi: {reason}")
+                                 for letter in letters)
 
     def _chunk(self, chunk: list[Letter]) -> None:
         mine = self.log.claim(chunk)
@@ -366,6 +395,7 @@ class Courier:
                 index += 1
                 self._send(letter)
         except _Stop as stop:
+            self.tally.stopped = stop.reason
             rest = held[index:]
             self.log.release([letter.key for letter in rest], f"chưa gửi: {stop.reason}")
             self.tally.failed.extend(Failure(letter.recipient, letter.kind, letter.key, f"chưa gửi: {stop.reason}")
@@ -450,17 +480,18 @@ def bad_address_letters(store: Store, today: date, bad: Sequence[BadAddress],
 
 def deliver(store: Store, settings: Settings, mailer: Mailer, letters: Iterable[Letter], *, today: date | None = None,
             clock: Callable[[], datetime] = utc_now, retry: RetryPolicy | None = None, worker: str | None = None,
-            notify_coordinators: bool = True) -> DeliveryReport:
-    """Send each letter at most once under the delivery log; report what happened."""
+            notify_coordinators: bool = True, hold: str | None = None) -> DeliveryReport:
+    """Send each letter at most once under the delivery log; report what happened. ``hold``: the server
+    is known to be down — record the letters as not sent (for a later run) without trying."""
     courier = Courier(store, settings, mailer, clock=clock, retry=retry, worker=worker)
-    tally = courier.deliver(letters)
+    tally = courier.deliver(letters, hold=hold)
     report = tally.report()
     if notify_coordinators and tally.bad:
         day = today or clock().astimezone(VN).date()
         notices = bad_address_letters(store, day, tally.bad, courier._coordinators)
         if notices:
             extra = deliver(store, settings, mailer, notices, today=day, clock=clock, retry=retry, worker=worker,
-                            notify_coordinators=False)
+                            notify_coordinators=False, hold=tally.stopped)
             report = report + DeliveryReport(failed=extra.failed, coordinators_notified=extra.sent,
                                              bad_addresses=extra.bad_addresses)
     return report
@@ -513,14 +544,54 @@ def send_weekly_summary(store: Store, settings: Settings, today: date, mailer: M
     return deliver(store, settings, mailer, letters, today=today, **options)
 
 
-DAILY = (send_reminders, send_escalations, send_monthly_themes, send_conference_steps, send_report_calls,
+def send_catch_up(store: Store, settings: Settings, today: date, mailer: Mailer, *,
+                  recipients: Collection[str] | None = None, days: int = CATCH_UP_DAYS,
+                  clock: Callable[[], datetime] = utc_now, **options: Any) -> DeliveryReport:
+    """Mails of the last ``days`` days that did not go out (the server was down, a process was killed):
+    each is planned again for its own day — so it says what it said then, minus what was done since —
+    and sent now. Mails planned every day anyway (themes, weekly summary, conference steps, report
+    calls) are caught up by their own step."""
+    now = _naive(clock())
+    stale = or_(DeliveryRow.status == "failed", and_(DeliveryRow.status == "claimed", DeliveryRow.lease_until < now))
+    q = select(DeliveryRow.kind, DeliveryRow.digest_day, DeliveryRow.key).where(
+        DeliveryRow.digest_day >= today - timedelta(days=days), DeliveryRow.digest_day < today, stale,
+        DeliveryRow.kind.in_(["digest", "escalation", "notice"]))
+    with store.session() as s:
+        pending = s.execute(q).all()
+    wanted: dict[tuple[str, date], set[str]] = defaultdict(set)
+    for kind, day, key in pending:
+        wanted[(kind, day)].add(key)
+    world = World.load(store)
+    letters: list[Letter] = []
+    for (kind, day), keys in sorted(wanted.items()):
+        if kind == "digest":
+            planned = reminder.digests(store, settings, day, recipients=recipients, world=world)
+        elif kind == "escalation":
+            planned = reminder.escalations(store, settings, day, recipients=recipients, world=world)
+        else:
+            planned = []
+            for plan_id in sorted({key.split("|", 2)[1].rsplit("@r", 1)[0] for key in keys}):
+                if plan_id in world.plans:
+                    planned += reminder.plan_notices(store, settings, day, plan_id, recipients=recipients, world=world)
+        letters += [letter for letter in planned if letter.key in keys]
+    return deliver(store, settings, mailer, letters, today=today, clock=clock, **options)
+
+
+DAILY = (send_catch_up, send_reminders, send_escalations, send_monthly_themes, send_conference_steps, send_report_calls,
          send_weekly_summary)
 
 
 def send_daily(store: Store, settings: Settings, today: date, mailer: Mailer, *,
                recipients: Collection[str] | None = None, **options: Any) -> dict[str, DeliveryReport]:
-    """Every time-driven mail of ``today`` (what ``plancal mail reminders`` runs)."""
-    return {step.__name__: step(store, settings, today, mailer, recipients=recipients, **options) for step in DAILY}
+    """Every time-driven mail of ``today`` (what ``plancal mail reminders`` runs). Once a step finds the
+    server down, the following steps record their mails as not sent instead of waiting on it again."""
+    reports: dict[str, DeliveryReport] = {}
+    down: str | None = None
+    for step in DAILY:
+        report = step(store, settings, today, mailer, recipients=recipients, hold=down, **options)
+        reports[step.__name__] = report
+        down = down or report.server_error
+    return reports
 
 
 # -- status ------------------------------------------------------------------------------------------
