@@ -4,6 +4,7 @@ files rewritten, token rotation, golden files and amendments. SQLite and Postgre
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 from dataclasses import replace
@@ -11,8 +12,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from icalendar.parser import Contentline
 
-from plancal.feed import PUBLIC, export_feeds, feed_path, rotate_token, unit_feed_name
+from plancal.feed import PUBLIC, export_feeds, feed_path, fold, rotate_token, unit_feed_name
 from plancal.feedlint import lint
 from plancal.issuance import issue_file
 from plancal.settings import Settings
@@ -284,3 +286,16 @@ def test_cancelled_keep_days_setting(store: Store, settings: Settings, tmp_path:
     assert cancelled <= set(events(unit_feed_bytes(store, s, "snv")))
     export_feeds(store, s, date(2021, 4, 2) + timedelta(days=keep))
     assert not cancelled & set(events(unit_feed_bytes(store, s, "snv")))
+
+
+def test_fold_matches_icalendar_and_never_splits_a_character() -> None:
+    rnd = random.Random(20210421)
+    alphabet = "aăâbcdđeêghiíìỉĩịoôơuưyỳếềểễệ\\^;,:\"AB 0123456789🎉"
+    for _ in range(5000):
+        line = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 500)))
+        folded = fold(line.encode())
+        assert folded == Contentline(line).to_ical()
+        for physical in folded.split(b"\r\n"):
+            assert len(physical) <= 75
+            physical.decode("utf-8")  # no split UTF-8 sequence
+        assert folded.replace(b"\r\n ", b"") == line.encode()

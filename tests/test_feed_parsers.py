@@ -14,7 +14,7 @@ import pytest
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 
-from plancal.feed import export_feeds
+from plancal.feed import builder, export_feeds
 from plancal.feedlint import lint
 from plancal.settings import Settings
 from plancal.store import Store
@@ -71,6 +71,17 @@ def test_every_feed_parses_in_icalendar_and_ical_and_passes_lint(exported: list[
             else:
                 assert ev.dtstart in (row.due_effective, row.window_start)
                 assert ev.dtend is not None and (ev.dtend - row.due_effective).days == 1
+
+
+def test_event_bytes_are_what_icalendar_writes(store: Store, settings: Settings) -> None:
+    """The renderer assembles events from cached pieces; the result must equal icalendar's own output."""
+    issue_all(store)
+    b = builder(store, settings, TODAY)
+    rows = store.occurrences(include_cancelled=True)
+    assert rows
+    for row in rows:
+        for variant in ("unit", "plan"):
+            assert b.renderer.render(row, variant) == b.renderer.event(row, variant).to_ical(), (row.uid, variant)
 
 
 def test_every_feed_parses_in_icaljs(exported: list[Path], store: Store, node: str) -> None:

@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, Timezone, TimezoneStandard, vDuration
+from icalendar import Alarm, Calendar, Event, Timezone, TimezoneStandard, vDuration, vText
 
 from plancal.agenda import KIND_LABEL
 from plancal.dates import short
@@ -51,6 +51,8 @@ PLAN_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
 ALARM_BEFORE_DEADLINE = timedelta(hours=15)
 ALARM_BEFORE_SESSION = timedelta(hours=1)
 _END = b"END:VCALENDAR\r\n"
+_BEGIN_EVENT = b"BEGIN:VEVENT\r\n"
+_END_EVENT = b"END:VEVENT\r\n"
 
 
 def unit_feed_name(token: str) -> str:
@@ -87,6 +89,39 @@ def _shorten(text: str, limit: int = 70) -> str:
         return text
     cut = text[:limit].rsplit(" ", 1)[0]
     return cut.rstrip(",;:-– ") + "…"
+
+
+def fold(line: bytes, limit: int = 75) -> bytes:
+    """Fold one content line (UTF-8, no CRLF) exactly as icalendar 7 does, working on bytes.
+
+    icalendar adds characters while a physical line stays under ``limit`` octets (74 bytes of
+    content; a continuation line is a space plus 74 bytes), never splits a UTF-8 sequence and keeps a
+    backslash or caret together with the character it escapes. Per character in Python that is the
+    slowest part of writing a feed; here it is a few operations per physical line."""
+    size = len(line)
+    if size < limit:
+        return line
+    out: list[bytes] = []
+    start = 0
+    room = limit - 1
+    while size - start > room:
+        end = start + room
+        while line[end] & 0xC0 == 0x80:  # inside a multi-byte character: cut before it
+            end -= 1
+        last = end - 1
+        while line[last] & 0xC0 == 0x80:
+            last -= 1
+        if line[last] in b"\\^" and last > start:  # icalendar keeps an escape with what follows
+            end = last
+        out.append(line[start:end])
+        start = end
+    out.append(line[start:])
+    return b"\r\n ".join(out)
+
+
+def text_line(name: str, value: str) -> bytes:
+    """A TEXT property without parameters: escaped by icalendar, folded by :func:`fold`."""
+    return fold(name.encode() + b":" + vText(value).to_ical()) + b"\r\n"
 
 
 def cancelled_kept(row: OccurrenceRow, today: date, keep_days: int) -> bool:
@@ -154,22 +189,79 @@ class EventRenderer:
         self.plans = plans
         self.tz = ZoneInfo(tzid)
         self._cache: dict[tuple[str, str], bytes] = {}
+        self._pieces: dict[tuple[tuple[str, object], ...], bytes] = {}
+        self._alarms: dict[tuple[str, bool], bytes] = {}
+        self._plan_refs: dict[str, str] = {}
 
     def name(self, unit_id: str | None) -> str:
         if unit_id is None:
             return ""
         return self.unit_names.get(unit_id, unit_id)
 
-    def bytes(self, row: OccurrenceRow, variant: str) -> bytes:
-        key = (row.uid, "" if row.kind in INFORMATIONAL else variant)
+    def render(self, row: OccurrenceRow, variant: str) -> bytes:
+        """The VEVENT bytes, equal to ``self.event(row, variant).to_ical()`` but assembled from pieces:
+        lines that many events share (dates, timestamps, status, categories, summaries, alarms) are
+        serialized by icalendar once and reused; only UID and DESCRIPTION are new for each occurrence,
+        escaped by icalendar and folded by :func:`fold`, which folds exactly as icalendar does. The
+        properties follow icalendar's own order (SUMMARY first, subcomponents last), so the result is
+        byte for byte what icalendar writes; a test checks this on every plan."""
+        shared = row.kind in INFORMATIONAL
+        key = (row.uid, "" if shared else variant)
         data = self._cache.get(key)
-        if data is None:
-            data = self.event(row, key[1]).to_ical()
+        if data is not None:
+            return data
+        timed = self.timed(row)
+        if timed:
+            assert row.starts_at is not None and row.ends_at is not None
+            span: tuple[date | datetime, date | datetime] = (_utc(row.starts_at).astimezone(self.tz),
+                                                             _utc(row.ends_at).astimezone(self.tz))
+        else:
+            span = (row.window_start if row.kind == "theme" else row.due_effective, row.due_effective + timedelta(days=1))
+        stamp = _utc(row.modified_at)
+        status = "CANCELLED" if row.status == "cancelled" else "CONFIRMED"
+        parts = [
+            _BEGIN_EVENT,
+            self._piece(("summary", self.summary(row, key[1]))),
+            self._piece(("dtstart", span[0]), ("dtend", span[1])),
+            self._piece(("dtstamp", stamp)),
+            text_line("UID", event_uid(row)),
+            self._piece(("sequence", row.sequence)),
+            self._piece(("categories", tuple(self.categories(row)))),
+            text_line("DESCRIPTION", self.description(row, timed)),
+            self._piece(("last-modified", stamp)),
+            self._piece(*self._tail(status, timed)),
+        ]
+        if self.has_alarm(row, key[1]):
+            alarm = self._alarms.get((row.title, timed))
+            if alarm is None:
+                alarm = self._alarms[(row.title, timed)] = self.alarm(row).to_ical()
+            parts.append(alarm)
+        parts.append(_END_EVENT)
+        data = b"".join(parts)
+        if shared or row.kind == "conference":
             self._cache[key] = data
+        return data
+
+    @staticmethod
+    def _tail(status: str, timed: bool) -> tuple[tuple[str, object], ...]:
+        props: tuple[tuple[str, object], ...] = (("status", status), ("transp", "OPAQUE" if timed else "TRANSPARENT"))
+        if not timed:
+            props += (("x-microsoft-cdo-alldayevent", "TRUE"),)
+        return (*props, ("x-microsoft-cdo-busystatus", "BUSY" if timed else "FREE"))
+
+    def _piece(self, *props: tuple[str, object]) -> bytes:
+        """Content lines of these properties as icalendar writes them, serialized once per value."""
+        data = self._pieces.get(props)
+        if data is None:
+            comp = Event()
+            for name, value in props:
+                comp.add(name, list(value) if isinstance(value, tuple) else value)
+            data = self._pieces[props] = comp.to_ical()[len(_BEGIN_EVENT):-len(_END_EVENT)]
         return data
 
     # -- the event --------------------------------------------------------------------------
     def event(self, row: OccurrenceRow, variant: str) -> Event:
+        """The complete VEVENT as an icalendar component (what :meth:`bytes` writes piece by piece)."""
         stamp = _utc(row.modified_at)
         ev = Event()
         ev.add("uid", event_uid(row))
@@ -177,7 +269,7 @@ class EventRenderer:
         ev.add("last-modified", stamp)
         ev.add("sequence", row.sequence)
         ev.add("summary", self.summary(row, variant))
-        timed = row.kind == "conference" and row.starts_at is not None and row.ends_at is not None
+        timed = self.timed(row)
         if timed:
             assert row.starts_at is not None and row.ends_at is not None
             ev.add("dtstart", _utc(row.starts_at).astimezone(self.tz))
@@ -192,9 +284,18 @@ class EventRenderer:
         ev.add("status", "CANCELLED" if row.status == "cancelled" else "CONFIRMED")
         ev.add("transp", "OPAQUE" if timed else "TRANSPARENT")
         ev.add("x-microsoft-cdo-busystatus", "BUSY" if timed else "FREE")
-        if variant == "unit" and row.status == "open" and row.kind in ACTIONABLE:
-            ev.add_component(self.alarm(row, timed))
+        if self.has_alarm(row, variant):
+            ev.add_component(self.alarm(row))
         return ev
+
+    @staticmethod
+    def timed(row: OccurrenceRow) -> bool:
+        return row.kind == "conference" and row.starts_at is not None and row.ends_at is not None
+
+    @staticmethod
+    def has_alarm(row: OccurrenceRow, variant: str) -> bool:
+        """One reminder, only in the responsible unit's feed and only while the item is open."""
+        return variant == "unit" and row.status == "open" and row.kind in ACTIONABLE
 
     def summary(self, row: OccurrenceRow, variant: str) -> str:
         prefix = {"done": "[Đã xong] ", "cancelled": "[Đã hủy] "}.get(row.status, "")
@@ -246,8 +347,18 @@ class EventRenderer:
             when = f" ngày {short(row.cancelled_on)}" if row.cancelled_on else ""
             lines.append(f"Tình trạng: đã hủy{when} (kế hoạch được sửa đổi).")
         if plan is not None:
-            lines.append(f"Theo {plan.display_number}: {' '.join(plan.title.split())}")
+            lines.append(self.plan_reference(plan))
         return "\n".join(line for line in lines if line)
+
+    def plan_reference(self, plan: PlanRow) -> str:
+        """"Theo Kế hoạch số 227/KH-UBND ngày 31/10/2024: <title>" — computed once per plan."""
+        text = self._plan_refs.get(plan.id)
+        if text is None:
+            number = f"Kế hoạch số {plan.number} ngày {short(plan.issued)}" if plan.number else \
+                f"Kế hoạch ngày {short(plan.issued)}"
+            text = f"Theo {number}: {' '.join(plan.title.split())}"
+            self._plan_refs[plan.id] = text
+        return text
 
     def categories(self, row: OccurrenceRow) -> list[str]:
         cats = [KIND_LABEL.get(row.kind, row.kind)]
@@ -257,7 +368,8 @@ class EventRenderer:
             cats.append("Đã hủy")
         return cats
 
-    def alarm(self, row: OccurrenceRow, timed: bool) -> Alarm:
+    def alarm(self, row: OccurrenceRow) -> Alarm:
+        timed = self.timed(row)
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         if timed:
@@ -344,13 +456,13 @@ class FeedBuilder:
                 if first is None or (first.status == "cancelled" and r.status != "cancelled"):
                     chosen[key] = r
         out.extend(chosen.values())
-        result = sorted(((_sort_key(r), self.renderer.bytes(r, "")) for r in out), key=lambda item: item[0])
+        result = sorted(((_sort_key(r), self.renderer.render(r, "")) for r in out), key=lambda item: item[0])
         self._info_cache[plan_ids] = result
         return result
 
     # -- feeds ------------------------------------------------------------------------------
     def unit_feed(self, unit: UnitRow) -> RenderedFeed:
-        events = [(_sort_key(r), self.renderer.bytes(r, "unit")) for r in self.actionable.get(unit.id, ())]
+        events = [(_sort_key(r), self.renderer.render(r, "unit")) for r in self.actionable.get(unit.id, ())]
         events += self.informational_events(frozenset(self.plans_of.get(unit.id, ())))
         events.sort(key=lambda item: item[0])
         header = self.header(
@@ -364,7 +476,7 @@ class FeedBuilder:
         header = self.header(key=f"plan:{plan.id}", name=f"{plan.display_number}: {_shorten(title)}",
                              description=f"Toàn bộ lịch thực hiện {plan.display_number} về {title}.")
         rows = self.by_plan.get(plan.id, ())
-        return self.assemble(plan_feed_name(plan.id), header, (self.renderer.bytes(r, "plan") for r in rows))
+        return self.assemble(plan_feed_name(plan.id), header, (self.renderer.render(r, "plan") for r in rows))
 
     def public_feed(self) -> RenderedFeed:
         header = self.header(key="public", name="Chủ đề tuyên truyền và ngày kỷ niệm",
@@ -382,21 +494,56 @@ class FeedBuilder:
 
 
 # -- files ----------------------------------------------------------------------------------
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a temporary file in the same folder, flush it to disk and rename it over ``path``:
-    a reader sees the old file or the new one, never half of one."""
+def _write_temp(path: Path, data: bytes, *, sync: bool) -> Path:
+    """A temporary file next to ``path`` holding ``data`` (readable by the web server)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)  # served by nginx; mkstemp creates 0600
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a temporary file in the same folder, flush it to disk and rename it over ``path``:
+    a reader sees the old file or the new one, never half of one."""
+    tmp = _write_temp(path, data, sync=True)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+class _Batch:
+    """Many atomic writes with one flush to disk: every temporary file is written, then ``os.sync()``
+    once, then each is renamed over its target. A reader sees each file old or new, never half
+    written, and after a crash no renamed file can be empty (its data reached the disk first)."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[Path, Path]] = []
+
+    def add(self, path: Path, data: bytes) -> None:
+        self.pending.append((_write_temp(path, data, sync=False), path))
+
+    def commit(self) -> None:
+        if self.pending:
+            os.sync()
+        for tmp, path in self.pending:
+            os.replace(tmp, path)  # a failure leaves the rest to discard(): renamed ones are gone already
+        self.pending.clear()
+
+    def discard(self) -> None:
+        for tmp, _ in self.pending:
+            tmp.unlink(missing_ok=True)
+        self.pending.clear()
 
 
 def _existing_feed_files(settings: Settings) -> set[str]:
@@ -421,15 +568,20 @@ def publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed], *, 
     written: dict[str, str] = {}
     expected: set[str] = set()
     unchanged = 0
-    for feed in feeds:
-        expected.add(feed.name)
-        digest = feed.digest
-        path = feed_path(settings, feed.name)
-        if digests.get(feed.name) == digest and path.is_file():
-            unchanged += 1
-            continue
-        write_atomic(path, feed.data)
-        written[feed.name] = digest
+    batch = _Batch()
+    try:
+        for feed in feeds:
+            expected.add(feed.name)
+            digest = feed.digest
+            path = feed_path(settings, feed.name)
+            if digests.get(feed.name) == digest and path.is_file():
+                unchanged += 1
+                continue
+            batch.add(path, feed.data)
+            written[feed.name] = digest
+        batch.commit()
+    finally:
+        batch.discard()
     if written:
         store.save_feed_digests(written, _now())
     removed = 0
