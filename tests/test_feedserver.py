@@ -154,9 +154,12 @@ def test_token_checked_in_store_even_if_old_file_lingers(client: Client, store: 
     store.rotate_token("bao")  # the store alone: the old file is still on disk
     assert feed_path(settings, unit_feed_name(old)).exists()
     assert client.get(f"/u/{old}.ics").status_code == 404
-    # the new token works at once: its feed is written on first request
+    # the new token works at once: its feed is written on first request, as the export would write it
     r = client.get(f"/u/{token(store)}.ics")
-    assert r.status_code == 200 and b"BEGIN:VCALENDAR" in r.content
+    assert r.status_code == 200 and r.content == feed_path(settings, unit_feed_name(old)).read_bytes()
+    export_feeds(store, settings, TODAY)
+    assert feed_path(settings, unit_feed_name(token(store))).read_bytes() == r.content
+    assert not feed_path(settings, unit_feed_name(old)).exists()
 
 
 def test_plan_and_public_feeds(client: Client, settings: Settings) -> None:

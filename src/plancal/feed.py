@@ -124,6 +124,13 @@ def text_line(name: str, value: str) -> bytes:
     return fold(name.encode() + b":" + vText(value).to_ical()) + b"\r\n"
 
 
+def plan_label(plan: PlanRow) -> str:
+    """"Kế hoạch số 227/KH-UBND ngày 31/10/2024", or "Kế hoạch ngày 01/03/2021" for a plan without a number."""
+    if plan.number:
+        return f"Kế hoạch số {plan.number} ngày {short(plan.issued)}"
+    return f"Kế hoạch ngày {short(plan.issued)}"
+
+
 def cancelled_kept(row: OccurrenceRow, today: date, keep_days: int) -> bool:
     """A cancelled occurrence stays in feeds (struck through) for ``keep_days`` after cancellation."""
     if row.status != "cancelled":
@@ -177,7 +184,7 @@ class ExportResult:
 
 
 class EventRenderer:
-    """Occurrence row → VEVENT bytes, cached: each (occurrence, variant) is serialized once.
+    """Occurrence row → VEVENT bytes, with caches so that nothing shared is serialized twice.
 
     Variant ``unit`` is what the responsible unit sees (with one reminder alarm while the item is
     open); variant ``plan`` is for the plan-wide feed, which names the unit in the title and carries
@@ -354,10 +361,7 @@ class EventRenderer:
         """"Theo Kế hoạch số 227/KH-UBND ngày 31/10/2024: <title>" — computed once per plan."""
         text = self._plan_refs.get(plan.id)
         if text is None:
-            number = f"Kế hoạch số {plan.number} ngày {short(plan.issued)}" if plan.number else \
-                f"Kế hoạch ngày {short(plan.issued)}"
-            text = f"Theo {number}: {' '.join(plan.title.split())}"
-            self._plan_refs[plan.id] = text
+            text = self._plan_refs[plan.id] = f"Theo {plan_label(plan)}: {' '.join(plan.title.split())}"
         return text
 
     def categories(self, row: OccurrenceRow) -> list[str]:
@@ -473,8 +477,9 @@ class FeedBuilder:
 
     def plan_feed(self, plan: PlanRow) -> RenderedFeed:
         title = " ".join(plan.title.split())
-        header = self.header(key=f"plan:{plan.id}", name=f"{plan.display_number}: {_shorten(title)}",
-                             description=f"Toàn bộ lịch thực hiện {plan.display_number} về {title}.")
+        label = plan_label(plan)
+        header = self.header(key=f"plan:{plan.id}", name=f"{label}: {_shorten(title)}",
+                             description=f"Toàn bộ lịch thực hiện {label} về {title}.")
         rows = self.by_plan.get(plan.id, ())
         return self.assemble(plan_feed_name(plan.id), header, (self.renderer.render(r, "plan") for r in rows))
 
