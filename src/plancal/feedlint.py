@@ -56,11 +56,15 @@ def _split_content(line: str) -> tuple[str, str] | None:
 
 
 def _parse_time(value: str, params: dict[str, str]) -> date | datetime | None:
-    if params.get("VALUE", "").upper() == "DATE" or _DATE.match(value):
-        return datetime.strptime(value, "%Y%m%d").date() if _DATE.match(value) else None
-    if not _DATETIME.match(value):
+    """DATE or DATE-TIME, or None when the text is not one or names an impossible day (20210231)."""
+    try:
+        if _DATE.match(value):
+            return datetime.strptime(value, "%Y%m%d").date()
+        if _DATETIME.match(value) and params.get("VALUE", "").upper() != "DATE":
+            return datetime.strptime(value.rstrip("Z"), "%Y%m%dT%H%M%S")
+    except ValueError:
         return None
-    return datetime.strptime(value.rstrip("Z"), "%Y%m%dT%H%M%S")
+    return None
 
 
 def lint(data: bytes, name: str = "<feed>") -> list[Problem]:
