@@ -26,7 +26,8 @@ import socket
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -176,6 +177,7 @@ class DeliveryLog:
         self.lease = timedelta(seconds=lease_seconds)
         self.worker = worker
         self.clock = clock
+        self._conn: Connection | None = None
         dialect = store.engine.dialect.name
         if dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -191,11 +193,30 @@ class DeliveryLog:
     def now(self) -> datetime:
         return _naive(self.clock())
 
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Keep one database connection for a run (each claim and mark is still its own transaction):
+        no pool checkout and liveness ping per mail."""
+        if self._conn is not None:
+            yield
+            return
+        with self.store.engine.connect() as conn:
+            self._conn = conn
+            try:
+                yield
+            finally:
+                self._conn = None
+
     def _run(self, work: Callable[[Connection], T]) -> T:
         try:
+            if self._conn is not None:
+                with self._conn.begin():
+                    return work(self._conn)
             with self.store.engine.begin() as conn:
                 return work(conn)
         except Exception as exc:
+            if self._conn is not None and self._conn.in_transaction():
+                self._conn.rollback()
             if isinstance(exc, DeliveryError | StoreError):
                 raise
             from sqlalchemy.exc import SQLAlchemyError
@@ -358,16 +379,19 @@ class Courier:
             self._give_up(todo, hold)
             return self.tally
         try:
-            for start in range(0, len(todo), CLAIM_CHUNK):
-                chunk = todo[start:start + CLAIM_CHUNK]
-                try:
-                    self._chunk(chunk)
-                except _Stop as stop:
-                    self._give_up(todo[start + CLAIM_CHUNK:], stop.reason)
-                    break
+            with self.log.held():
+                self._all(todo)
         finally:
             self.mailer.close()
         return self.tally
+
+    def _all(self, todo: list[Letter]) -> None:
+        for start in range(0, len(todo), CLAIM_CHUNK):
+            try:
+                self._chunk(todo[start:start + CLAIM_CHUNK])
+            except _Stop as stop:
+                self._give_up(todo[start + CLAIM_CHUNK:], stop.reason)
+                return
 
     def _give_up(self, letters: list[Letter], reason: str) -> None:
         self.tally.stopped = self.tally.stopped or reason
