@@ -130,7 +130,7 @@ def naive_unit_feeds(b: FeedBuilder, units: list, out: Path) -> int:  # type: ig
 
 
 def timed(label: str, seconds: float, extra: str = "") -> None:
-    print(f"  {label:<46} {seconds:8.2f} s{extra}")
+    print(f"  {label:<52} {seconds:8.2f} s{extra}")
 
 
 def main() -> None:
