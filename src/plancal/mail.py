@@ -2,8 +2,9 @@
 
 A :class:`Letter` says what to tell whom (a kind, a recipient, a template and its data); :func:`compose`
 turns it into an :class:`Envelope` — the exact bytes that go on the wire: a ``multipart/alternative``
-with a plain-text and an HTML part, UTF-8, 7-bit clean (RFC 2047 headers, base64 bodies). The Message-ID and the MIME boundary are derived from the delivery key, so composing the same
-letter again after a crash gives the same Message-ID. Header values are built from one-line text
+with a plain-text and an HTML part, UTF-8, 7-bit clean (RFC 2047 headers, base64 bodies). The
+Message-ID and the MIME boundary are derived from the delivery key, so composing the same letter again
+after a crash gives the same Message-ID. Header values are built from one-line text
 (``one_line``) and checked again for CR/LF before they are encoded: a unit name or a plan title holding a
 newline can never add a header.
 
