@@ -45,6 +45,8 @@ UNIT_DIR = "u"
 PLAN_DIR = "plans"
 PUBLIC = "public.ics"
 INFORMATIONAL = ("theme", "anniversary")
+#: shown over their whole window rather than on the due day
+SPANNING = ("theme", "ongoing")
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 PLAN_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
 #: a deadline's reminder fires at 09:00 the day before (all-day events start at local midnight)
@@ -223,7 +225,7 @@ class EventRenderer:
             span: tuple[date | datetime, date | datetime] = (_utc(row.starts_at).astimezone(self.tz),
                                                              _utc(row.ends_at).astimezone(self.tz))
         else:
-            span = (row.window_start if row.kind == "theme" else row.due_effective, row.due_effective + timedelta(days=1))
+            span = (row.window_start if row.kind in SPANNING else row.due_effective, row.due_effective + timedelta(days=1))
         stamp = _utc(row.modified_at)
         status = "CANCELLED" if row.status == "cancelled" else "CONFIRMED"
         parts = [
@@ -282,7 +284,7 @@ class EventRenderer:
             ev.add("dtstart", _utc(row.starts_at).astimezone(self.tz))
             ev.add("dtend", _utc(row.ends_at).astimezone(self.tz))
         else:
-            first = row.window_start if row.kind == "theme" else row.due_effective
+            first = row.window_start if row.kind in SPANNING else row.due_effective
             ev.add("dtstart", first)
             ev.add("dtend", row.due_effective + timedelta(days=1))  # exclusive end of an all-day event
             ev.add("x-microsoft-cdo-alldayevent", "TRUE")
@@ -386,7 +388,7 @@ class EventRenderer:
 
 
 def _sort_key(row: OccurrenceRow) -> tuple[date, int, str, str]:
-    first = row.window_start if row.kind == "theme" else row.due_effective
+    first = row.window_start if row.kind in SPANNING else row.due_effective
     return first, KINDS.index(row.kind) if row.kind in KINDS else len(KINDS), row.unit_id or "", row.uid
 
 

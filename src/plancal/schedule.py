@@ -212,7 +212,7 @@ class _Expander:
                 per = Period(start, end, "window", f"{year}")
                 title = self.theme_title(theme, year)
                 source = "theme-" + hashlib.sha256(theme.title.encode()).hexdigest()[:10]
-                lines = [f"Chủ đề tuyên truyền {month_span(months)}/{year}"]
+                lines = [f"Chủ đề tuyên truyền {month_span(months, year)}"]
                 lines += [self.registry[k].title(year) for k in theme.anniversaries]
                 if theme.content:
                     lines.append(theme.content)
@@ -353,12 +353,13 @@ def once(period: Period) -> Period:
     return Period(period.start, period.end, period.frequency, "once")
 
 
-def month_span(months: list[int]) -> str:
+def month_span(months: list[int], year: int) -> str:
+    """"tháng 3/2021", "tháng 8 và 9/2021", "cả năm 2021"."""
     if months == list(range(1, 13)):
-        return "cả năm"
+        return f"cả năm {year}"
     if len(months) == 1:
-        return f"tháng {months[0]}"
-    return "tháng " + ", ".join(str(m) for m in months[:-1]) + f" và {months[-1]}"
+        return f"tháng {months[0]}/{year}"
+    return "tháng " + ", ".join(str(m) for m in months[:-1]) + f" và {months[-1]}/{year}"
 
 def report_periods(cycle: str, start: date, end: date, cutoff: str = "decree-09") -> list[tuple[Period, date, date]]:
     """Periods of a report whose cut-off falls within [start, end]: (period, first day of data, cut-off day).
