@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
@@ -85,16 +86,28 @@ class Inbox:
 
 
 class SmtpServer:
-    """aiosmtpd on 127.0.0.1 and a free port; ``stop()`` then ``start()`` again simulates an outage."""
+    """aiosmtpd on 127.0.0.1 and a free port; ``stop()`` then ``start()`` again simulates an outage.
+    With ``login=(user, password)`` it offers AUTH (without TLS, on loopback) and checks them."""
 
-    def __init__(self) -> None:
+    def __init__(self, login: tuple[str, str] | None = None) -> None:
         self.port = free_port()
         self.inbox = Inbox()
+        self.login = login
+        self.logins: list[tuple[str, bool]] = []
         self._controller: Controller | None = None
+
+    def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and \
+            (auth_data.login.decode(), auth_data.password.decode()) == self.login
+        self.logins.append((auth_data.login.decode() if isinstance(auth_data, LoginPassword) else "?", ok))
+        return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 235 or 535 itself
 
     def start(self) -> None:
         if self._controller is None:
-            self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+            extra: dict[str, Any] = {}
+            if self.login is not None:
+                extra = {"authenticator": self._authenticate, "auth_require_tls": False}
+            self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **extra)
             self._controller.start()
 
     def stop(self) -> None:
@@ -115,8 +128,8 @@ class SmtpServer:
 
     @classmethod
     @contextmanager
-    def running(cls) -> Iterator[SmtpServer]:
-        server = cls()
+    def running(cls, login: tuple[str, str] | None = None) -> Iterator[SmtpServer]:
+        server = cls(login)
         server.start()
         try:
             yield server

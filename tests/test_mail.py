@@ -256,6 +256,21 @@ def test_refused_login_stops_with_a_clear_error(store: Store, settings: Settings
     assert any("không hỗ trợ" in f.error and "AUTH" in f.error for f in report.failed)
 
 
+def test_login_with_a_password_handed_over_by_the_caller(store: Store, settings: Settings) -> None:
+    """As a flow does with a Prefect Secret block: the password is given, never read from a file."""
+    issue_003(store)
+    with SmtpServer.running(login=("lich", "dung-roi-42")) as server:
+        s = smtp_settings(settings, server, smtp_user="lich", smtp_password="")
+        assert SmtpMailer(s, password="x").client().user == "lich"  # not "lich@gmail.com"
+        wrong = delivery.send_reminders(store, s, date(2021, 4, 23), SmtpMailer(s, password="sai"), retry=FAST)
+        assert wrong.sent == 0 and "từ chối đăng nhập: 535" in wrong.failed[0].error
+        assert wrong.server_error is not None and not server.received
+        right = delivery.send_reminders(store, s, date(2021, 4, 23), SmtpMailer(s, password="dung-roi-42"), retry=FAST)
+        assert right.ok and right.sent == 2 and len(server.received) == 2
+        assert {name for name, _ in server.logins} == {"lich"}  # smtplib tries PLAIN, then LOGIN
+        assert server.logins[-1] == ("lich", True) and not any(ok for _, ok in server.logins[:-1])
+
+
 def test_recording_mailer_records(store: Store, settings: Settings) -> None:
     issue_003(store)
     s = outbox_settings(settings)

@@ -373,20 +373,28 @@ class SmtpMailer(Mailer):
         self._client: Any = None
         self.connections = 0
 
-    def _connect(self) -> Any:
+    def client(self) -> Any:
+        """A yagmail client for these settings, not connected yet."""
         import yagmail
 
         s = self.settings
         kwargs: dict[str, Any] = {"timeout": self.timeout, "local_hostname": self.sender.rpartition("@")[2]}
         starttls: bool | dict[str, Any] = False
         if self.security == "ssl":
-            kwargs["context"] = ssl.create_default_context()
+            kwargs["context"] = ssl.create_default_context()  # verify the certificate (smtplib's default does not)
         elif self.security == "starttls":
             starttls = {"context": ssl.create_default_context()}
-        client = yagmail.SMTP(user=s.smtp_user or self.sender, password=self._password or None, host=s.smtp_host,
+        login = s.smtp_user or self.sender
+        # given as {address: alias}: a plain string without "@" would get "@gmail.com" appended by yagmail
+        client = yagmail.SMTP(user={login: login}, password=self._password or None, host=s.smtp_host,
                               port=s.smtp_port, smtp_ssl=self.security == "ssl", smtp_starttls=starttls,
                               smtp_skip_login=not s.smtp_user, soft_email_validation=False, **kwargs)
         client.set_logging(None)
+        return client
+
+    def _connect(self) -> Any:
+        s = self.settings
+        client = self.client()
         where = f"{s.smtp_host}:{s.smtp_port}"
         try:
             client.login()
