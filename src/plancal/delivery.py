@@ -582,6 +582,8 @@ def send_catch_up(store: Store, settings: Settings, today: date, mailer: Mailer,
         DeliveryRow.kind.in_(["digest", "escalation", "notice"]))
     with store.session() as s:
         pending = s.execute(q).all()
+    if not pending:
+        return DeliveryReport()
     wanted: dict[tuple[str, date], set[str]] = defaultdict(set)
     for kind, day, key in pending:
         wanted[(kind, day)].add(key)
