@@ -568,13 +568,12 @@ def send_weekly_summary(store: Store, settings: Settings, today: date, mailer: M
     return deliver(store, settings, mailer, letters, today=today, **options)
 
 
-def send_catch_up(store: Store, settings: Settings, today: date, mailer: Mailer, *,
-                  recipients: Collection[str] | None = None, days: int = CATCH_UP_DAYS,
-                  clock: Callable[[], datetime] = utc_now, **options: Any) -> DeliveryReport:
-    """Mails of the last ``days`` days that did not go out (the server was down, a process was killed):
-    each is planned again for its own day — so it says what it said then, minus what was done since —
-    and sent now. Mails planned every day anyway (themes, weekly summary, conference steps, report
-    calls) are caught up by their own step."""
+def catch_up_letters(store: Store, settings: Settings, today: date, *, recipients: Collection[str] | None = None,
+                     days: int = CATCH_UP_DAYS, clock: Callable[[], datetime] = utc_now) -> list[Letter]:
+    """Mails of the last ``days`` days that did not go out (the server was down, a process was killed),
+    each planned again for its own day — so it says what it said then, minus what was done since.
+    Mails planned every day anyway (themes, weekly summary, conference steps, report calls) are caught
+    up by their own planners."""
     now = _naive(clock())
     stale = or_(DeliveryRow.status == "failed", and_(DeliveryRow.status == "claimed", DeliveryRow.lease_until < now))
     q = select(DeliveryRow.kind, DeliveryRow.digest_day, DeliveryRow.key).where(
@@ -583,7 +582,7 @@ def send_catch_up(store: Store, settings: Settings, today: date, mailer: Mailer,
     with store.session() as s:
         pending = s.execute(q).all()
     if not pending:
-        return DeliveryReport()
+        return []
     wanted: dict[tuple[str, date], set[str]] = defaultdict(set)
     for kind, day, key in pending:
         wanted[(kind, day)].add(key)
@@ -600,6 +599,16 @@ def send_catch_up(store: Store, settings: Settings, today: date, mailer: Mailer,
                 if plan_id in world.plans:
                     planned += reminder.plan_notices(store, settings, day, plan_id, recipients=recipients, world=world)
         letters += [letter for letter in planned if letter.key in keys]
+    return letters
+
+
+def send_catch_up(store: Store, settings: Settings, today: date, mailer: Mailer, *,
+                  recipients: Collection[str] | None = None, days: int = CATCH_UP_DAYS,
+                  clock: Callable[[], datetime] = utc_now, **options: Any) -> DeliveryReport:
+    """Send now what the last days could not (see :func:`catch_up_letters`)."""
+    letters = catch_up_letters(store, settings, today, recipients=recipients, days=days, clock=clock)
+    if not letters:
+        return DeliveryReport()
     return deliver(store, settings, mailer, letters, today=today, clock=clock, **options)
 
 
