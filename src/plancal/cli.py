@@ -354,9 +354,9 @@ def simulate(
     root = Path(__file__).resolve().parents[2]
     if (root / "flows" / "__init__.py").is_file() and str(root) not in sys.path:
         sys.path.insert(0, str(root))
-    from flows.simulate import run_simulation
+    from flows.simulate import simulate as run_simulation
 
-    result = run_simulation(plan, lo, hi, submissions=submissions)
+    result = run_simulation(plan, lo, hi, submissions=submissions, echo=lambda line: out.print(line, highlight=False))
     runs = ", ".join(f"{stage} {n}" for stage, n in result["runs"].items())
     out.print(f"[green]✓[/green] Mô phỏng {result['plan']} từ {result['from']} đến {result['to']}: {runs}")
 

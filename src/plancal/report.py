@@ -387,3 +387,10 @@ def dashboard_markdown(store: Store, today: date, *, run_label: str = "") -> str
                          ([names.get(u, u), n, f"{oldest[u]} ngày"] for u, n in
                           sorted(late_units.items(), key=lambda kv: (-kv[1], -oldest[kv[0]], names.get(kv[0], "")))[:15]))]
     return "\n".join(lines) + "\n"
+
+
+def current_plans(store: Store, today: date, *, before_days: int = 30, after_days: int = 60) -> list[PlanRow]:
+    """Plans a coordinator is watching on ``today``: not closed, from a month before their period
+    starts to two months after it ends (late reports and the final review still come in)."""
+    return [p for p in store.plans() if not p.closed
+            and p.period_start - timedelta(days=before_days) <= today <= p.period_end + timedelta(days=after_days)]

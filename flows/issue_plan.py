@@ -1,0 +1,85 @@
+"""Issue a plan (ban hành): validate it, store it, tell every recipient unit its duties and its feed
+address, rewrite the feeds that changed, publish the coordinator's view.
+
+A plan that fails validation fails the run with the same message the CLI prints and stores nothing.
+Issuing the same file again changes nothing and sends nothing twice; issuing a sub-unit plan (one that
+names its ``parent:``) attaches it to the cascade.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+
+from flows.edge import Context, io_task, open_context, plan_tag, raise_for_mail, resolve_today, send_letters, tag_run, work_task
+from flows.export_calendars import export
+from flows.views import publish_dashboard, publish_plan_views
+from plancal import cascade, reminder
+from plancal.issuance import Issued, check_file, issue_file
+from plancal.mail import Letter
+from plancal.planfile import LoadedPlan
+from plancal.report import plan_file_label
+
+
+def issue_run_name() -> str:
+    """"issue 227/KH-UBND" (the plan's number, else its id, else the file name)."""
+    return f"issue {plan_file_label(Path(str(flow_run.parameters.get('plan_file', ''))))}"
+
+
+@work_task(task_run_name="validate {path}")
+def validate(ctx: Context, path: Path) -> LoadedPlan:
+    """Read and check the plan against the stored unit directory, and expand it (impossible schedules
+    surface here too). Bad input is not retried."""
+    return check_file(path, ctx.store)
+
+
+@io_task(task_run_name="store {path}")
+def store_plan(ctx: Context, path: Path) -> Issued:
+    """Store the plan and its occurrences in one transaction; a sub-unit plan marks its issuer's
+    "xây dựng kế hoạch" duty in the parent plan done."""
+    return issue_file(ctx.store, path)
+
+
+@work_task(task_run_name="plan notices {plan_id}")
+def plan_notices(ctx: Context, plan_id: str, today: date) -> list[Letter]:
+    return reminder.plan_notices(ctx.store, ctx.settings, today, plan_id)
+
+
+@flow(name="issue-plan", flow_run_name=issue_run_name, log_prints=False)
+def issue_plan(plan_file: str, today: date | None = None) -> dict[str, Any]:
+    """Ban hành kế hoạch: kiểm tra, lưu, thông báo các đơn vị, cập nhật lịch, cập nhật bảng theo dõi."""
+    log = get_run_logger()
+    ctx = open_context()
+    day = resolve_today(today, ctx.settings)
+    path = Path(plan_file)
+
+    loaded = validate(ctx, path)
+    plan_id = loaded.plan.id
+    tag_run([plan_tag(plan_id)] + ([plan_tag(loaded.plan.parent)] if loaded.plan.parent else []))
+
+    issued = store_plan(ctx, path)
+    r = issued.result
+    log.info("%s: %d mục lịch — thêm %d, thay đổi %d, hủy %d, giữ nguyên %d", loaded.plan.display_number,
+             len(issued.occurrences), r.added, r.changed, r.cancelled, r.unchanged)
+    place = cascade.attachment(ctx.store, loaded)
+    if place is not None:
+        log.info("Kế hoạch cấp dưới của %s: %s", place.parent_id, "đã ghi nhận đơn vị ban hành kế hoạch"
+                 if place.expected else "đơn vị không thuộc danh sách phải xây dựng kế hoạch")
+
+    mailing = send_letters(ctx, plan_notices(ctx, plan_id, day), day, f"thông báo {plan_id}")
+    log.info(mailing.summary())
+    feeds = export(ctx, day)
+    log.info("Lịch: ghi %d tệp, không đổi %d, xóa %d", feeds.written, feeds.unchanged, feeds.removed)
+
+    plans = {p.id: p for p in ctx.store.plans()}
+    for pid in [plan_id, *([loaded.plan.parent] if loaded.plan.parent else [])]:
+        publish_plan_views(ctx, plans[pid], day)
+    publish_dashboard(ctx, day, f"issue {loaded.plan.display_number}")
+
+    raise_for_mail(mailing)
+    return {"plan": plan_id, "occurrences": len(issued.occurrences), "added": r.added, "changed": r.changed,
+            "cancelled": r.cancelled, "mail_sent": mailing.report.sent, "feeds_written": feeds.written}

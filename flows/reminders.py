@@ -1,0 +1,65 @@
+"""The daily reminders (every morning, Asia/Ho_Chi_Minh): one digest per person — due today, due in the
+next days, overdue —, the escalations to the standing agencies and parent units, the coordinators'
+weekly summary on Mondays; then the coordinator's view of every plan in play.
+
+Rerunning the same day, a retry or a second worker running at the same time sends nothing twice:
+the delivery log (:mod:`plancal.delivery`) claims each mail before it goes out.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from prefect import flow, get_run_logger
+
+from flows.edge import (
+    Context,
+    daily_run_name,
+    open_context,
+    plan_tag,
+    raise_for_mail,
+    resolve_today,
+    send_letters,
+    tag_run,
+    work_task,
+)
+from flows.views import publish_dashboard, publish_plan_views
+from plancal import reminder
+from plancal.mail import Letter
+from plancal.report import current_plans
+
+
+@work_task(task_run_name="plan letters {today}")
+def plan_letters(ctx: Context, today: date) -> dict[str, list[Letter]]:
+    """Who gets which mail today, computed once for everybody (the parcels only send)."""
+    world = reminder.World.load(ctx.store)
+    lead = reminder.LeadTimes.from_settings(ctx.settings)
+    return {
+        "nhắc việc": reminder.digests(ctx.store, ctx.settings, today, lead=lead, world=world),
+        "báo chậm": reminder.escalations(ctx.store, ctx.settings, today, lead=lead, world=world),
+        "tổng hợp tuần": reminder.weekly_summaries(ctx.store, ctx.settings, today, world=world),
+    }
+
+
+@flow(name="reminders", flow_run_name=daily_run_name("reminders"))
+def reminders(today: date | None = None) -> dict[str, Any]:
+    """Nhắc việc hằng ngày: thư nhắc, thư báo chậm, thư tổng hợp tuần; cập nhật bảng theo dõi."""
+    log = get_run_logger()
+    ctx = open_context()
+    day = resolve_today(today, ctx.settings)
+
+    letters = plan_letters(ctx, day)
+    mailings = [send_letters(ctx, batch, day, what) for what, batch in letters.items() if batch]
+    for m in mailings:
+        log.info(m.summary())
+
+    plans = current_plans(ctx.store, day)
+    tag_run(plan_tag(p.id) for p in plans)
+    for plan in plans:
+        publish_plan_views(ctx, plan, day)
+    publish_dashboard(ctx, day, f"reminders {day.isoformat()}")
+
+    raise_for_mail(*mailings)
+    return {"day": day.isoformat(), **{m.what: m.report.sent for m in mailings},
+            "letters": sum(len(batch) for batch in letters.values())}

@@ -1,0 +1,88 @@
+"""Play a plan's lifecycle over a simulated clock: ``plancal simulate --plan FILE --from D --to D``.
+
+A plain loop walks the days. On the plan's issue day it runs ``issue_plan``; every day the
+units answer what falls due (deterministically: most on time, some late, some never, see
+:mod:`plancal.simulation`), and the stages that have work that day run as the same flows the
+deployments schedule — "reminders 2021-06-10", "monthly themes 2021-07" … — each with that day as
+``today``. Mail lands in the outbox (or the SMTP server), feeds in the calendar folder; with
+PREFECT_API_URL pointing at a server, every run shows in the UI. Running the same range again
+sends and writes nothing new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+from flows.conferences import conferences
+from flows.edge import Context, open_context
+from flows.export_calendars import export_calendars
+from flows.issue_plan import issue_plan
+from flows.monthly_themes import monthly_themes
+from flows.reminders import reminders
+from flows.semiannual_reports import semiannual_reports
+from flows.sub_unit_plans import sub_unit_plans
+from plancal import simulation
+from plancal.issuance import check_file
+from plancal.store import Submission
+
+#: stage → how the simulation runs its flow for (plan file, day)
+FLOWS: dict[str, Callable[[str, date], Any]] = {
+    "issue_plan": lambda plan_file, day: issue_plan(plan_file, today=day),
+    # the simulated units answer for their sub-unit plans: no inbox folder to read
+    "sub_unit_plans": lambda _, day: sub_unit_plans(today=day, inbox=None),
+    "monthly_themes": lambda _, day: monthly_themes(today=day),
+    "conferences": lambda _, day: conferences(today=day),
+    "semiannual_reports": lambda _, day: semiannual_reports(today=day),
+    "reminders": lambda _, day: reminders(today=day),
+    "export_calendars": lambda _, day: export_calendars(today=day),
+}
+
+
+def respond(ctx: Context, plan_id: str, today: date, first_day: date) -> int:
+    """Record what the units send on ``today``, as a coordinator would with record-submission."""
+    recorded = 0
+    for answer in simulation.responses(ctx.store, today, first_day, [plan_id]):
+        recorded += ctx.store.record_submission(Submission(answer.uid, answer.unit_id, answer.day, answer.note))
+    return recorded
+
+
+def _run(stage: str, plan_file: Path, day: date) -> list[str]:
+    FLOWS[stage](str(plan_file), day)
+    return [stage]
+
+
+def simulate(plan_file: Path, start: date, end: date, *, submissions: bool = True,
+             echo: Callable[[str], None] = print) -> dict[str, Any]:
+    """Walk the days from ``start`` (or the plan's issue day, if later) to ``end``; return how many runs
+    of each flow were made. Each stage runs as a top-level flow run of its own (the clock itself is not
+    a flow: as subflows, every stage would cost the parent one more task run). Heartbeats, which
+    detect crashed long runs, are off: they cost each of these short runs up to a second."""
+    ctx = open_context()
+    plan = check_file(plan_file, ctx.store).plan
+    issue_day = max(start, plan.issued)
+    runs: dict[str, int] = {}
+    changed = False
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        day = issue_day
+        while day <= end:
+            ran = []
+            if day == issue_day:
+                ran += _run("issue_plan", plan_file, day)
+            if submissions and respond(ctx, plan.id, day, issue_day):
+                changed = True
+            for stage in simulation.stages_for(ctx.store, ctx.settings, day):
+                ran += _run(stage, plan_file, day)
+            if changed and (day.weekday() == 0 or day == end):
+                ran += _run("export_calendars", plan_file, day)  # the feeds catch up with the week's submissions
+                changed = False
+            for stage in ran:
+                runs[stage] = runs.get(stage, 0) + 1
+            if ran:
+                echo(f"{day.isoformat()}: {', '.join(ran)}")
+            day += timedelta(days=1)
+    return {"plan": plan.id, "from": issue_day.isoformat(), "to": end.isoformat(), "runs": runs}
