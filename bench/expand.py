@@ -4,7 +4,7 @@ Prints occurrences per second for expansion, for storing through plancal's Store
 same rows inserted by a plain executemany (the bound to compare with). SQLite by default; pass a
 PostgreSQL URL as the first argument to measure that too.
 
-    python bench/expand.py [postgresql+psycopg://postgres@127.0.0.1/test]
+    python bench/expand.py [postgresql+psycopg://postgres@127.0.0.1/postgres]   # runs in a scratch database
 """
 
 from __future__ import annotations
@@ -12,9 +12,13 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from national import write  # noqa: E402
@@ -24,8 +28,30 @@ from plancal.schedule import expand  # noqa: E402
 from plancal.store import OccurrenceRow, open_store, vn_midnight_utc  # noqa: E402
 
 
+@contextmanager
+def scratch_database(server_url: str) -> Iterator[str]:
+    """A fresh, empty database on the given PostgreSQL server, dropped afterwards."""
+    name = f"plancal_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield str(make_url(server_url).set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def main() -> None:
-    url_arg = sys.argv[1] if len(sys.argv) > 1 else None
+    if len(sys.argv) > 1:
+        with scratch_database(sys.argv[1]) as url:
+            run(url)
+    else:
+        run(None)
+
+
+def run(url_arg: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         path = write(folder / "plan")
