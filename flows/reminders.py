@@ -1,6 +1,7 @@
 """The daily reminders (every morning, Asia/Ho_Chi_Minh): one digest per person — due today, due in the
 next days, overdue —, the escalations to the standing agencies and parent units, the coordinators'
-weekly summary on Mondays; then the coordinator's view of every plan in play.
+weekly summary on Mondays, and whatever the last days could not send; then the coordinator's view of
+every plan in play.
 
 Rerunning the same day, a retry or a second worker running at the same time sends nothing twice:
 the delivery log (:mod:`plancal.delivery`) claims each mail before it goes out.
@@ -25,7 +26,7 @@ from flows.edge import (
     work_task,
 )
 from flows.views import publish_dashboard, publish_plan_views
-from plancal import reminder
+from plancal import delivery, reminder
 from plancal.mail import Letter
 from plancal.report import current_plans
 
@@ -39,6 +40,8 @@ def plan_letters(ctx: Context, today: date) -> dict[str, list[Letter]]:
         "nhắc việc": reminder.digests(ctx.store, ctx.settings, today, lead=lead, world=world),
         "báo chậm": reminder.escalations(ctx.store, ctx.settings, today, lead=lead, world=world),
         "tổng hợp tuần": reminder.weekly_summaries(ctx.store, ctx.settings, today, world=world),
+        # mails of the last days that did not go out (server down, process killed), as they were then
+        "gửi bù": delivery.catch_up_letters(ctx.store, ctx.settings, today),
     }
 
 

@@ -26,6 +26,8 @@ from plancal.schedule import ACTIONABLE
 from plancal.store import OccurrenceRow, PlanRow, Store
 
 DUE_SOON_DAYS = 14
+#: rows of a Markdown list before "… and N more" (the full picture is in the units × duties table)
+MAX_ROWS = 300
 DASHBOARD_KEY = "dashboard"
 THEMES_KEY = "monthly-themes"
 BUCKET_LABEL = {"on_time": "Đúng hạn", "late": "Muộn", "missing": "Chưa nộp (quá hạn)", "upcoming": "Chưa đến hạn"}
@@ -96,9 +98,13 @@ def _cell(value: object) -> str:
     return " ".join(str(value).split()).replace("|", "\\|")
 
 
-def _table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+def _table(header: Sequence[str], rows: Iterable[Sequence[object]], limit: int | None = None) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    rows = list(rows)
+    shown = rows if limit is None else rows[:limit]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in shown]
+    if len(shown) < len(rows):
+        lines += ["", f"… và {len(rows) - len(shown)} dòng nữa."]
     return "\n".join(lines)
 
 
@@ -164,7 +170,7 @@ def due_soon_markdown(store: Store, plan: PlanRow, today: date, days: int = DUE_
         return "\n".join([*head, "", "Không có việc nào đến hạn."])
     body = _table(["Hạn", "Đơn vị", "Việc", "Kỳ", "Tình trạng"],
                   ([_due(r), names.get(r.unit_id or "", r.unit_id or ""), duty_label(r), r.period_label, _state(r, today)]
-                   for r in rows))
+                   for r in rows), MAX_ROWS)
     return "\n".join([*head, "", body])
 
 
@@ -179,7 +185,7 @@ def late_markdown(store: Store, plan: PlanRow, today: date) -> str:
         return "\n".join([*head, "", "Không có đơn vị nào chậm."])
     body = _table(["Đơn vị", "Việc", "Kỳ", "Hạn", "Quá hạn"],
                   ([names.get(i.row.unit_id or "", i.row.unit_id or ""), duty_label(i.row), i.row.period_label,
-                    _due(i.row), f"{i.days_late} ngày"] for i in items))
+                    _due(i.row), f"{i.days_late} ngày"] for i in items), MAX_ROWS)
     return "\n".join([*head, "", body])
 
 
