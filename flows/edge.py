@@ -76,6 +76,13 @@ def open_context(settings: Settings | None = None) -> Context:
     return Context(settings, _stores[url])
 
 
+def close_stores() -> None:
+    """Dispose of the stores this process opened (a worker's flow process simply exits; tests call this)."""
+    for store in _stores.values():
+        store.engine.dispose()
+    _stores.clear()
+
+
 def mailer(settings: Settings) -> Mailer:
     """The outbox folder by default; SMTP when PLANCAL_SMTP_HOST is set, with the password from the
     environment or else from the Prefect Secret block ``plancal-smtp-password``."""
