@@ -122,3 +122,18 @@ def test_sub_unit_plan_cascades_under_its_parent(store: Store) -> None:
     assert others and all(r.status == "open" for r in others)
     plan = store.plan("nd-2020-xa-huong-loc-hoi-nghi")
     assert plan is not None and plan.parent_id == "nd-2020-hoi-nghi-dhtt"
+
+
+def _open(url: str) -> str:
+    from plancal.store import open_store
+
+    st = open_store(url)
+    st.engine.dispose()
+    return "ok"
+
+
+def test_workers_starting_together_migrate_once(db_url: str) -> None:
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        assert pool.map(_open, [db_url] * 4) == ["ok"] * 4
