@@ -1,10 +1,11 @@
 """One daily ``reminders`` flow run at national scale (about 8,000 units): wall time and task count.
 
-Issues the national plan of ``bench/national.py`` into a scratch store, picks the day the communes'
-monthly duty falls due (every commune gets a digest), runs the ``reminders`` flow once for that day
-against a real Prefect server — the one PREFECT_API_URL names, or else a ``prefect server start`` of
-its own in a temporary PREFECT_HOME — then runs it again (a rerun sends nothing). Mail goes to an
-outbox folder (the embedded default). Prints the figures.
+Issues the national plan of ``bench/national.py`` (with more communes: about 8,000 units) into a
+scratch store, picks the day the communes' monthly duty falls due (every commune gets a digest),
+runs the ``reminders`` flow once for that day against a real Prefect server — the one
+PREFECT_API_URL names, or else a ``prefect server start`` of its own in a temporary PREFECT_HOME —
+then runs it again (a rerun sends nothing). Mail goes to an outbox folder (the embedded default).
+Prints the figures.
 
     python bench/daily_run.py [postgresql+psycopg://postgres@127.0.0.1/plancal_bench]
 """
@@ -23,9 +24,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from national import write  # noqa: E402
+from national import PLAN, units_yaml  # noqa: E402
 
 from flows.stack import prefect_env, start_server, stop, wait_healthy  # noqa: E402
+
+#: 34 provinces × (1 + 40 departments + 194 communes) + the centre: about 8,000 units
+COMMUNES_PER_PROVINCE = 194
+
+
+def national_plan(folder: Path) -> Path:
+    """bench/national.py's plan over about 8,000 units."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "units.yaml").write_text(units_yaml(communes_per_province=COMMUNES_PER_PROVINCE), encoding="utf-8")
+    path = folder / "plan.yaml"
+    path.write_text(PLAN, encoding="utf-8")
+    return path
 
 
 def free_port() -> int:
@@ -69,7 +82,7 @@ def run(folder: Path) -> None:
 
     ctx = open_context()
     t0 = time.perf_counter()
-    issued = issue_file(ctx.store, write(folder / "plan"))
+    issued = issue_file(ctx.store, national_plan(folder / "plan"))
     t1 = time.perf_counter()
     units = len(ctx.store.unit_rows())
     print(f"units: {units:,}   occurrences: {len(issued.occurrences):,}   store: {ctx.store.engine.dialect.name}"

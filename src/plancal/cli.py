@@ -5,6 +5,7 @@ Every PlancalError is printed with file, line and field, and the command exits w
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -356,6 +357,9 @@ def simulate(
         sys.path.insert(0, str(root))
     from flows.simulate import simulate as run_simulation
 
+    if not os.environ.get("PREFECT_API_URL"):
+        err.print("Chưa đặt PREFECT_API_URL: các lần chạy dùng máy chủ Prefect tạm thời và không hiện trên giao diện "
+                  "(đặt PREFECT_API_URL=http://127.0.0.1:4200/api sau khi chạy scripts/up).")
     result = run_simulation(plan, lo, hi, submissions=submissions, echo=lambda line: out.print(line, highlight=False))
     runs = ", ".join(f"{stage} {n}" for stage, n in result["runs"].items())
     out.print(f"[green]✓[/green] Mô phỏng {result['plan']} từ {result['from']} đến {result['to']}: {runs}")

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import yaml
+from sqlalchemy import func, select
 
 from plancal.agenda import KIND_LABEL, STATE_LABEL, late, matrix
 from plancal.cascade import SubPlanStatus
@@ -28,6 +29,8 @@ from plancal.store import OccurrenceRow, PlanRow, Store
 DUE_SOON_DAYS = 14
 #: rows of a Markdown list before "… and N more" (the full picture is in the units × duties table)
 MAX_ROWS = 300
+#: rows of the units × duties table artifact (a province plan has a few hundred; a national one, thousands)
+STATUS_ROWS = 2000
 DASHBOARD_KEY = "dashboard"
 THEMES_KEY = "monthly-themes"
 BUCKET_LABEL = {"on_time": "Đúng hạn", "late": "Muộn", "missing": "Chưa nộp (quá hạn)", "upcoming": "Chưa đến hạn"}
@@ -115,10 +118,15 @@ def _shorten(text: str, limit: int = 110) -> str:
 
 def duty_label(row: OccurrenceRow) -> str:
     """"Báo cáo: Báo cáo kết quả …" without the period, shortened for a table."""
-    title = row.title
-    if row.period_label and title.endswith(row.period_label):
-        title = title[: -len(row.period_label)].rstrip(" -–")
-    return f"{KIND_LABEL.get(row.kind, row.kind)}: {_shorten(title)}"
+    return _label(row.kind, row.title, row.period_label)
+
+
+def _label(kind: str, title: str, period_label: str, *, short_duty: bool = False) -> str:
+    if period_label and title.endswith(period_label):
+        title = title[: -len(period_label)].rstrip(" -–")
+    if short_duty and kind == "duty":  # a table column of duties needs no "Nhiệm vụ:" on every line
+        return _shorten(title, 90)
+    return f"{KIND_LABEL.get(kind, kind)}: {_shorten(title, 90 if short_duty else 110)}"
 
 
 def _due(row: OccurrenceRow) -> str:
@@ -141,22 +149,44 @@ def plan_title(plan: PlanRow) -> str:
 
 
 # -- per plan: units × duties ------------------------------------------------------------------------
-def status_rows(store: Store, plan_id: str, today: date) -> list[dict[str, object]]:
+def status_rows(store: Store, plan_id: str, today: date, limit: int = STATUS_ROWS) -> list[dict[str, object]]:
     """The units × duties table: for each unit and duty, how many periods were done on time, done
-    late, are missing (past due, not done) and are still to come (:func:`plancal.agenda.matrix`)."""
+    late, are missing (past due, not done) and are still to come (:func:`plancal.agenda.matrix`).
+
+    By unit name and due date. Beyond ``limit`` rows (a national plan has thousands of units) the
+    table keeps the rows furthest behind and ends with a line saying how many were left out."""
     counts = matrix(store, plan_id, today)
     names = _names(store)
-    first: dict[str, OccurrenceRow] = {}
-    for row in store.occurrences(plan_id=plan_id, kinds=ACTIONABLE):
-        first.setdefault(row.source_id, row)
-    rows = []
-    for unit_id in sorted(counts, key=lambda u: (names.get(u, u), u)):
-        for source_id in sorted(counts[unit_id], key=lambda s: (first[s].due_effective, s) if s in first else (date.max, s)):
-            c = counts[unit_id][source_id]
-            label = duty_label(first[source_id]) if source_id in first else source_id
-            rows.append({"Đơn vị": names.get(unit_id, unit_id), "Nhiệm vụ": label,
-                         **{BUCKET_LABEL[b]: c.get(b, 0) for b in ("on_time", "late", "missing", "upcoming")}})
+    first = _first_of_each_duty(store, plan_id)
+    buckets = ("on_time", "late", "missing", "upcoming")
+    cells = [(unit_id, source_id, counts[unit_id][source_id]) for unit_id in counts for source_id in counts[unit_id]]
+    if len(cells) > limit:
+        cells = sorted(cells, key=lambda c: (-c[2].get("missing", 0), -c[2].get("late", 0)))[:limit - 1]
+    cells.sort(key=lambda c: (names.get(c[0], c[0]), c[0], first.get(c[1], (date.max, c[1]))[0], c[1]))
+    rows: list[dict[str, object]] = [  # the counts before the long duty text: they fit on the screen
+        {"Đơn vị": names.get(unit_id, unit_id), **{BUCKET_LABEL[b]: c.get(b, 0) for b in buckets},
+         "Nhiệm vụ": first[source_id][1] if source_id in first else source_id}
+        for unit_id, source_id, c in cells]
+    left_out = sum(len(v) for v in counts.values()) - len(rows)
+    if left_out > 0:
+        rows.append({"Đơn vị": f"… và {left_out} dòng khác (đơn vị ít chậm hơn)", **{BUCKET_LABEL[b]: "" for b in buckets},
+                     "Nhiệm vụ": ""})
     return rows
+
+
+def _first_of_each_duty(store: Store, plan_id: str) -> dict[str, tuple[date, str]]:
+    """source → (first due date, label), read as plain columns (a national plan has ~60,000 rows)."""
+    q = (select(OccurrenceRow.source_id, OccurrenceRow.kind, OccurrenceRow.title, OccurrenceRow.period_label,
+                func.min(OccurrenceRow.due_effective))
+         .where(OccurrenceRow.plan_id == plan_id, OccurrenceRow.kind.in_(sorted(ACTIONABLE)),
+                OccurrenceRow.status != "cancelled")
+         .group_by(OccurrenceRow.source_id, OccurrenceRow.kind, OccurrenceRow.title, OccurrenceRow.period_label))
+    with store.session() as s:
+        found = s.execute(q).all()
+    out: dict[str, tuple[date, str]] = {}
+    for source_id, kind, title, period_label, due in sorted(found, key=lambda r: (r[4], r[2])):
+        out.setdefault(source_id, (due, _label(kind, title, period_label, short_duty=True)))
+    return out
 
 
 def due_soon_markdown(store: Store, plan: PlanRow, today: date, days: int = DUE_SOON_DAYS) -> str:
@@ -383,10 +413,13 @@ def dashboard_markdown(store: Store, today: date, *, run_label: str = "") -> str
             phase = "đã hết thời gian thực hiện"
         else:
             phase = "đang thực hiện"
-        table.append([plan_title(plan), f"{short(plan.period_start)} - {short(plan.period_end)} ({phase})", soon,
-                      states["late"], states["done"], states["done_late"], f"`{status_key(plan.id)}`"])
-    lines += [_table(["Kế hoạch", "Thời gian", f"Đến hạn {DUE_SOON_DAYS} ngày tới", "Quá hạn", "Đúng hạn", "Muộn",
-                      "Bảng chi tiết"], table) if table else "Chưa có kế hoạch nào được ban hành."]
+        table.append([plan.display_number, soon, states["late"], states["done"], states["done_late"], phase])
+    lines += [_table(["Kế hoạch", f"Đến hạn {DUE_SOON_DAYS} ngày tới", "Quá hạn", "Đúng hạn", "Muộn", "Giai đoạn"], table)
+              if table else "Chưa có kế hoạch nào được ban hành."]
+    if plans:  # the long titles and the artifact keys below the table, so that its numbers fit on the screen
+        lines += [""] + [f"- **{p.display_number}**: {_cell(_shorten(p.title, 160))} ({short(p.period_start)} - "
+                         f"{short(p.period_end)}). Chi tiết: `{status_key(p.id)}`, `{due_soon_key(p.id)}`, `{late_key(p.id)}`"
+                         for p in plans]
     if late_units:
         lines += ["", "## Đơn vị chậm nhiều nhất",
                   _table(["Đơn vị", "Số việc quá hạn", "Quá hạn lâu nhất"],
