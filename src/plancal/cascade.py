@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import yaml
+
 from plancal.errors import PlanError
 from plancal.planfile import LoadedPlan, load_plan
 from plancal.store import PlanRow, Store
@@ -78,10 +80,19 @@ def status(store: Store, plan_id: str, today: date) -> list[SubPlanStatus]:
     return sorted(out, key=lambda s: (order.get(s.state, 5), s.due, s.unit_id))
 
 
+def _unit_directory(path: Path) -> bool:
+    """A unit directory (``units:`` and nothing of a plan) may sit beside the plans that use it."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and "units" in data and "id" not in data
+
+
 def pending_files(store: Store, folder: Path) -> list[Path]:
     """Sub-unit plan files in ``folder`` (``*.yaml``, naming a parent) not yet stored as they are now:
     new files and amended ones. Files that do not parse are returned too, so that issuing them reports
-    the problem instead of silently skipping them."""
+    the problem instead of silently skipping them; unit directories beside the plans are not."""
     if not folder.is_dir():
         return []
     stored = {p.id: p.digest for p in store.plans()}
@@ -91,7 +102,8 @@ def pending_files(store: Store, folder: Path) -> list[Path]:
         try:
             loaded = load_plan(path, directory)
         except PlanError:
-            out.append(path)
+            if not _unit_directory(path):
+                out.append(path)
             continue
         if loaded.plan.parent is not None and stored.get(loaded.plan.id) != loaded.digest:
             out.append(path)

@@ -4,7 +4,8 @@ A plan's ``reports`` expand to ``report`` occurrences (each unit reports a perio
 ``consolidation`` occurrence (the standing agency sums the period up for the People's Committee). A
 reporting window opens when the call for reports goes out (``REPORT_CALL_DAYS`` before the first unit
 deadline), the consolidated report is drafted from the units' deadline on, and the window closes a
-week after the consolidation deadline. Data cut-offs follow Decree 09/2019/NĐ-CP.
+week after the consolidation deadline. Data cut-offs follow Decree 09/2019/NĐ-CP (or the calendar period,
+as the plan says).
 """
 
 from __future__ import annotations
@@ -14,18 +15,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from plancal.dates import parse_date
 from plancal.reminder import REPORT_CALL_DAYS
-from plancal.schedule import report_periods
 from plancal.store import OccurrenceRow, PlanRow, Store
 
 #: a window stays open this many days after the consolidation deadline (late reports still arrive)
 CLOSE_AFTER_DAYS = 7
-_CYCLE = (
-    (re.compile(r"^\d{4}$"), "annual"),
-    (re.compile(r"^\d{4}-H[12]$"), "semiannual"),
-    (re.compile(r"^\d{4}-Q[1-4]$"), "quarterly"),
-    (re.compile(r"^\d{4}-\d{2}$"), "monthly"),
-)
+#: how plancal.schedule describes a report's data: "Số liệu tính từ ngày 15/12/2022 đến ngày 14/06/2023"
+_DATA_RANGE = re.compile(r"từ ngày (\d{1,2}/\d{1,2}/\d{4}) đến ngày (\d{1,2}/\d{1,2}/\d{4})")
 
 
 @dataclass(frozen=True)
@@ -65,15 +62,17 @@ class ReportWindow:
 
     @property
     def data_range(self) -> tuple[date, date] | None:
-        """(first day, cut-off day) of the period's data under Decree 09/2019, when the key says the cycle."""
-        cycle = next((name for rx, name in _CYCLE if rx.match(self.period_key)), None)
-        if cycle is None:
+        """(first day, cut-off day) of the period's data, as the plan set it (Decree 09/2019 cut-offs or the
+        calendar period): read from the report occurrences' description."""
+        m = _DATA_RANGE.search(self.reports[0].detail or "")
+        if m is None:
             return None
-        year = int(self.period_key[:4])
-        for per, cut_from, cutoff in report_periods(cycle, date(year, 1, 1), date(year, 12, 31)):
-            if per.key == self.period_key:
-                return cut_from, cutoff
-        return None
+        return parse_date(m.group(1)), parse_date(m.group(2))
+
+    @property
+    def decree_09(self) -> bool:
+        """Whether the period's data follow the cut-offs of Decree 09/2019/NĐ-CP."""
+        return "09/2019/NĐ-CP" in (self.reports[0].detail or "")
 
 
 def windows(store: Store, *, plan_id: str | None = None) -> list[ReportWindow]:

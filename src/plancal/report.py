@@ -117,16 +117,15 @@ def _shorten(text: str, limit: int = 110) -> str:
 
 
 def duty_label(row: OccurrenceRow) -> str:
-    """"Báo cáo: Báo cáo kết quả …" without the period, shortened for a table."""
+    """What to do, for a table cell: the title without the period, shortened; other kinds than plain
+    duties say what they are ("Báo cáo: …", "Kế hoạch cấp dưới: …")."""
     return _label(row.kind, row.title, row.period_label)
 
 
-def _label(kind: str, title: str, period_label: str, *, short_duty: bool = False) -> str:
+def _label(kind: str, title: str, period_label: str) -> str:
     if period_label and title.endswith(period_label):
         title = title[: -len(period_label)].rstrip(" -–")
-    if short_duty and kind == "duty":  # a table column of duties needs no "Nhiệm vụ:" on every line
-        return _shorten(title, 90)
-    return f"{KIND_LABEL.get(kind, kind)}: {_shorten(title, 90 if short_duty else 110)}"
+    return _shorten(title, 90) if kind == "duty" else f"{KIND_LABEL.get(kind, kind)}: {_shorten(title, 90)}"
 
 
 def _due(row: OccurrenceRow) -> str:
@@ -185,7 +184,7 @@ def _first_of_each_duty(store: Store, plan_id: str) -> dict[str, tuple[date, str
         found = s.execute(q).all()
     out: dict[str, tuple[date, str]] = {}
     for source_id, kind, title, period_label, due in sorted(found, key=lambda r: (r[4], r[2])):
-        out.setdefault(source_id, (due, _label(kind, title, period_label, short_duty=True)))
+        out.setdefault(source_id, (due, _label(kind, title, period_label)))
     return out
 
 
@@ -323,7 +322,8 @@ def consolidated_report(store: Store, window: ReportWindow, today: date) -> str:
              f"- Cơ quan tổng hợp: {names.get(plan.standing_agency_id, plan.standing_agency_id)}"]
     span = window.data_range
     if span:
-        lines.append(f"- Số liệu tính từ ngày {short(span[0])} đến ngày {short(span[1])} (Nghị định 09/2019/NĐ-CP)")
+        basis = " (Nghị định 09/2019/NĐ-CP)" if window.decree_09 else ""
+        lines.append(f"- Số liệu tính từ ngày {short(span[0])} đến ngày {short(span[1])}{basis}")
     for c in window.consolidations:
         lines.append(f"- Hạn gửi báo cáo tổng hợp đến {names.get(c.to_unit_id or '', c.to_unit_id or '')}: {_due(c)}")
     lines.append(f"- Tình hình đến {long(today)}")
