@@ -109,7 +109,7 @@ def run(folder: Path) -> None:
                     break
                 time.sleep(0.5)
                 tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
-        sent = sum(v for k, v in result.items() if k not in ("day", "letters"))
+        sent = sum(result["sent"].values())
         names = Counter(t.name.split(" ")[0] for t in tasks)
         print(f"{label:17s} wall {wall:6.2f} s   task runs {len(tasks):3d} ({', '.join(f'{k} {n}' for k, n in names.items())})"
               f"   mails sent {sent:,}   ({sent / wall if wall else 0:,.0f} mails/s)")

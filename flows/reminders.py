@@ -64,5 +64,5 @@ def reminders(today: date | None = None) -> dict[str, Any]:
     publish_dashboard(ctx, day, f"reminders {day.isoformat()}")
 
     raise_for_mail(*mailings)
-    return {"day": day.isoformat(), **{m.what: m.report.sent for m in mailings},
-            "letters": sum(len(batch) for batch in letters.values())}
+    return {"day": day.isoformat(), "letters": sum(len(batch) for batch in letters.values()),
+            "sent": {m.what: m.report.sent for m in mailings}}
