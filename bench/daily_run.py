@@ -68,6 +68,9 @@ def main() -> None:
             run(folder)
         finally:
             if server is not None:
+                from prefect.logging.handlers import APILogHandler
+
+                APILogHandler().flush()  # the runs' last log lines, before their server goes
                 stop(server)
 
 
