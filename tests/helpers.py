@@ -5,6 +5,9 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from plancal.planfile import LoadedPlan, load_plan
+from plancal.schedule import Occurrence, expand
+
 UNITS = """\
 units:
   - {id: tinh, name: "UBND tỉnh Thử Nghiệm", kind: province, emails: [ubnd@tinh.gov.vn]}
@@ -37,3 +40,25 @@ def write_plan(folder: Path, body: str = "", *, header: str = HEADER, name: str 
     path = folder / name
     path.write_text(header + textwrap.dedent(body), encoding="utf-8")
     return path
+
+
+class SourcePlan:
+    """One encoded plan under plans/, loaded and expanded once per test session."""
+
+    def __init__(self, filename: str) -> None:
+        self.path = Path(__file__).resolve().parents[1] / "plans" / filename
+        self._loaded: LoadedPlan | None = None
+        self._occurrences: tuple[Occurrence, ...] | None = None
+
+    def loaded(self) -> LoadedPlan:
+        if self._loaded is None:
+            self._loaded = load_plan(self.path)
+        return self._loaded
+
+    def occurrences(self) -> tuple[Occurrence, ...]:
+        if self._occurrences is None:
+            self._occurrences = tuple(expand(self.loaded()))
+        return self._occurrences
+
+    def of(self, kind: str, source_id: str | None = None) -> list[Occurrence]:
+        return [o for o in self.occurrences() if o.kind == kind and (source_id is None or o.source_id == source_id)]

@@ -4,28 +4,15 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
-from functools import cache
-from pathlib import Path
 
-from plancal.planfile import LoadedPlan, load_plan
-from plancal.schedule import Occurrence, expand
+from plancal.planfile import load_plan
+from plancal.schedule import expand
 from plancal.unit import Directory, read_units
+from tests.helpers import SourcePlan
 
-PLAN = Path(__file__).resolve().parents[1] / "plans" / "000-thuy-nguyen-2025.yaml"
-
-
-@cache
-def loaded() -> LoadedPlan:
-    return load_plan(PLAN)
-
-
-@cache
-def occurrences() -> tuple[Occurrence, ...]:
-    return tuple(expand(loaded()))
-
-
-def of(kind: str, source_id: str | None = None) -> list[Occurrence]:
-    return [o for o in occurrences() if o.kind == kind and (source_id is None or o.source_id == source_id)]
+SOURCE = SourcePlan("000-thuy-nguyen-2025.yaml")
+PLAN = SOURCE.path
+loaded, occurrences, of = SOURCE.loaded, SOURCE.occurrences, SOURCE.of
 
 
 def test_period_runs_from_issue_to_the_end_of_2025() -> None:

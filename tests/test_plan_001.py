@@ -5,29 +5,16 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from datetime import date
-from functools import cache
-from pathlib import Path
 
-from plancal.planfile import LoadedPlan, load_plan
-from plancal.schedule import Occurrence, expand
+from plancal.planfile import load_plan
+from plancal.schedule import expand
 from plancal.unit import Directory, read_units
+from tests.helpers import SourcePlan
 
-PLAN = Path(__file__).resolve().parents[1] / "plans" / "001-quang-ngai-2022-2025.yaml"
+SOURCE = SourcePlan("001-quang-ngai-2022-2025.yaml")
+PLAN = SOURCE.path
+loaded, occurrences, of = SOURCE.loaded, SOURCE.occurrences, SOURCE.of
 REPORTING_PERIODS = ["2023-H1", "2023", "2024-H1", "2024", "2025-H1", "2025"]
-
-
-@cache
-def loaded() -> LoadedPlan:
-    return load_plan(PLAN)
-
-
-@cache
-def occurrences() -> tuple[Occurrence, ...]:
-    return tuple(expand(loaded()))
-
-
-def of(kind: str, source_id: str | None = None) -> list[Occurrence]:
-    return [o for o in occurrences() if o.kind == kind and (source_id is None or o.source_id == source_id)]
 
 
 def test_issue_date_is_after_decision_1526_and_the_plan_runs_to_2025() -> None:

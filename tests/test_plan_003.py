@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
-from functools import cache
-from pathlib import Path
 
-from plancal.planfile import LoadedPlan, load_plan
-from plancal.schedule import Occurrence, expand
+from plancal.schedule import Occurrence
+from tests.helpers import SourcePlan
 
-PLAN = Path(__file__).resolve().parents[1] / "plans" / "003-an-giang-2021.yaml"
-
-
-@cache
-def loaded() -> LoadedPlan:
-    return load_plan(PLAN)
-
-
-@cache
-def occurrences() -> tuple[Occurrence, ...]:
-    return tuple(expand(loaded()))
+SOURCE = SourcePlan("003-an-giang-2021.yaml")
+PLAN = SOURCE.path
+loaded, occurrences, of = SOURCE.loaded, SOURCE.occurrences, SOURCE.of
 
 
 def anniversary(key: str) -> Occurrence:
