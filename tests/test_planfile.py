@@ -56,11 +56,24 @@ def test_impossible_date_is_an_error_with_line(tmp_path: Path) -> None:
     [msg] = problems(path)
     assert f"{path}:16" in msg and "duties[0].when.on" in msg
     assert "31/2/2021 không tồn tại" in msg
+    assert "Cách sửa: đối chiếu với văn bản gốc" in msg
 
 
 def test_iso_impossible_date_too(tmp_path: Path) -> None:
     path = write_plan(tmp_path, DUTY.replace("when: {every: month, day: 25, before: true}", "when: {on: 2021-02-30}"))
     assert any("không tồn tại" in m for m in problems(path))
+
+
+def test_every_problem_says_how_to_fix_it(tmp_path: Path) -> None:
+    body = DUTY + """\
+  - {id: a, what: A, who: [snv], when: {every: month, day: 0}}
+  - {id: b, what: B, who: [snv], when: {on: 01/03/2021, within: Q1/2021}}
+  - {id: c, what: C, who: [snv], quota: {unit: bài}, when: {within: Q5/2021}}
+  - {id: d, what: D, who: [snv], when: {every: month, month: 13}}
+"""
+    msgs = problems(write_plan(tmp_path, body))
+    assert len(msgs) >= 4
+    assert all("Cách sửa:" in m for m in msgs), msgs
 
 
 def test_every_problem_of_a_file_is_reported_at_once(tmp_path: Path) -> None:

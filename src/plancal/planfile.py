@@ -102,7 +102,7 @@ def _translate(err: Any, where: Located) -> Problem:
         return where.problem(path, f"thiếu trường bắt buộc '{field}'", f"thêm {field}: … vào mục này")
     if kind == "value_error":
         msg = str(ctx.get("error", err["msg"]))
-        return where.problem(path, msg)
+        return where.problem(path, msg, _value_hint(msg))
     if kind == "literal_error":
         return where.problem(path, f"giá trị {err.get('input')!r} không hợp lệ",
                              f"chọn một trong: {ctx.get('expected', '')}")
@@ -121,6 +121,21 @@ def _translate(err: Any, where: Located) -> Problem:
     if kind == "bool_parsing":
         return where.problem(path, "cần true hoặc false")
     return where.problem(path, err["msg"])
+
+
+_VALUE_HINTS = (
+    ("không tồn tại", "đối chiếu với văn bản gốc và viết ngày dạng ngày/tháng/năm, ví dụ 30/04/2021"),
+    ("không phải là ngày", "viết ngày dạng ngày/tháng/năm, ví dụ 30/04/2021"),
+    ("cách ghi thời hạn", "giữ một trong on, within, ongoing, days_after_issue, every, after (docs/plan-format.md)"),
+    ("mã", "dùng chữ thường không dấu, số và dấu gạch ngang, ví dụ xa-huong-loc"),
+)
+
+
+def _value_hint(message: str) -> str:
+    for needle, hint in _VALUE_HINTS:
+        if needle in message:
+            return hint
+    return "sửa giá trị theo hướng dẫn trong docs/plan-format.md"
 
 
 @dataclass(frozen=True)
@@ -263,7 +278,8 @@ def _cross_check(plan: Plan, directory: Directory, registry: Registry, where: Lo
                     problems.append(where.problem(p, f"không có đơn vị loại '{sel.kind}' thuộc '{under}'",
                                                   "ghi under: <mã đơn vị cấp trên> hoặc scope: của kế hoạch"))
             elif sel == "@holder" and path[0] != "conferences":
-                problems.append(where.problem(p, "@holder chỉ dùng trong phần chuẩn bị của hội nghị"))
+                problems.append(where.problem(p, "@holder chỉ dùng trong phần chuẩn bị của hội nghị",
+                                              "ghi mã đơn vị cụ thể hoặc một nhóm như {kind: commune}"))
             elif not sel.startswith("@") and sel not in directory:
                 problems.append(_unknown_unit(where, p, sel, directory))
     keys: list[tuple[Path_, str]] = [(("themes", i, "anniversaries", j), k) for i, t in enumerate(plan.themes)
@@ -285,22 +301,26 @@ def _cross_check(plan: Plan, directory: Directory, registry: Registry, where: Lo
             if value is not None and not plan.start <= value <= plan.end:
                 problems.append(where.problem(("duties", i, "when", name),
                                               f"ngày {value:%d/%m/%Y} nằm ngoài thời gian kế hoạch "
-                                              f"({plan.start:%d/%m/%Y} - {plan.end:%d/%m/%Y})"))
+                                              f"({plan.start:%d/%m/%Y} - {plan.end:%d/%m/%Y})",
+                                              "kiểm tra lại năm của ngày này, hoặc thời gian kế hoạch (period)"))
         if w.within is not None and (w.within.end < plan.start or w.within.start > plan.end):
             problems.append(where.problem(("duties", i, "when", "within"),
-                                          f"khoảng {w.within.label} nằm ngoài thời gian kế hoạch"))
+                                          f"khoảng {w.within.label} nằm ngoài thời gian kế hoạch",
+                                          "kiểm tra lại năm của khoảng này, hoặc thời gian kế hoạch (period)"))
     for i, d in enumerate(plan.duties):
         seen = [d.id]
         cur = d.when.after
         while cur is not None and cur in duty_ids:
             if cur in seen:
                 problems.append(where.problem(("duties", i, "when", "after"),
-                                              f"thời hạn nối tiếp bị vòng lặp: {' → '.join([*seen, cur])}"))
+                                              f"thời hạn nối tiếp bị vòng lặp: {' → '.join([*seen, cur])}",
+                                              "một nhiệm vụ trong chuỗi phải có thời hạn riêng (on, within, every …)"))
                 break
             seen.append(cur)
             cur = plan.duties[duty_ids[cur]].when.after
     for i, c in enumerate(plan.conferences):
         if c.within.end < plan.start or c.within.start > plan.end:
             problems.append(where.problem(("conferences", i, "within"),
-                                          f"khoảng {c.within.label} nằm ngoài thời gian kế hoạch"))
+                                          f"khoảng {c.within.label} nằm ngoài thời gian kế hoạch",
+                                          "kiểm tra lại năm của hội nghị, hoặc thời gian kế hoạch (period)"))
     return list(dict.fromkeys(problems))

@@ -75,7 +75,8 @@ class Directory:
                                         **where, hint="mỗi đơn vị cần một mã riêng"))
             seen.setdefault(u.id, u)
             if not u.name.strip():
-                problems.append(Problem(f"đơn vị '{u.id}' chưa có tên", field="name", **where))
+                problems.append(Problem(f"đơn vị '{u.id}' chưa có tên", field="name", **where,
+                                        hint="ghi tên tiếng Việt đầy đủ, ví dụ UBND xã Hương Lộc"))
             for email in u.emails:
                 if not EMAIL_RE.match(email):
                     problems.append(Problem(f"địa chỉ thư '{email}' của đơn vị '{u.id}' không hợp lệ",
