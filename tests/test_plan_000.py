@@ -61,7 +61,7 @@ def test_sub_plan_deadline_on_a_saturday_moves_to_monday() -> None:
 
 
 def test_section_iv_duties_reach_their_units() -> None:
-    units = {(o.source_id, o.unit_id) for o in of("duty")}
+    units = {(o.source_id, o.unit_id) for o in [*of("duty"), *of("ongoing")]}
     assert ("noi-vu-chi-dao-trien-khai", "tn-phong-noi-vu") in units
     assert ("vhtt-chuyen-muc", "tn-phong-vhtt") in units and ("vhtt-chuyen-muc", "tn-ttvhttt") in units
     assert ("tckh-kinh-phi", "tn-phong-tckh") in units
@@ -75,6 +75,13 @@ def test_congresses_city_x_and_national_xi_in_2025() -> None:
     assert "lần thứ X -" in titles["tn-ubnd-tp"]
     assert "toàn quốc lần thứ XI" in titles["hd-tdkt-tw"]
     assert all(date(2025, 1, 1) <= o.window_start and o.due_stated == date(2025, 12, 31) for o in of("conference"))
+
+
+def test_standing_duties_are_ongoing_never_due() -> None:
+    # "thường xuyên" duties with no time in the text: shown for the whole period, never reminded, never late
+    ongoing = of("ongoing", "mttq-giam-sat")
+    assert ongoing and all(not o.actionable for o in ongoing)
+    assert all((o.window_start, o.due_stated) == (date(2024, 10, 31), date(2025, 12, 31)) for o in ongoing)
 
 
 def test_nothing_falls_outside_the_plan() -> None:
