@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 
-from plancal.planfile import load_plan
-from plancal.schedule import Occurrence, expand
-from plancal.unit import Directory, read_units
+from plancal.schedule import Occurrence
 from tests.helpers import SourcePlan
 
 SOURCE = SourcePlan("002-nam-dong-2020.yaml")
@@ -92,23 +89,9 @@ def test_sub_plans_for_offices_and_communes() -> None:
     assert all(o.due_stated == date(2020, 2, 9) for o in of("sub_plan"))  # 30 days after issue
 
 
-def test_text_is_nfc() -> None:
-    for o in occurrences():
-        assert unicodedata.is_normalized("NFC", o.title + o.detail), o.title
-    assert all(unicodedata.is_normalized("NFC", u.name) for u in loaded().directory)
-
 
 def test_unit_ids_carry_the_plan_prefix_and_communes_are_communes() -> None:
     directory = loaded().directory
     assert all(u.id.startswith("nd-") and u.emails for u in directory)
     assert directory["nd-xa-huong-loc"].kind == "commune"
 
-
-def test_selectors_stay_inside_the_plans_own_units_in_a_shared_directory() -> None:
-    # The store keeps one unit directory for every plan: a kind selector must not reach other provinces.
-    shared = Directory([])
-    for path in sorted(PLAN.parent.glob("units/*.yaml")):
-        shared = shared.merged(read_units(path))
-    alone = {(o.kind, o.source_id, o.unit_id, o.period_key) for o in occurrences()}
-    together = {(o.kind, o.source_id, o.unit_id, o.period_key) for o in expand(load_plan(PLAN, shared))}
-    assert together == alone

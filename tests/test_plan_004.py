@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date, timedelta
 
-from plancal.planfile import load_plan
-from plancal.schedule import expand
-from plancal.unit import Directory, read_units
 from tests.helpers import SourcePlan
 
 SOURCE = SourcePlan("004-kien-giang-2017.yaml")
@@ -68,23 +64,9 @@ def test_nothing_is_due_before_the_plan_is_issued() -> None:
     assert min(o.due_stated for o in occurrences() if o.kind != "theme") >= loaded().plan.issued
 
 
-def test_text_is_nfc() -> None:
-    for o in occurrences():
-        assert unicodedata.is_normalized("NFC", o.title + o.detail + (o.quota or "")), o.title
-    assert all(unicodedata.is_normalized("NFC", u.name) for u in loaded().directory)
-
 
 def test_unit_ids_carry_the_plan_prefix() -> None:
     for u in loaded().directory:
         assert u.id.startswith("kg-") or u.kind == "central", u.id
         assert u.emails, u.id
 
-
-def test_selectors_stay_inside_the_plans_own_units_in_a_shared_directory() -> None:
-    # The store keeps one unit directory for every plan: a kind selector must not reach other provinces.
-    shared = Directory([])
-    for path in sorted(PLAN.parent.glob("units/*.yaml")):
-        shared = shared.merged(read_units(path))
-    alone = {(o.kind, o.source_id, o.unit_id, o.period_key) for o in occurrences()}
-    together = {(o.kind, o.source_id, o.unit_id, o.period_key) for o in expand(load_plan(PLAN, shared))}
-    assert together == alone

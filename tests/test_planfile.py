@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 from plancal.errors import PlanError
 from plancal.planfile import load_plan
+from plancal.schedule import expand
+from plancal.unit import load_directory
 from tests.conftest import PLANS
 from tests.helpers import write_plan
 
@@ -134,9 +137,25 @@ def test_missing_file() -> None:
         load_plan(Path("/nonexistent/plan.yaml"))
 
 
-def test_source_plans_are_valid() -> None:
-    files = sorted(PLANS.glob("*.yaml"))
-    assert files, "plans/ holds the encoded source plans"
-    for path in files:
-        loaded = load_plan(path)
-        assert loaded.plan.title
+SOURCE_PLANS = sorted(PLANS.glob("*.yaml"))
+
+
+def test_the_five_source_plans_are_encoded() -> None:
+    assert [p.name[:3] for p in SOURCE_PLANS] == ["000", "001", "002", "003", "004"]
+
+
+@pytest.mark.parametrize("path", SOURCE_PLANS, ids=lambda p: p.name[:3])
+def test_source_plan_text_is_nfc_and_units_have_addresses(path: Path) -> None:
+    loaded = load_plan(path)
+    for o in expand(loaded):
+        assert unicodedata.is_normalized("NFC", o.title + o.detail), o.title
+    assert all(unicodedata.is_normalized("NFC", u.name) and u.emails for u in loaded.directory)
+
+
+@pytest.mark.parametrize("path", SOURCE_PLANS, ids=lambda p: p.name[:3])
+def test_selectors_stay_inside_the_plans_own_units_in_a_shared_directory(path: Path) -> None:
+    # The store keeps one unit directory for every plan: a kind selector must not reach other provinces.
+    shared = load_directory(sorted((PLANS / "units").glob("*.yaml")))
+    alone = {(o.kind, o.source_id, o.unit_id, o.period_key) for o in expand(load_plan(path))}
+    together = {(o.kind, o.source_id, o.unit_id, o.period_key) for o in expand(load_plan(path, shared))}
+    assert together == alone
