@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 
 from plancal.schedule import Occurrence
@@ -49,7 +48,3 @@ def test_a_deadline_on_a_sunday_moves_to_the_next_working_day() -> None:
     assert january.due_stated == date(2021, 1, 24)  # Sunday
     assert january.due_effective == date(2021, 1, 25)
 
-
-def test_text_is_nfc() -> None:
-    for o in occurrences():
-        assert unicodedata.is_normalized("NFC", o.title + o.detail), o.title
