@@ -29,7 +29,3 @@ def test_local_overrides() -> None:
     assert cal.effective(date(2021, 6, 24)) == date(2021, 6, 25)
     assert cal.is_working_day(date(2021, 6, 26))  # a make-up Saturday
     assert cal.holiday_name(date(2021, 6, 24)) == "Ngày nghỉ theo thông báo"
-
-
-def test_working_days_arithmetic() -> None:
-    assert WorkCalendar().add_working_days(date(2021, 4, 29), 1) == date(2021, 5, 4)

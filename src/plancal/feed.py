@@ -501,32 +501,19 @@ class FeedBuilder:
 
 
 # -- files ----------------------------------------------------------------------------------
-def _write_temp(path: Path, data: bytes, *, sync: bool) -> Path:
+def _write_temp(path: Path, data: bytes) -> Path:
     """A temporary file next to ``path`` holding ``data`` (readable by the web server)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            if sync:
-                fh.flush()
-                os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)  # served by nginx; mkstemp creates 0600
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return Path(tmp)
 
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a temporary file in the same folder, flush it to disk and rename it over ``path``:
-    a reader sees the old file or the new one, never half of one."""
-    tmp = _write_temp(path, data, sync=True)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 class _Batch:
@@ -538,7 +525,7 @@ class _Batch:
         self.pending: list[tuple[Path, Path]] = []
 
     def add(self, path: Path, data: bytes) -> None:
-        self.pending.append((_write_temp(path, data, sync=False), path))
+        self.pending.append((_write_temp(path, data), path))
 
     def commit(self) -> None:
         if self.pending:

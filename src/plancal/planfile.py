@@ -93,7 +93,6 @@ def _translate(err: Any, where: Located) -> Problem:
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        path = where.clean(loc)
         guess = difflib.get_close_matches(key, _FIELDS, n=1)
         hint = f"có phải ý là '{guess[0]}'?" if guess else "xóa khóa này hoặc xem docs/plan-format.md"
         return where.problem(path, f"khóa '{key}' không được phép ở đây", hint)

@@ -112,7 +112,7 @@ class _Expander:
         return occ
 
     # -- duties -----------------------------------------------------------------------------
-    def due_dates(self, duty: Duty, seen: tuple[str, ...] = ()) -> list[tuple[Period, date]]:
+    def due_dates(self, duty: Duty) -> list[tuple[Period, date]]:
         w = duty.when
         p = self.plan
         # A one-off duty keeps the same identity ("once") when an amendment moves its date,
@@ -128,7 +128,7 @@ class _Expander:
             return [(once(span(p.issued, due)), due)]
         if w.after is not None:
             target = next(d for d in p.duties if d.id == w.after)
-            return [(per, due + timedelta(days=w.days or 0)) for per, due in self.due_dates(target, (*seen, duty.id))]
+            return [(per, due + timedelta(days=w.days or 0)) for per, due in self.due_dates(target)]
         assert w.every is not None
         start = max(p.start, w.from_ or p.start)
         end = min(p.end, w.until or p.end)

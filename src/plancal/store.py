@@ -439,9 +439,6 @@ class Store:
         with self.session() as s:
             s.execute(delete(FeedRow).where(FeedRow.name.in_(names)))
 
-    def execute(self, statement: object) -> None:
-        with self.session() as s:
-            s.execute(statement)  # type: ignore[call-overload]
 
 
 def _recipient_ids(loaded: LoadedPlan) -> list[str]:

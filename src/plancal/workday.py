@@ -67,12 +67,3 @@ class WorkCalendar:
         while not self.is_working_day(d):
             d += step
         return d
-
-    def add_working_days(self, d: date, n: int) -> date:
-        step = timedelta(days=1 if n >= 0 else -1)
-        remaining = abs(n)
-        while remaining:
-            d += step
-            if self.is_working_day(d):
-                remaining -= 1
-        return d
