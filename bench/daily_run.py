@@ -80,8 +80,8 @@ def run(folder: Path) -> None:
 
     from flows.edge import BATCH_RECIPIENTS, open_context
     from flows.reminders import reminders
-    from plancal import reminder
-    from plancal.issuance import issue_file
+    from plancal import mail
+    from plancal.lifecycle.issuance import issue_file
 
     ctx = open_context()
     t0 = time.perf_counter()
@@ -91,8 +91,8 @@ def run(folder: Path) -> None:
     print(f"units: {units:,}   occurrences: {len(issued.occurrences):,}   store: {ctx.store.engine.dialect.name}"
           f"   (issue: {t1 - t0:.1f} s)")
     day = next(o.due_effective for o in issued.occurrences if o.source_id == "bai-viet" and o.due_effective.month == 3)
-    letters = reminder.digests(ctx.store, ctx.settings, day) + reminder.escalations(ctx.store, ctx.settings, day) \
-        + reminder.weekly_summaries(ctx.store, ctx.settings, day)
+    letters = mail.digests(ctx.store, ctx.settings, day) + mail.escalations(ctx.store, ctx.settings, day) \
+        + mail.weekly_summaries(ctx.store, ctx.settings, day)
     recipients = len({letter.recipient for letter in letters})
     print(f"day: {day} ({day:%A})   letters: {len(letters):,} "
           f"({', '.join(f'{k} {n:,}' for k, n in Counter(letter.kind for letter in letters).items())})   "

@@ -23,9 +23,10 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from national import write  # noqa: E402
 
-from plancal.planfile import load_plan  # noqa: E402
-from plancal.schedule import expand  # noqa: E402
-from plancal.store import OccurrenceRow, open_store, vn_midnight_utc  # noqa: E402
+from plancal.plans.loading import load_plan  # noqa: E402
+from plancal.schedule.expansion import expand  # noqa: E402
+from plancal.store.engine import open_store  # noqa: E402
+from plancal.store.tables import OccurrenceRow, vn_midnight_utc  # noqa: E402
 
 
 @contextmanager

@@ -28,11 +28,14 @@ from pathlib import Path
 
 from icalendar import Calendar
 
-from plancal.feed import PRODID, FeedBuilder, builder, export_feeds, publish, timezone_component
-from plancal.planfile import load_plan
-from plancal.schedule import expand
+from plancal.feeds.export import builder, export_feeds, publish
+from plancal.feeds.names import PRODID
+from plancal.feeds.rendering import FeedBuilder, timezone_component
+from plancal.plans.loading import load_plan
+from plancal.schedule.expansion import expand
 from plancal.settings import Settings
-from plancal.store import Store, Submission, open_store
+from plancal.store.database import Store, Submission
+from plancal.store.engine import open_store
 
 PROVINCES = 34
 DEPARTMENTS = 40

@@ -40,12 +40,15 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from plancal.delivery import CLAIM_CHUNK, DeliveryLog, send_reminders
-from plancal.issuance import issue_file
-from plancal.mail import SmtpMailer, compose, render
-from plancal.reminder import digests
+from plancal.lifecycle.issuance import issue_file
+from plancal.mail.composition import compose, render
+from plancal.mail.courier import CLAIM_CHUNK
+from plancal.mail.daily import send_reminders
+from plancal.mail.mailers import SmtpMailer
+from plancal.mail.planners.digests import digests
 from plancal.settings import Settings
-from plancal.store import open_store
+from plancal.store.deliveries import DeliveryLog
+from plancal.store.engine import open_store
 
 TODAY = date(2025, 6, 9)  # a Monday; the duties fall due on Thursday 12/06 and Monday 16/06
 PROVINCES = 34

@@ -21,27 +21,27 @@ from flows.edge import (
     tag_run,
     work_task,
 )
-from plancal import reminder, report
-from plancal.mail import Letter
-from plancal.store import PlanRow
+from plancal import mail, views
+from plancal.mail.letters import Letter
+from plancal.store.tables import PlanRow
 
 
 @work_task(task_run_name="conference letters {today}")
 def conference_letters(ctx: Context, today: date) -> list[Letter]:
-    return reminder.conference_steps(ctx.store, ctx.settings, today)
+    return mail.conference_steps(ctx.store, ctx.settings, today)
 
 
 @work_task(task_run_name="plans preparing conferences {today}")
 def preparing(ctx: Context, today: date) -> list[PlanRow]:
     """Plans with a conference in its preparation period (a month before its first step to a week after)."""
-    return [p for p in report.current_plans(ctx.store, today)
-            if report.conferences_active(report.conference_groups(ctx.store, p.id), today, reminder.CONFERENCE_NOTICE_DAYS)]
+    return [p for p in views.current_plans(ctx.store, today)
+            if views.conferences_active(views.conference_groups(ctx.store, p.id), today, mail.CONFERENCE_NOTICE_DAYS)]
 
 
 @work_task(task_run_name="publish conferences of {plan.id}")
 def publish_conferences(ctx: Context, plan: PlanRow, today: date) -> str:
-    key = report.conferences_key(plan.id)
-    create_markdown_artifact(report.conferences_markdown(ctx.store, plan, today), key=key,
+    key = views.conferences_key(plan.id)
+    create_markdown_artifact(views.conferences_markdown(ctx.store, plan, today), key=key,
                              description=f"{plan.display_number}: hội nghị và các bước chuẩn bị, ngày {today:%d/%m/%Y}")
     return key
 

@@ -24,11 +24,13 @@ from prefect.client.orchestration import get_client
 from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 
-from plancal.delivery import DeliveryReport, deliver
 from plancal.errors import DeliveryError, PlancalError, PlanError, Problem, StoreError, UnitError
-from plancal.mail import Letter, Mailer, mailer_from_settings
+from plancal.mail.courier import DeliveryReport, deliver
+from plancal.mail.letters import Letter
+from plancal.mail.mailers import Mailer, mailer_from_settings
 from plancal.settings import Settings
-from plancal.store import Store, open_store
+from plancal.store.database import Store
+from plancal.store.engine import open_store
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
 #: recipients (addresses) per delivery task

@@ -10,7 +10,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 
 from flows.edge import Context, daily_run_name, io_task, open_context, resolve_today
-from plancal.feed import ExportResult, export_feeds
+from plancal.feeds.export import ExportResult, export_feeds
 
 
 @io_task(task_run_name="export feeds {today}")

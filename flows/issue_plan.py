@@ -18,11 +18,12 @@ from prefect.runtime import flow_run
 from flows.edge import Context, io_task, open_context, plan_tag, raise_for_mail, resolve_today, send_letters, tag_run, work_task
 from flows.export_calendars import export
 from flows.views import publish_dashboard, publish_plan_views
-from plancal import cascade, reminder
-from plancal.issuance import Issued, check_file, issue_file
-from plancal.mail import Letter
-from plancal.planfile import LoadedPlan
-from plancal.report import plan_file_label
+from plancal import mail
+from plancal.lifecycle.issuance import Issued, check_file, issue_file
+from plancal.mail.letters import Letter
+from plancal.plans.loading import LoadedPlan
+from plancal.tracking import cascade
+from plancal.views.cells import plan_file_label
 
 
 def issue_run_name() -> str:
@@ -46,7 +47,7 @@ def store_plan(ctx: Context, path: Path) -> Issued:
 
 @work_task(task_run_name="plan notices {plan_id}")
 def plan_notices(ctx: Context, plan_id: str, today: date) -> list[Letter]:
-    return reminder.plan_notices(ctx.store, ctx.settings, today, plan_id)
+    return mail.plan_notices(ctx.store, ctx.settings, today, plan_id)
 
 
 @flow(name="issue-plan", flow_run_name=issue_run_name, log_prints=False)

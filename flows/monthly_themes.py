@@ -21,20 +21,20 @@ from flows.edge import (
     tag_run,
     work_task,
 )
-from plancal import reminder, report
-from plancal.mail import Letter
+from plancal import mail, views
+from plancal.mail.letters import Letter
 
 
 @work_task(task_run_name="theme letters {today}")
 def theme_letters(ctx: Context, today: date) -> list[Letter]:
-    return reminder.monthly_themes(ctx.store, ctx.settings, today)
+    return mail.monthly_themes(ctx.store, ctx.settings, today)
 
 
 @work_task(task_run_name="publish themes {today}")
 def publish_themes(ctx: Context, today: date) -> str:
-    create_markdown_artifact(report.themes_markdown(ctx.store, today), key=report.THEMES_KEY,
+    create_markdown_artifact(views.themes_markdown(ctx.store, today), key=views.THEMES_KEY,
                              description=f"Chủ đề tuyên truyền và ngày kỷ niệm tháng {today.month}/{today.year}")
-    return report.THEMES_KEY
+    return views.THEMES_KEY
 
 
 @flow(name="monthly-themes", flow_run_name=daily_run_name("monthly themes", month=True))
@@ -44,7 +44,7 @@ def monthly_themes(today: date | None = None) -> dict[str, Any]:
     day = resolve_today(today, ctx.settings)
 
     letters = theme_letters(ctx, day)
-    tag_run(plan_tag(p.id) for p in report.current_plans(ctx.store, day))
+    tag_run(plan_tag(p.id) for p in views.current_plans(ctx.store, day))
     mailing = send_letters(ctx, letters, day, "chủ đề tháng")
     get_run_logger().info(mailing.summary())
     publish_themes(ctx, day)

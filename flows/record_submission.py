@@ -15,9 +15,9 @@ from prefect.runtime import flow_run
 from flows.edge import Context, io_task, open_context, plan_tag, resolve_today, tag_run
 from flows.export_calendars import export
 from flows.views import publish_dashboard, publish_plan_views
-from plancal.dates import short
 from plancal.errors import StoreError
-from plancal.store import Submission
+from plancal.store.database import Submission
+from plancal.vn.dates import short
 
 
 def submission_run_name() -> str:

@@ -26,22 +26,22 @@ from flows.edge import (
     work_task,
 )
 from flows.views import publish_dashboard, publish_plan_views
-from plancal import delivery, reminder
-from plancal.mail import Letter
-from plancal.report import current_plans
+from plancal import mail
+from plancal.mail.letters import Letter
+from plancal.views.dashboard import current_plans
 
 
 @work_task(task_run_name="plan letters {today}")
 def plan_letters(ctx: Context, today: date) -> dict[str, list[Letter]]:
     """Who gets which mail today, computed once for everybody (the parcels only send)."""
-    world = reminder.World.load(ctx.store)
-    lead = reminder.LeadTimes.from_settings(ctx.settings)
+    world = mail.World.load(ctx.store)
+    lead = mail.LeadTimes.from_settings(ctx.settings)
     return {
-        "nhắc việc": reminder.digests(ctx.store, ctx.settings, today, lead=lead, world=world),
-        "báo chậm": reminder.escalations(ctx.store, ctx.settings, today, lead=lead, world=world),
-        "tổng hợp tuần": reminder.weekly_summaries(ctx.store, ctx.settings, today, world=world),
+        "nhắc việc": mail.digests(ctx.store, ctx.settings, today, lead=lead, world=world),
+        "báo chậm": mail.escalations(ctx.store, ctx.settings, today, lead=lead, world=world),
+        "tổng hợp tuần": mail.weekly_summaries(ctx.store, ctx.settings, today, world=world),
         # mails of the last days that did not go out (server down, process killed), as they were then
-        "gửi bù": delivery.catch_up_letters(ctx.store, ctx.settings, today),
+        "gửi bù": mail.catch_up_letters(ctx.store, ctx.settings, today),
     }
 
 

@@ -21,10 +21,10 @@ from flows.edge import (
     tag_run,
     work_task,
 )
-from plancal import reminder, report
-from plancal.collection import ReportWindow, open_windows
-from plancal.dates import short
-from plancal.mail import Letter
+from plancal import mail, views
+from plancal.mail.letters import Letter
+from plancal.tracking.windows import ReportWindow, open_windows
+from plancal.vn.dates import short
 
 
 @work_task(task_run_name="open reporting windows {today}")
@@ -34,20 +34,20 @@ def reporting_windows(ctx: Context, today: date) -> list[ReportWindow]:
 
 @work_task(task_run_name="report calls {today}")
 def report_call_letters(ctx: Context, today: date) -> list[Letter]:
-    return reminder.report_calls(ctx.store, ctx.settings, today)
+    return mail.report_calls(ctx.store, ctx.settings, today)
 
 
 @work_task(task_run_name="publish reports of {window.plan.id} {window.period_key}")
 def publish_window(ctx: Context, window: ReportWindow, today: date) -> list[str]:
     """Who has reported; from the units' deadline on, the draft consolidated report too."""
     plan = window.plan
-    keys = [report.collection_key(window)]
-    create_table_artifact(report.collection_rows(ctx.store, window, today), key=keys[0],
+    keys = [views.collection_key(window)]
+    create_table_artifact(views.collection_rows(ctx.store, window, today), key=keys[0],
                           description=f"{plan.display_number}: tình hình gửi báo cáo {window.period_label}, "
                                       f"ngày {short(today)}")
     if window.consolidating(today):
-        keys.append(report.consolidated_key(window))
-        create_markdown_artifact(report.consolidated_report(ctx.store, window, today), key=keys[1],
+        keys.append(views.consolidated_key(window))
+        create_markdown_artifact(views.consolidated_report(ctx.store, window, today), key=keys[1],
                                  description=f"{plan.display_number}: dự thảo báo cáo tổng hợp {window.period_label}")
     return keys
 

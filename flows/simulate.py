@@ -26,9 +26,9 @@ from flows.monthly_themes import monthly_themes
 from flows.reminders import reminders
 from flows.semiannual_reports import semiannual_reports
 from flows.sub_unit_plans import sub_unit_plans
-from plancal import simulation
-from plancal.issuance import check_file
-from plancal.store import Submission
+from plancal.lifecycle import simulation
+from plancal.lifecycle.issuance import check_file
+from plancal.store.database import Submission
 
 #: stage → how the simulation runs its flow for (plan file, day)
 FLOWS: dict[str, Callable[[str, date], Any]] = {

@@ -15,10 +15,11 @@ from prefect.artifacts import create_table_artifact
 
 from flows.edge import Context, daily_run_name, open_context, plan_tag, resolve_today, tag_run, work_task
 from flows.issue_plan import issue_plan
-from plancal import cascade, report
-from plancal.dates import short
+from plancal import views
 from plancal.errors import PlanError, Problem
-from plancal.store import PlanRow
+from plancal.store.tables import PlanRow
+from plancal.tracking import cascade
+from plancal.vn.dates import short
 
 INBOX = "plans/sub"
 
@@ -31,16 +32,16 @@ def arrived(ctx: Context, inbox: Path) -> list[Path]:
 
 @work_task(task_run_name="plans asking for sub-unit plans {today}")
 def cascading(ctx: Context, today: date) -> list[PlanRow]:
-    return [p for p in report.current_plans(ctx.store, today) if ctx.store.occurrences(plan_id=p.id, kinds=["sub_plan"])]
+    return [p for p in views.current_plans(ctx.store, today) if ctx.store.occurrences(plan_id=p.id, kinds=["sub_plan"])]
 
 
 @work_task(task_run_name="publish sub-unit plans of {plan.id}")
 def publish_sub_plans(ctx: Context, plan: PlanRow, today: date) -> str:
     statuses = cascade.status(ctx.store, plan.id, today)
-    key = report.sub_plans_key(plan.id)
-    create_table_artifact(report.sub_plan_rows(ctx.store, statuses, today), key=key,
+    key = views.sub_plans_key(plan.id)
+    create_table_artifact(views.sub_plan_rows(ctx.store, statuses, today), key=key,
                           description=f"{plan.display_number}: kế hoạch cấp dưới, ngày {short(today)}. "
-                                      + report.sub_plan_summary(statuses))
+                                      + views.sub_plan_summary(statuses))
     return key
 
 

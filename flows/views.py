@@ -11,23 +11,23 @@ from datetime import date
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.edge import Context, work_task
-from plancal import report
-from plancal.dates import short
-from plancal.store import PlanRow
+from plancal import views
+from plancal.store.tables import PlanRow
+from plancal.vn.dates import short
 
 
 @work_task(task_run_name="publish views of {plan.id}")
 def publish_plan_views(ctx: Context, plan: PlanRow, today: date) -> list[str]:
     """Units × duties (on time / late / missing), due in the next 14 days, who is late."""
     store = ctx.store
-    keys = [report.status_key(plan.id), report.due_soon_key(plan.id), report.late_key(plan.id)]
+    keys = [views.status_key(plan.id), views.due_soon_key(plan.id), views.late_key(plan.id)]
     create_table_artifact(
-        report.status_rows(store, plan.id, today), key=keys[0],
+        views.status_rows(store, plan.id, today), key=keys[0],
         description=f"Tình hình thực hiện {plan.display_number} đến ngày {short(today)}: đơn vị × nhiệm vụ "
                     f"(đúng hạn / muộn / chưa nộp / chưa đến hạn)")
-    create_markdown_artifact(report.due_soon_markdown(store, plan, today), key=keys[1],
+    create_markdown_artifact(views.due_soon_markdown(store, plan, today), key=keys[1],
                              description=f"{plan.display_number}: việc đến hạn trong 14 ngày tới, từ {short(today)}")
-    create_markdown_artifact(report.late_markdown(store, plan, today), key=keys[2],
+    create_markdown_artifact(views.late_markdown(store, plan, today), key=keys[2],
                              description=f"{plan.display_number}: đơn vị chậm thực hiện, ngày {short(today)}")
     return keys
 
@@ -35,6 +35,6 @@ def publish_plan_views(ctx: Context, plan: PlanRow, today: date) -> list[str]:
 @work_task(task_run_name="publish dashboard {today}")
 def publish_dashboard(ctx: Context, today: date, run_label: str = "") -> str:
     """One page over every plan: the coordinators' dashboard."""
-    create_markdown_artifact(report.dashboard_markdown(ctx.store, today, run_label=run_label), key=report.DASHBOARD_KEY,
+    create_markdown_artifact(views.dashboard_markdown(ctx.store, today, run_label=run_label), key=views.DASHBOARD_KEY,
                              description=f"Tổng quan thực hiện các kế hoạch, ngày {short(today)}")
-    return report.DASHBOARD_KEY
+    return views.DASHBOARD_KEY

@@ -10,10 +10,12 @@ from pathlib import Path
 from icalendar import Calendar, Event
 
 from plancal.errors import PlanError
-from plancal.feed import export_feeds, feed_path, plan_feed_name, unit_feed_name
-from plancal.issuance import issue_file
+from plancal.feeds.export import export_feeds
+from plancal.feeds.names import feed_path, plan_feed_name, unit_feed_name
+from plancal.lifecycle.issuance import issue_file
 from plancal.settings import Settings
-from plancal.store import OccurrenceRow, Store
+from plancal.store.database import Store
+from plancal.store.tables import OccurrenceRow
 from tests.conftest import PLANS
 
 PLAN_003 = PLANS / "003-an-giang-2021.yaml"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from plancal.planfile import LoadedPlan, load_plan
-from plancal.schedule import Occurrence, expand
+from plancal.plans.loading import LoadedPlan, load_plan
+from plancal.schedule.expansion import expand
+from plancal.schedule.occurrence import Occurrence
 
 UNITS = """\
 units:

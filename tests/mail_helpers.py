@@ -9,10 +9,10 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
-from plancal.delivery import RetryPolicy
-from plancal.issuance import issue_file
+from plancal.lifecycle.issuance import issue_file
+from plancal.mail.courier import RetryPolicy
 from plancal.settings import Settings
-from plancal.store import Store
+from plancal.store.database import Store
 from tests.conftest import PLANS
 from tests.smtp_server import SmtpServer
 

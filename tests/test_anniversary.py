@@ -5,8 +5,8 @@ from datetime import date
 import holidays
 import pytest
 
-from plancal.anniversary import lunar_date, national
 from plancal.errors import PlanError
+from plancal.vn.anniversaries import lunar_date, national
 
 
 @pytest.mark.parametrize("year", range(2017, 2031))

@@ -16,13 +16,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from plancal import delivery, mail, reminder
-from plancal.delivery import DeliveryLog, RetryPolicy, deliver, send_reminders
+from plancal import mail
 from plancal.errors import DeliveryError
-from plancal.issuance import issue_file
-from plancal.mail import Envelope, Letter, SmtpMailer
+from plancal.lifecycle.issuance import issue_file
+from plancal.mail.composition import Envelope
+from plancal.mail.courier import RetryPolicy, deliver
+from plancal.mail.daily import send_reminders
+from plancal.mail.letters import Letter
+from plancal.mail.mailers import SmtpMailer
 from plancal.settings import Settings
-from plancal.store import DeliveryRow, Store, open_store
+from plancal.store.database import Store
+from plancal.store.deliveries import DeliveryLog
+from plancal.store.engine import open_store
+from plancal.store.tables import DeliveryRow
 from tests.helpers import write_plan
 from tests.mail_helpers import AGENCY, BAO, DAI, FAST, issue_003, plain, smtp_settings
 from tests.smtp_server import SmtpServer
@@ -125,7 +131,7 @@ def test_rerun_and_retry_send_nothing_twice(store: Store, settings: Settings, sm
     assert all(r.status == "sent" and r.message_id and r.sent_at for r in rows(store).values())
     # a batch of recipients at a time, as the flows do it: the rest follows, nothing twice
     later = DAY + timedelta(days=3)  # 26/04: due today for both, and the standing agency is due on 29/04
-    due = reminder.due_recipients(store, s, later)
+    due = mail.due_recipients(store, s, later)
     assert BAO in due and DAI in due
     one = send_reminders(store, s, later, SmtpMailer(s), recipients=[BAO.upper()])
     rest = send_reminders(store, s, later, SmtpMailer(s), recipients=[r for r in due if r != BAO])
@@ -293,7 +299,7 @@ def test_process_killed_between_claim_and_send_is_picked_up_after_the_lease(
     assert (late.sent, late.skipped_already_sent) == (4, 2)
     assert sorted(r.rcpt_tos[0] for r in smtp.received) == expected
     assert max(smtp.message_ids().values()) == 1
-    letters = {x.key: x for x in reminder.digests(store, s, DAY)}
+    letters = {x.key: x for x in mail.digests(store, s, DAY)}
     assert set(smtp.message_ids()) == {mail.message_id(k, "snv.angiang.gov.vn") for k in letters}
     assert {r.status for r in rows(store).values()} == {"sent"}
 
@@ -308,15 +314,15 @@ def test_two_concurrent_senders_send_each_mail_once(store: Store, settings: Sett
     units_file.write_text(units_file.read_text(encoding="utf-8") + communes, encoding="utf-8")
     issue_file(store, path)
     s = smtp_settings(settings, smtp)
-    letters = reminder.digests(store, s, DAY)
+    letters = mail.digests(store, s, DAY)
     assert len(letters) == 126
-    reports: list[delivery.DeliveryReport] = []
+    reports: list[mail.DeliveryReport] = []
     barrier = threading.Barrier(2)
 
     def worker() -> None:
         own = open_store(db_url, migrate=False)
         barrier.wait()
-        reports.append(deliver(own, s, SmtpMailer(s), reminder.digests(own, s, DAY), today=DAY))
+        reports.append(deliver(own, s, SmtpMailer(s), mail.digests(own, s, DAY), today=DAY))
         own.engine.dispose()
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
@@ -332,8 +338,8 @@ def test_two_concurrent_senders_send_each_mail_once(store: Store, settings: Sett
 
 
 def test_report_adds_up_and_speaks_vietnamese() -> None:
-    a = delivery.DeliveryReport(sent=2, skipped_already_sent=1)
-    b = delivery.DeliveryReport(sent=1, failed=(delivery.Failure("x@y.vn", "digest", "k", "máy chủ tạm từ chối"),))
+    a = mail.DeliveryReport(sent=2, skipped_already_sent=1)
+    b = mail.DeliveryReport(sent=1, failed=(mail.Failure("x@y.vn", "digest", "k", "máy chủ tạm từ chối"),))
     total = a + b
     assert (total.sent, total.skipped_already_sent, len(total.failed), total.ok) == (3, 1, 1, False)
     assert total.summary() == ("đã gửi 3 thư; 1 thư đã gửi trước đó (bỏ qua); "
@@ -351,7 +357,7 @@ def test_a_day_with_the_server_down_is_caught_up_the_next_day(store: Store, sett
     s = smtp_settings(settings, smtp)
     smtp.stop()
     waits: list[float] = []
-    down = delivery.send_daily(store, s, DAY, SmtpMailer(s), retry=replace(FAST, sleep=waits.append))
+    down = mail.send_daily(store, s, DAY, SmtpMailer(s), retry=replace(FAST, sleep=waits.append))
     assert len(waits) == FAST.attempts - 1  # one round of backoff; the later steps do not wait on a dead server
     assert down["send_reminders"].server_error and down["send_escalations"].server_error
     assert len(down["send_reminders"].failed) == 2 and len(down["send_escalations"].failed) == 2
@@ -359,12 +365,12 @@ def test_a_day_with_the_server_down_is_caught_up_the_next_day(store: Store, sett
         ("escalation", "failed")] * 2
     smtp.start()
     saturday = DAY + timedelta(days=1)
-    back = delivery.send_daily(store, s, saturday, SmtpMailer(s), retry=FAST)
+    back = mail.send_daily(store, s, saturday, SmtpMailer(s), retry=FAST)
     assert back["send_catch_up"].sent == 4 and all(r.ok for r in back.values())
     assert sum(r.sent for r in back.values()) == 4  # nothing of its own falls due on Saturday
     subjects = sorted(r.message()["Subject"] for r in smtp.received)
     assert subjects == ["Báo cáo chậm thực hiện ngày 23/04/2021: 1 việc quá hạn của 1 đơn vị"] * 2 + [
         "Nhắc việc ngày 23/04/2021: 1 việc quá hạn", "Nhắc việc ngày 23/04/2021: 1 việc sắp đến hạn"]
-    again = delivery.send_daily(store, s, saturday, SmtpMailer(s), retry=FAST)
+    again = mail.send_daily(store, s, saturday, SmtpMailer(s), retry=FAST)
     assert sum(r.sent for r in again.values()) == 0 and len(smtp.received) == 4
     assert {r.status for r in rows(store).values()} == {"sent"}

@@ -14,11 +14,13 @@ from pathlib import Path
 import pytest
 from icalendar.parser import Contentline
 
-from plancal.feed import PUBLIC, export_feeds, feed_path, fold, rotate_token, unit_feed_name
-from plancal.feedlint import lint
-from plancal.issuance import issue_file
+from plancal.feeds.export import export_feeds, rotate_token
+from plancal.feeds.lint import lint
+from plancal.feeds.names import PUBLIC, feed_path, unit_feed_name
+from plancal.feeds.rendering import fold
+from plancal.lifecycle.issuance import issue_file
 from plancal.settings import Settings
-from plancal.store import Store, Submission
+from plancal.store.database import Store, Submission
 from tests.feedfixtures import (
     PLAN_003,
     PLAN_003_ID,

@@ -14,10 +14,10 @@ import httpx
 import pytest
 from caldav import DAVClient
 
-from plancal.feed import export_feeds
-from plancal.issuance import issue_file
+from plancal.feeds.export import export_feeds
+from plancal.lifecycle.issuance import issue_file
 from plancal.settings import Settings
-from plancal.store import Store
+from plancal.store.database import Store
 from tests.feedfixtures import PLAN_003, TODAY, events, free_port, rows_by_uid, unit_feed_bytes
 
 USER = "plancal"

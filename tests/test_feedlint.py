@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from plancal.errors import FeedError
-from plancal.feedlint import check, lint
+from plancal.feeds.lint import check, lint
 from plancal.settings import Settings
-from plancal.store import Store
+from plancal.store.database import Store
 from tests.conftest import ROOT
 from tests.helpers import write_plan
 

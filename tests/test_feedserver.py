@@ -20,12 +20,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from plancal.feed import PUBLIC, export_feeds, feed_path, rotate_token, unit_feed_name
-from plancal.feedserver import NOT_FOUND_BODY, create_app
-from plancal.issuance import issue_file
+from plancal.feeds.export import export_feeds, rotate_token
+from plancal.feeds.names import PUBLIC, feed_path, unit_feed_name
+from plancal.feeds.server import NOT_FOUND_BODY, create_app
+from plancal.lifecycle.issuance import issue_file
 from plancal.settings import Settings
-from plancal.store import Store, Submission
-from plancal.unit import Unit
+from plancal.store.database import Store, Submission
+from plancal.units.directory import Unit
 from tests.feedfixtures import TODAY, free_port
 from tests.helpers import write_plan
 

@@ -17,11 +17,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from plancal import delivery, mail, reminder
+from plancal import mail
 from plancal.errors import DeliveryError
-from plancal.mail import OutboxMailer, RecordingMailer, SmtpMailer, compose, mailer_from_settings, render
+from plancal.mail.composition import compose, render
+from plancal.mail.mailers import OutboxMailer, RecordingMailer, SmtpMailer, mailer_from_settings
 from plancal.settings import Settings
-from plancal.store import PlanRow, Store, UnitRow
+from plancal.store.database import Store
+from plancal.store.tables import PlanRow, UnitRow
 from tests.mail_helpers import (
     AGENCY,
     BAO,
@@ -62,7 +64,7 @@ def test_every_kind_has_a_text_and_an_html_template_in_nfc() -> None:
 def test_digest_headers_encoded_and_parse_back_exactly(store: Store, settings: Settings) -> None:
     issue_003(store)
     s = outbox_settings(settings)
-    letter = next(x for x in reminder.digests(store, s, date(2021, 4, 23)) if x.recipient == BAO)
+    letter = next(x for x in mail.digests(store, s, date(2021, 4, 23)) if x.recipient == BAO)
     now = datetime(2021, 4, 23, 1, 30, tzinfo=UTC)
     envelope = compose(letter, s, now)
     rendered = render(letter, s)
@@ -106,7 +108,7 @@ def test_names_with_newlines_cannot_inject_headers(store: Store, settings: Setti
     issue_003(store)
     _poison(store)
     s = smtp_settings(settings, smtp)
-    report = delivery.send_plan_notices(store, s, date(2021, 3, 1), SmtpMailer(s), PLAN_003_ID, recipients=[BAO])
+    report = mail.send_plan_notices(store, s, date(2021, 3, 1), SmtpMailer(s), PLAN_003_ID, recipients=[BAO])
     assert report.sent == 1 and report.ok
     [got] = smtp.received
     assert got.rcpt_tos == (BAO,)
@@ -127,7 +129,7 @@ def test_names_with_newlines_cannot_inject_headers(store: Store, settings: Setti
 def test_compose_refuses_a_malformed_address_and_policy_refuses_raw_newlines(store: Store, settings: Settings) -> None:
     issue_003(store)
     s = outbox_settings(settings)
-    letter = reminder.digests(store, s, date(2021, 4, 23))[0]
+    letter = mail.digests(store, s, date(2021, 4, 23))[0]
     with pytest.raises(mail.AddressRejected):
         compose(replace(letter, recipient="a@b.vn\r\nBcc: evil@example.com"), s, datetime.now(UTC))
     message = email.message.EmailMessage(policy=mail.WIRE)
@@ -138,7 +140,7 @@ def test_compose_refuses_a_malformed_address_and_policy_refuses_raw_newlines(sto
 def test_smtp_and_outbox_carry_the_same_bytes(store: Store, settings: Settings, smtp: SmtpServer, tmp_path: Path) -> None:
     issue_003(store)
     s = smtp_settings(settings, smtp)
-    letters = reminder.digests(store, s, date(2021, 4, 23))
+    letters = mail.digests(store, s, date(2021, 4, 23))
     assert {x.recipient for x in letters} == {BAO, DAI}
     now = datetime(2021, 4, 23, 1, 30, tzinfo=UTC)
     outbox = OutboxMailer(tmp_path / "outbox")
@@ -163,15 +165,15 @@ def test_vietnamese_subjects_and_bodies_survive_smtp_for_every_kind(store: Store
     monday = date(2021, 4, 26)  # a Monday: digests, weekly summary; the escalations come the day after
     tuesday = monday + timedelta(days=1)
     expected = {}
-    for letters in (reminder.digests(store, s, monday), reminder.escalations(store, s, tuesday),
-                    reminder.weekly_summaries(store, s, monday), reminder.monthly_themes(store, s, date(2021, 4, 1)),
-                    reminder.plan_notices(store, s, monday, PLAN_003_ID)):
+    for letters in (mail.digests(store, s, monday), mail.escalations(store, s, tuesday),
+                    mail.weekly_summaries(store, s, monday), mail.monthly_themes(store, s, date(2021, 4, 1)),
+                    mail.plan_notices(store, s, monday, PLAN_003_ID)):
         for letter in letters:
             expected[mail.message_id(letter.key, "snv.angiang.gov.vn")] = render(letter, s)
-    reports = [delivery.send_daily(store, s, monday, SmtpMailer(s), clock=fixed_clock()),
-               delivery.send_daily(store, s, tuesday, SmtpMailer(s)),
-               delivery.send_daily(store, s, date(2021, 4, 1), SmtpMailer(s))]
-    notices = delivery.send_plan_notices(store, s, monday, SmtpMailer(s), PLAN_003_ID)
+    reports = [mail.send_daily(store, s, monday, SmtpMailer(s), clock=fixed_clock()),
+               mail.send_daily(store, s, tuesday, SmtpMailer(s)),
+               mail.send_daily(store, s, date(2021, 4, 1), SmtpMailer(s))]
+    notices = mail.send_plan_notices(store, s, monday, SmtpMailer(s), PLAN_003_ID)
     assert all(r.ok for day in reports for r in day.values()) and notices.ok
     got = {r.message_id: r.message() for r in smtp.received}
     assert set(expected) <= set(got)
@@ -193,7 +195,7 @@ def test_outbox_of_plan_003_for_april_2021_reads_as_mail(store: Store, settings:
     assert isinstance(mailer, OutboxMailer)
     day = date(2021, 4, 1)
     while day <= date(2021, 4, 30):
-        for report in delivery.send_daily(store, s, day, mailer).values():
+        for report in mail.send_daily(store, s, day, mailer).values():
             assert report.ok
         day += timedelta(days=1)
     files = sorted(s.outbox_dir.rglob("*.eml"))
@@ -226,7 +228,7 @@ def test_outbox_of_plan_003_for_april_2021_reads_as_mail(store: Store, settings:
     assert "Báo An Giang: Gửi bài viết" in plain(late) and "QUÁ HẠN 1 NGÀY" in plain(late)
     # running the whole month again writes nothing new
     before = {p: p.stat().st_mtime_ns for p in files}
-    again = delivery.send_daily(store, s, date(2021, 4, 26), mailer)
+    again = mail.send_daily(store, s, date(2021, 4, 26), mailer)
     assert sum(r.sent for r in again.values()) == 0 and sum(r.skipped_already_sent for r in again.values()) > 0
     assert {p: p.stat().st_mtime_ns for p in sorted(s.outbox_dir.rglob("*.eml"))} == before
 
@@ -251,7 +253,7 @@ def test_refused_login_stops_with_a_clear_error(store: Store, settings: Settings
     """A server without AUTH refuses a configured login: the batch stops at once and says why."""
     issue_003(store)
     s = smtp_settings(settings, smtp, smtp_user="lich", smtp_password="sai")
-    report = delivery.send_reminders(store, s, date(2021, 4, 23), SmtpMailer(s), retry=FAST)
+    report = mail.send_reminders(store, s, date(2021, 4, 23), SmtpMailer(s), retry=FAST)
     assert report.sent == 0 and len(report.failed) == 2 and not smtp.received
     assert any("không hỗ trợ" in f.error and "AUTH" in f.error for f in report.failed)
 
@@ -262,10 +264,10 @@ def test_login_with_a_password_handed_over_by_the_caller(store: Store, settings:
     with SmtpServer.running(login=("lich", "dung-roi-42")) as server:
         s = smtp_settings(settings, server, smtp_user="lich", smtp_password="")
         assert SmtpMailer(s, password="x").client().user == "lich"  # not "lich@gmail.com"
-        wrong = delivery.send_reminders(store, s, date(2021, 4, 23), SmtpMailer(s, password="sai"), retry=FAST)
+        wrong = mail.send_reminders(store, s, date(2021, 4, 23), SmtpMailer(s, password="sai"), retry=FAST)
         assert wrong.sent == 0 and "từ chối đăng nhập: 535" in wrong.failed[0].error
         assert wrong.server_error is not None and not server.received
-        right = delivery.send_reminders(store, s, date(2021, 4, 23), SmtpMailer(s, password="dung-roi-42"), retry=FAST)
+        right = mail.send_reminders(store, s, date(2021, 4, 23), SmtpMailer(s, password="dung-roi-42"), retry=FAST)
         assert right.ok and right.sent == 2 and len(server.received) == 2
         assert {name for name, _ in server.logins} == {"lich"}  # smtplib tries PLAIN, then LOGIN
         assert server.logins[-1] == ("lich", True) and not any(ok for _, ok in server.logins[:-1])
@@ -275,6 +277,6 @@ def test_recording_mailer_records(store: Store, settings: Settings) -> None:
     issue_003(store)
     s = outbox_settings(settings)
     recorder = RecordingMailer()
-    report = delivery.send_reminders(store, s, date(2021, 4, 23), recorder)
+    report = mail.send_reminders(store, s, date(2021, 4, 23), recorder)
     assert report.sent == 2 and sorted(e.recipient for e in recorder.sent) == [DAI, BAO]
     assert all(e.kind == "digest" and e.day == date(2021, 4, 23) for e in recorder.sent)

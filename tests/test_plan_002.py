@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from plancal.schedule import Occurrence
+from plancal.schedule.occurrence import Occurrence
 from tests.helpers import SourcePlan
 
 SOURCE = SourcePlan("002-nam-dong-2020.yaml")

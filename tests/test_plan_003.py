@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from plancal.schedule import Occurrence
+from plancal.schedule.occurrence import Occurrence
 from tests.helpers import SourcePlan
 
 SOURCE = SourcePlan("003-an-giang-2021.yaml")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from plancal.errors import PlanError
-from plancal.planfile import load_plan
-from plancal.schedule import expand
-from plancal.unit import load_directory
+from plancal.plans.loading import load_plan
+from plancal.schedule.expansion import expand
+from plancal.units.reading import load_directory
 from tests.conftest import PLANS
 from tests.helpers import write_plan
 

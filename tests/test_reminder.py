@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from plancal import delivery, mail, reminder
+from plancal import mail
 from plancal.errors import StoreError
-from plancal.issuance import issue_file
-from plancal.mail import RecordingMailer, render
-from plancal.reminder import LeadTimes, ReminderError
+from plancal.lifecycle.issuance import issue_file
+from plancal.mail.composition import render
+from plancal.mail.leadtimes import LeadTimes, ReminderError
+from plancal.mail.mailers import RecordingMailer
 from plancal.settings import Settings
-from plancal.store import Store, Submission
+from plancal.store.database import Store, Submission
 from tests.helpers import write_plan
 from tests.mail_helpers import AGENCY, BAO, DAI, PLAN_003_ID, issue_003, outbox_settings
 
@@ -30,7 +31,7 @@ def digest_days(store: Store, settings: Settings, recipient: str, title_part: st
     """The days on which ``recipient``'s digest carries the item of ``period`` whose title has ``title_part``."""
     out = set()
     for day in days_between(date(2021, 3, 25), date(2021, 5, 10)):
-        for letter in reminder.digests(store, settings, day, recipients=[recipient]):
+        for letter in mail.digests(store, settings, day, recipients=[recipient]):
             for block in letter.context["blocks"]:
                 for item in (*block.due_today, *block.soon, *block.overdue):
                     if title_part in item.title and item.period_label == period:
@@ -44,7 +45,7 @@ def test_default_lead_times_count_on_the_effective_due_date(store: Store, settin
     got = digest_days(store, settings, BAO, "Gửi bài viết", "tháng 4/2021")
     assert got == {date(2021, 4, 19), date(2021, 4, 23), date(2021, 4, 25), date(2021, 4, 26),  # 7, 3, 1, 0 before
                    date(2021, 4, 27), date(2021, 5, 3)}  # 1 and 7 after
-    letters = {x.recipient: x for x in reminder.digests(store, settings, date(2021, 4, 26))}
+    letters = {x.recipient: x for x in mail.digests(store, settings, date(2021, 4, 26))}
     [block] = letters[BAO].context["blocks"]
     assert [i.title[:12] for i in block.due_today] == ["Gửi bài viết"] and not block.soon and not block.overdue
     assert block.due_today[0].due_stated == date(2021, 4, 24) and block.due_today[0].shifted
@@ -61,7 +62,7 @@ def test_lead_times_per_kind_from_the_environment(store: Store, settings: Settin
     assert digest_days(store, custom, BAO, "Gửi bài viết", "tháng 4/2021") == \
         {date(2021, 4, 16), date(2021, 4, 24), date(2021, 4, 29)}
     escalated = {d for d in days_between(date(2021, 4, 26), date(2021, 5, 10))
-                 if any(BAO_UNIT in str(i.unit_id) for x in reminder.escalations(store, custom, d)
+                 if any(BAO_UNIT in str(i.unit_id) for x in mail.escalations(store, custom, d)
                         for p in x.context["plans"] for i in p.items)}
     assert escalated == {date(2021, 4, 29)}
 
@@ -79,9 +80,9 @@ def test_done_items_are_neither_reminded_nor_escalated(store: Store, settings: S
     issue_003(store)
     april = store.find_occurrence(PLAN_003_ID, "bao-an-giang-bai-viet", BAO_UNIT, "2021-04")
     store.record_submission(Submission(april.uid, BAO_UNIT, date(2021, 4, 22)))
-    assert BAO not in {x.recipient for x in reminder.digests(store, settings, date(2021, 4, 23))}
-    assert DAI in {x.recipient for x in reminder.digests(store, settings, date(2021, 4, 23))}
-    late = reminder.escalations(store, settings, date(2021, 4, 27))
+    assert BAO not in {x.recipient for x in mail.digests(store, settings, date(2021, 4, 23))}
+    assert DAI in {x.recipient for x in mail.digests(store, settings, date(2021, 4, 23))}
+    late = mail.escalations(store, settings, date(2021, 4, 27))
     units = {i.unit_id for x in late for p in x.context["plans"] for i in p.items}
     assert units == {"ag-dai-ptth"}
 
@@ -93,7 +94,7 @@ def test_escalation_goes_to_the_standing_agency_and_the_parent(store: Store, set
       - {id: snv, what: Tổng hợp danh sách, who: [snv], to: tinh, when: {on: 16/04/2021}}
     """
     issue_file(store, write_plan(tmp_path / "plan", body))
-    letters = {x.recipient: x for x in reminder.escalations(store, settings, date(2021, 4, 23))}
+    letters = {x.recipient: x for x in mail.escalations(store, settings, date(2021, 4, 23))}
     assert set(letters) == {"snv@tinh.gov.vn", "a@tinh.gov.vn", "ubnd@tinh.gov.vn"}
     text = render(letters["a@tinh.gov.vn"], outbox_settings(settings)).text
     assert "UBND xã A1: Gửi danh sách gương người tốt việc tốt" in text and "QUÁ HẠN 1 NGÀY" in text
@@ -109,7 +110,7 @@ def test_escalation_goes_to_the_standing_agency_and_the_parent(store: Store, set
 def test_plan_notice_has_duties_dates_and_the_units_own_feed(store: Store, settings: Settings, tmp_path: Path) -> None:
     issue_003(store)
     s = replace(outbox_settings(settings), feed_base_url="https://lich.angiang.gov.vn")
-    letters = {x.recipient: x for x in reminder.plan_notices(store, s, date(2021, 3, 1), PLAN_003_ID)}
+    letters = {x.recipient: x for x in mail.plan_notices(store, s, date(2021, 3, 1), PLAN_003_ID)}
     assert len(letters) == 11 and {BAO, DAI, AGENCY, "vanthu@btdkt.gov.vn"} <= set(letters)
     token = store.unit_row(BAO_UNIT).feed_token  # type: ignore[union-attr]
     rendered = render(letters[BAO], s)
@@ -122,7 +123,7 @@ def test_plan_notice_has_duties_dates_and_the_units_own_feed(store: Store, setti
     other = store.unit_row("ag-dai-ptth").feed_token  # type: ignore[union-attr]
     assert other not in text and other in render(letters[DAI], s).text
     with pytest.raises(StoreError, match="không có kế hoạch 'khong-co'"):
-        reminder.plan_notices(store, s, date(2021, 3, 1), "khong-co")
+        mail.plan_notices(store, s, date(2021, 3, 1), "khong-co")
 
 
 def test_an_amended_plan_is_notified_again_once(store: Store, settings: Settings, tmp_path: Path) -> None:
@@ -131,12 +132,12 @@ def test_an_amended_plan_is_notified_again_once(store: Store, settings: Settings
     issue_file(store, path)
     s = outbox_settings(settings)
     recorder = RecordingMailer()
-    first = delivery.send_plan_notices(store, s, date(2021, 1, 15), recorder, "thu-nghiem")
-    assert first.sent == 8 and delivery.send_plan_notices(store, s, date(2021, 1, 16), recorder, "thu-nghiem").sent == 0
+    first = mail.send_plan_notices(store, s, date(2021, 1, 15), recorder, "thu-nghiem")
+    assert first.sent == 8 and mail.send_plan_notices(store, s, date(2021, 1, 16), recorder, "thu-nghiem").sent == 0
     path.write_text(path.read_text(encoding="utf-8").replace("issued: 15/01/2021", "issued: 15/01/2021\namended: 01/02/2021")
                     .replace("day: 25", "day: 20"), encoding="utf-8")
     issue_file(store, path)
-    again = delivery.send_plan_notices(store, s, date(2021, 2, 1), recorder, "thu-nghiem")
+    again = mail.send_plan_notices(store, s, date(2021, 2, 1), recorder, "thu-nghiem")
     assert again.sent == 8
     bao = [e for e in recorder.sent if e.recipient == "bao@tinh.gov.vn"]
     assert len(bao) == 2 and bao[0].message_id != bao[1].message_id
@@ -144,11 +145,11 @@ def test_an_amended_plan_is_notified_again_once(store: Store, settings: Settings
 
 def test_monthly_themes_on_the_first_with_a_short_catch_up(store: Store, settings: Settings) -> None:
     issue_003(store)
-    first = {x.recipient: x for x in reminder.monthly_themes(store, settings, date(2021, 4, 1))}
+    first = {x.recipient: x for x in mail.monthly_themes(store, settings, date(2021, 4, 1))}
     assert len(first) == 10 and BAO in first  # every recipient unit of the plan with an address
     assert {x.ident for x in first.values()} == {"2021-04"}
-    assert {x.key for x in reminder.monthly_themes(store, settings, date(2021, 4, 7))} == {x.key for x in first.values()}
-    assert reminder.monthly_themes(store, settings, date(2021, 4, 8)) == []
+    assert {x.key for x in mail.monthly_themes(store, settings, date(2021, 4, 7))} == {x.key for x in first.values()}
+    assert mail.monthly_themes(store, settings, date(2021, 4, 8)) == []
     text = render(first[BAO], outbox_settings(settings)).text
     assert "Chào mừng ngày Giỗ Tổ Hùng Vương (mùng 10 tháng 3 âm lịch)" in text
     assert "21/04/2021 (Thứ Tư): Giỗ Tổ Hùng Vương" in text
@@ -173,8 +174,8 @@ conferences:
 def test_conference_steps_go_once_a_month_before_the_first_step(store: Store, settings: Settings, tmp_path: Path) -> None:
     issue_file(store, write_plan(tmp_path / "plan", CONFERENCE))
     first_step = date(2021, 4, 20)  # 30 days before 20/05/2021
-    assert reminder.conference_steps(store, settings, first_step - timedelta(days=31)) == []
-    letters = {x.recipient: x for x in reminder.conference_steps(store, settings, first_step - timedelta(days=30))}
+    assert mail.conference_steps(store, settings, first_step - timedelta(days=31)) == []
+    letters = {x.recipient: x for x in mail.conference_steps(store, settings, first_step - timedelta(days=30))}
     assert set(letters) == {"a@tinh.gov.vn", "snv@tinh.gov.vn"}
     s = outbox_settings(settings)
     rendered = render(letters["snv@tinh.gov.vn"], s)
@@ -184,10 +185,10 @@ def test_conference_steps_go_once_a_month_before_the_first_step(store: Store, se
     assert "2. Lập dự toán kinh phí\n   Thực hiện: Sở Nội vụ (đơn vị mình)\n   Hạn: ngày 10 tháng 5 năm 2021" in text
     assert "Gửi về: UBND tỉnh Thử Nghiệm" in text
     recorder = RecordingMailer()
-    sent = [delivery.send_conference_steps(store, s, d, recorder).sent
+    sent = [mail.send_conference_steps(store, s, d, recorder).sent
             for d in days_between(first_step - timedelta(days=30), date(2021, 5, 25))]
     assert sum(sent) == 2 and sent[0] == 2  # once per conference and address, then never again
-    assert reminder.conference_steps(store, settings, date(2021, 5, 21)) == []  # the conference is over
+    assert mail.conference_steps(store, settings, date(2021, 5, 21)) == []  # the conference is over
 
 
 REPORTS = """\
@@ -205,17 +206,17 @@ reports:
 
 def test_report_calls_only_for_semiannual_and_annual_reports(store: Store, settings: Settings, tmp_path: Path) -> None:
     issue_file(store, write_plan(tmp_path / "plan", REPORTS))
-    assert reminder.report_calls(store, settings, date(2021, 3, 4)) == []  # Q1 is quarterly: no call
-    letters = reminder.report_calls(store, settings, date(2021, 6, 4))  # 14 days before 18/06
+    assert mail.report_calls(store, settings, date(2021, 3, 4)) == []  # Q1 is quarterly: no call
+    letters = mail.report_calls(store, settings, date(2021, 6, 4))  # 14 days before 18/06
     assert {x.recipient for x in letters} == {"a@tinh.gov.vn", "b@tinh.gov.vn"}
     assert {x.ident for x in letters} == {"thu-nghiem/2021-H1"}
     rendered = render(letters[0], outbox_settings(settings))
     assert rendered.subject == "Đề nghị báo cáo 6 tháng đầu năm 2021 – 1/KH-UBND"
     assert "Số liệu tính từ ngày 15/12/2020 đến ngày 14/06/2021" in rendered.text
     assert "Hạn gửi: ngày 18 tháng 6 năm 2021 (Thứ Sáu), còn 14 ngày" in rendered.text
-    consolidation = reminder.report_calls(store, settings, date(2021, 6, 8))
+    consolidation = mail.report_calls(store, settings, date(2021, 6, 8))
     assert "snv@tinh.gov.vn" in {x.recipient for x in consolidation}  # consolidation due Monday 21/06
-    december = reminder.report_calls(store, settings, date(2021, 12, 6))
+    december = mail.report_calls(store, settings, date(2021, 12, 6))
     assert {x.ident for x in december} == {"thu-nghiem/2021"}
 
 
@@ -224,10 +225,10 @@ def test_weekly_summary_on_monday_for_the_standing_agency(store: Store, settings
     march = store.find_occurrence(PLAN_003_ID, "bao-an-giang-bai-viet", BAO_UNIT, "2021-03")
     store.record_submission(Submission(march.uid, BAO_UNIT, date(2021, 4, 20)))
     monday = date(2021, 4, 26)
-    [letter] = reminder.weekly_summaries(store, settings, monday)
+    [letter] = mail.weekly_summaries(store, settings, monday)
     assert letter.recipient == AGENCY and letter.ident == "2021-W17"
-    assert [x.key for x in reminder.weekly_summaries(store, settings, monday + timedelta(days=2))] == [letter.key]
-    assert reminder.weekly_summaries(store, settings, monday + timedelta(days=3)) == []
+    assert [x.key for x in mail.weekly_summaries(store, settings, monday + timedelta(days=2))] == [letter.key]
+    assert mail.weekly_summaries(store, settings, monday + timedelta(days=3)) == []
     rendered = render(letter, outbox_settings(settings))
     assert rendered.subject.startswith("Tổng hợp tuần 17 (26/04/2021 – 02/05/2021): 4 việc đến hạn, ")
     text = rendered.text
@@ -242,7 +243,7 @@ def test_weekly_summary_on_monday_for_the_standing_agency(store: Store, settings
 def test_due_recipients_cover_every_daily_kind(store: Store, settings: Settings) -> None:
     issue_003(store)
     monday = date(2021, 4, 26)
-    due = reminder.due_recipients(store, settings, monday)
+    due = mail.due_recipients(store, settings, monday)
     assert due == sorted({BAO, DAI, AGENCY})
     assert mail.delivery_key("digest", "2021-04-26", "A@B.VN") == "digest|2021-04-26|a@b.vn"
     long_key = mail.delivery_key("notice", "x" * 500, "a@b.vn")

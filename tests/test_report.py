@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from plancal import cascade, report, simulation
-from plancal.collection import open_windows, windows
-from plancal.issuance import issue_file
+from plancal import views
+from plancal.lifecycle import simulation
+from plancal.lifecycle.issuance import issue_file
 from plancal.settings import Settings
-from plancal.store import Store, Submission
+from plancal.store.database import Store, Submission
+from plancal.tracking import cascade
+from plancal.tracking.windows import open_windows, windows
 from tests.conftest import PLANS
 from tests.helpers import write_plan
 
@@ -42,34 +44,34 @@ def submit(store: Store, plan_id: str, source: str, unit: str, period: str | Non
 
 
 def test_artifact_keys_are_lowercase_digits_and_dashes() -> None:
-    assert report.artifact_key("ag-2021", "2021-H1", "Tình hình") == "ag-2021-2021-h1-tinh-hinh"
-    assert report.artifact_key("Đài PT-TH", "đợt 1") == "dai-pt-th-dot-1"
-    assert report.status_key("tn-2025-tuyen-truyen-thi-dua") == "tn-2025-tuyen-truyen-thi-dua-status"
+    assert views.artifact_key("ag-2021", "2021-H1", "Tình hình") == "ag-2021-2021-h1-tinh-hinh"
+    assert views.artifact_key("Đài PT-TH", "đợt 1") == "dai-pt-th-dot-1"
+    assert views.status_key("tn-2025-tuyen-truyen-thi-dua") == "tn-2025-tuyen-truyen-thi-dua-status"
     with pytest.raises(ValueError):
-        report.artifact_key("—", "…")
+        views.artifact_key("—", "…")
 
 
 def test_plan_file_label_names_a_run_even_for_a_broken_file(tmp_path: Path) -> None:
-    assert report.plan_file_label(PLANS / "000-thuy-nguyen-2025.yaml") == "227/KH-UBND"
-    assert report.plan_file_label(PLANS / "003-an-giang-2021.yaml") == "ag-2021-tuyen-truyen-dhtt"  # no number
+    assert views.plan_file_label(PLANS / "000-thuy-nguyen-2025.yaml") == "227/KH-UBND"
+    assert views.plan_file_label(PLANS / "003-an-giang-2021.yaml") == "ag-2021-tuyen-truyen-dhtt"  # no number
     broken = tmp_path / "hong.yaml"
     broken.write_text("id: [unclosed\n", encoding="utf-8")
-    assert report.plan_file_label(broken) == "hong.yaml"
-    assert report.plan_file_label(tmp_path / "missing.yaml") == "missing.yaml"
+    assert views.plan_file_label(broken) == "hong.yaml"
+    assert views.plan_file_label(tmp_path / "missing.yaml") == "missing.yaml"
 
 
 def test_status_rows_count_on_time_late_missing_and_upcoming(store: Store, plan: str) -> None:
     submit(store, plan, "gui-bai", "bao", "2021-02", date(2021, 2, 20))  # on time (due 24/02)
     submit(store, plan, "gui-bai", "bao", "2021-03", date(2021, 3, 30))  # late (due 24/03)
     today = date(2021, 5, 1)  # January and April past due, not sent
-    rows = report.status_rows(store, plan, today)
+    rows = views.status_rows(store, plan, today)
     bao = next(r for r in rows if r["Đơn vị"] == "Báo Thử Nghiệm")
     assert (bao["Đúng hạn"], bao["Muộn"], bao["Chưa nộp (quá hạn)"], bao["Chưa đến hạn"]) == (1, 1, 2, 8)
     assert str(bao["Nhiệm vụ"]).startswith("Gửi bài viết tuyên truyền (ít nhất 2 bài/tháng)")
     districts = [r for r in rows if r["Đơn vị"].startswith("UBND huyện")]  # type: ignore[union-attr]
     assert {str(r["Nhiệm vụ"]) for r in districts} >= {"Kế hoạch cấp dưới: Xây dựng và ban hành kế hoạch triển khai thực hiện"}
 
-    capped = report.status_rows(store, plan, today, limit=3)
+    capped = views.status_rows(store, plan, today, limit=3)
     assert len(capped) == 3 and str(capped[-1]["Đơn vị"]).startswith(f"… và {len(rows) - 2} dòng khác")
     assert capped[0]["Đơn vị"] == "Báo Thử Nghiệm"  # the most behind stay
 
@@ -77,12 +79,12 @@ def test_status_rows_count_on_time_late_missing_and_upcoming(store: Store, plan:
 def test_due_soon_and_late_lists(store: Store, plan: str) -> None:
     plan_row = store.plan(plan)
     assert plan_row is not None
-    soon = report.due_soon_markdown(store, plan_row, date(2021, 3, 15))
+    soon = views.due_soon_markdown(store, plan_row, date(2021, 3, 15))
     assert "Từ Thứ Hai, 15/03/2021 đến Chủ nhật, 28/03/2021" in soon and "24/03/2021" in soon
-    late = report.late_markdown(store, plan_row, date(2021, 3, 1))
+    late = views.late_markdown(store, plan_row, date(2021, 3, 1))
     lines = [line for line in late.splitlines() if line.startswith("| Báo")]
     assert [line.split("|")[5].strip() for line in lines] == ["35 ngày", "5 ngày"]  # longest delay first
-    assert "Không có việc nào đến hạn." in report.due_soon_markdown(store, plan_row, date(2022, 6, 1))
+    assert "Không có việc nào đến hạn." in views.due_soon_markdown(store, plan_row, date(2022, 6, 1))
 
 
 def test_sub_plan_status_and_inbox(store: Store, plan: str, tmp_path: Path) -> None:
@@ -110,7 +112,7 @@ recipients: ["@issuer", {{kind: commune, under: huyen-a}}]
     first = cascade.status(store, plan, date(2021, 2, 10))
     assert [(s.unit_id, s.state, s.plan_number) for s in first] == [("huyen-b", "late", None),
                                                                    ("huyen-a", "done", "3/KH-UBND")]
-    assert "đã ban hành 1 (muộn 0), quá hạn 1" in report.sub_plan_summary(first)
+    assert "đã ban hành 1 (muộn 0), quá hạn 1" in views.sub_plan_summary(first)
     child.write_text(child.read_text(encoding="utf-8").replace("Kế hoạch của huyện A", "Kế hoạch sửa đổi"), encoding="utf-8")
     assert cascade.pending_files(store, inbox) == [child]  # amended: to be issued again
     (inbox / "hong.yaml").write_text("id: [\n", encoding="utf-8")
@@ -130,7 +132,7 @@ def test_reporting_windows_and_the_consolidated_report(store: Store, plan: str) 
 
     submit(store, plan, "bao-cao", "huyen-a", "2021-H1", date(2021, 6, 17))
     submit(store, plan, "gui-bai", "bao", "2021-05", date(2021, 5, 20))
-    text = report.consolidated_report(store, h1, date(2021, 6, 21))
+    text = views.consolidated_report(store, h1, date(2021, 6, 21))
     assert "# Báo cáo tổng hợp: Báo cáo kết quả thực hiện Kế hoạch 6 tháng đầu năm 2021" in text
     assert "Số liệu tính từ ngày 15/12/2020 đến ngày 14/06/2021 (Nghị định 09/2019/NĐ-CP)" in text
     assert "Đã nhận 1/2 báo cáo (đúng hạn 1, muộn 0); chưa nhận 1, trong đó quá hạn 1." in text
@@ -143,7 +145,7 @@ def test_reporting_windows_and_the_consolidated_report(store: Store, plan: str) 
 def test_collection_rows_list_late_senders_first(store: Store, plan: str) -> None:
     h1 = windows(store, plan_id=plan)[0]
     submit(store, plan, "bao-cao", "huyen-b", "2021-H1", date(2021, 6, 20))
-    rows = report.collection_rows(store, windows(store, plan_id=plan)[0], date(2021, 6, 21))
+    rows = views.collection_rows(store, windows(store, plan_id=plan)[0], date(2021, 6, 21))
     assert [(r["Đơn vị"], r["Tình trạng"]) for r in rows] == [("UBND huyện A", "chưa nhận, quá hạn 3 ngày"),
                                                               ("UBND huyện B", "muộn 2 ngày")]
     assert h1.what == "Báo cáo kết quả thực hiện Kế hoạch"
@@ -151,17 +153,17 @@ def test_collection_rows_list_late_senders_first(store: Store, plan: str) -> Non
 
 def test_themes_and_dashboard(store: Store) -> None:
     issue_file(store, PLANS / "003-an-giang-2021.yaml")
-    page = report.themes_markdown(store, date(2021, 4, 1))
+    page = views.themes_markdown(store, date(2021, 4, 1))
     assert "Chào mừng ngày Giỗ Tổ Hùng Vương (mùng 10 tháng 3 âm lịch)" in page
     assert "Thứ Tư, 21/04/2021" in page  # Giỗ Tổ 2021 falls on 21 April
-    assert report.has_themes(store, date(2021, 4, 1)) and not report.has_themes(store, date(2022, 4, 1))
-    board = report.dashboard_markdown(store, date(2021, 6, 10), run_label="reminders 2021-06-10")
+    assert views.has_themes(store, date(2021, 4, 1)) and not views.has_themes(store, date(2022, 4, 1))
+    board = views.dashboard_markdown(store, date(2021, 6, 10), run_label="reminders 2021-06-10")
     assert board.startswith("# Tổng quan thực hiện kế hoạch — ngày 10 tháng 6 năm 2021")
     row = next(line for line in board.splitlines() if line.startswith("| Kế hoạch ngày 01/03/2021"))
     late = sum(1 for r in store.occurrences(plan_id="ag-2021-tuyen-truyen-dhtt") if r.state(date(2021, 6, 10)) == "late")
     assert row.split("|")[3].strip() == str(late) and "đang thực hiện" in row
-    assert [p.id for p in report.current_plans(store, date(2021, 6, 10))] == ["ag-2021-tuyen-truyen-dhtt"]
-    assert report.current_plans(store, date(2022, 3, 2)) == []  # two months after its end
+    assert [p.id for p in views.current_plans(store, date(2021, 6, 10))] == ["ag-2021-tuyen-truyen-dhtt"]
+    assert views.current_plans(store, date(2022, 3, 2)) == []  # two months after its end
 
 
 def test_simulated_responses_are_deterministic_and_mixed(store: Store, plan: str, tmp_path: Path) -> None:

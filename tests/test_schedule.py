@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from plancal.planfile import load_plan
-from plancal.schedule import Occurrence, expand, expand_plan
-from plancal.unit import Unit
+from plancal.plans.loading import load_plan
+from plancal.schedule.expansion import expand, expand_plan
+from plancal.schedule.occurrence import Occurrence
+from plancal.units.directory import Unit
 from tests.helpers import write_plan
 
 

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from plancal.errors import PlanError, StoreError
-from plancal.issuance import issue_file
-from plancal.store import OccurrenceRow, Store, Submission
+from plancal.lifecycle.issuance import issue_file
+from plancal.store.database import Store, Submission
+from plancal.store.tables import OccurrenceRow
 from tests.conftest import PLANS
 from tests.helpers import write_plan
 
@@ -125,7 +126,7 @@ def test_sub_unit_plan_cascades_under_its_parent(store: Store) -> None:
 
 
 def _open(url: str) -> str:
-    from plancal.store import open_store
+    from plancal.store.engine import open_store
 
     st = open_store(url)
     st.engine.dispose()

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from plancal.errors import UnitError
-from plancal.unit import Directory, Unit, load_directory, read_units
+from plancal.units.directory import Directory, Unit
+from plancal.units.reading import load_directory, read_units
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

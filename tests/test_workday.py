@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from plancal.workday import WorkCalendar
+from plancal.vn.workdays import WorkCalendar
 
 
 def test_weekend_moves_to_monday() -> None:

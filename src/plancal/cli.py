@@ -15,13 +15,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from plancal import dates
-from plancal.agenda import KIND_LABEL, STATE_LABEL, agenda
 from plancal.errors import PlancalError
-from plancal.issuance import check_file, issue_file
+from plancal.lifecycle.issuance import check_file, issue_file
 from plancal.settings import Settings
-from plancal.store import Store, Submission, open_store
-from plancal.unit import read_units
+from plancal.store.database import Store, Submission
+from plancal.store.engine import open_store
+from plancal.tracking.status import KIND_LABEL, STATE_LABEL, agenda
+from plancal.units.reading import read_units
+from plancal.vn import dates
 
 app = typer.Typer(help="plancal: lịch thực hiện kế hoạch (kế hoạch → lịch, nhắc việc, báo cáo).",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -180,7 +181,7 @@ def feeds_export(
     today: Annotated[str | None, typer.Option("--today", help="Coi hôm nay là ngày này (mặc định: hôm nay)")] = None,
 ) -> None:
     """Ghi lại các tệp lịch (.ics) của đơn vị, kế hoạch và lịch chung; chỉ ghi tệp có thay đổi."""
-    from plancal.feed import export_feeds
+    from plancal.feeds.export import export_feeds
 
     s = settings()
     r = export_feeds(store(s), s, _feed_today(s, today))
@@ -195,7 +196,7 @@ def feeds_serve(
     """Chạy máy chủ lịch: /u/<mã>.ics, /u/<mã> (trang đăng ký), /plans/<kế hoạch>.ics, /public.ics."""
     import uvicorn
 
-    from plancal.feedserver import create_app
+    from plancal.feeds.server import create_app
 
     s = settings()
     out.print(f"Máy chủ lịch: http://{host or s.feed_host}:{port or s.feed_port} (địa chỉ công khai {s.feed_base_url})")
@@ -208,7 +209,8 @@ def feeds_rotate(
     today: Annotated[str | None, typer.Option("--today", help="Coi hôm nay là ngày này")] = None,
 ) -> None:
     """Cấp địa chỉ lịch mới cho một đơn vị; địa chỉ cũ ngừng hoạt động ngay."""
-    from plancal.feed import feed_url, rotate_token, unit_feed_name
+    from plancal.feeds.export import rotate_token
+    from plancal.feeds.names import feed_url, unit_feed_name
 
     s = settings()
     token = rotate_token(store(s), s, unit, _feed_today(s, today))
@@ -219,7 +221,7 @@ def feeds_rotate(
 @feeds_app.command("url")
 def feeds_url(unit: Annotated[str, typer.Argument(help="Mã đơn vị")]) -> None:
     """In địa chỉ lịch và trang hướng dẫn đăng ký của một đơn vị."""
-    from plancal.feed import feed_url, unit_feed_name, webcal_url
+    from plancal.feeds.names import feed_url, unit_feed_name, webcal_url
 
     s = settings()
     row = store(s).unit_row(unit)
@@ -251,7 +253,7 @@ def _mail_where(s: Settings) -> str:
 
 
 def _mail_report(label: str, report: object) -> bool:
-    from plancal.delivery import DeliveryReport
+    from plancal.mail.courier import DeliveryReport
 
     assert isinstance(report, DeliveryReport)
     mark = "[green]✓[/green]" if report.ok else "[red]✗[/red]"
@@ -271,8 +273,8 @@ def mail_reminders(
 ) -> None:
     """Gửi các thư đến hạn hôm nay: nhắc việc, báo chậm, chủ đề tháng, chuẩn bị hội nghị, đề nghị báo cáo,
     tổng hợp tuần. Chạy lại không gửi trùng."""
-    from plancal.delivery import send_daily
-    from plancal.mail import mailer_from_settings
+    from plancal.mail.daily import send_daily
+    from plancal.mail.mailers import mailer_from_settings
 
     s = settings()
     day = _feed_today(s, today)
@@ -291,8 +293,8 @@ def mail_notices(
     today: Annotated[str | None, typer.Option("--today", help="Coi hôm nay là ngày này")] = None,
 ) -> None:
     """Gửi thông báo kế hoạch tới các đơn vị: nhiệm vụ, thời hạn và địa chỉ lịch của từng đơn vị."""
-    from plancal.delivery import send_plan_notices
-    from plancal.mail import mailer_from_settings
+    from plancal.mail.daily import send_plan_notices
+    from plancal.mail.mailers import mailer_from_settings
 
     s = settings()
     day = _feed_today(s, today)
@@ -309,7 +311,7 @@ def mail_status(
     """Nhật ký gửi thư: số thư theo ngày, loại và tình trạng; các thư lỗi và địa chỉ hỏng."""
     from datetime import timedelta
 
-    from plancal.delivery import MAIL_KIND_LABEL, STATUS_LABEL, problems, status
+    from plancal.mail.status import MAIL_KIND_LABEL, STATUS_LABEL, problems, status
 
     s = settings()
     st = store(s)

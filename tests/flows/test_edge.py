@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flows.edge import BATCH_RECIPIENTS, local_today, parcels, resolve_today, transient
 from plancal.errors import DeliveryError, PlanError, StoreError, UnitError
-from plancal.mail import Letter
+from plancal.mail.letters import Letter
 
 
 def letter(recipient: str, kind: str = "digest") -> Letter:

@@ -21,13 +21,13 @@ from flows.record_submission import record_submission
 from flows.reminders import reminders
 from flows.semiannual_reports import semiannual_reports
 from flows.sub_unit_plans import sub_unit_plans
-from plancal import delivery, reminder, report
-from plancal.collection import windows
+from plancal import mail, views
 from plancal.errors import PlanError
-from plancal.feed import unit_feed_name
-from plancal.issuance import check_file
+from plancal.feeds.names import unit_feed_name
+from plancal.lifecycle.issuance import check_file
 from plancal.settings import Settings
-from plancal.store import Store, Submission
+from plancal.store.database import Store, Submission
+from plancal.tracking.windows import windows
 from tests.conftest import PLANS
 from tests.flows.conftest import artifacts_of, flow_run_of, outbox, plan_path
 
@@ -47,7 +47,7 @@ def test_issue_plan_stores_notifies_exports_and_publishes(home: Settings) -> Non
     assert state.is_completed(), state.message
     store = the_store(home)
 
-    expected = reminder.plan_notices(store, home, day, AG)
+    expected = mail.plan_notices(store, home, day, AG)
     assert expected and len(outbox(home, "notice")) == len({letter.recipient for letter in expected})
     units = store.unit_rows()
     for name in ["public.ics", f"plans/{AG}.ics", *(unit_feed_name(u.feed_token) for u in units)]:
@@ -57,8 +57,8 @@ def test_issue_plan_stores_notifies_exports_and_publishes(home: Settings) -> Non
     assert run.name == f"issue {AG}"  # plan 003 has no number: its id names the run
     assert f"plan:{AG}" in run.tags
     found = artifacts_of(state)
-    assert {report.status_key(AG), report.due_soon_key(AG), report.late_key(AG), report.DASHBOARD_KEY} <= set(found)
-    rows = json.loads(found[report.status_key(AG)].data)
+    assert {views.status_key(AG), views.due_soon_key(AG), views.late_key(AG), views.DASHBOARD_KEY} <= set(found)
+    rows = json.loads(found[views.status_key(AG)].data)
     assert {r["Đơn vị"] for r in rows} >= {"Báo An Giang", "Đài Phát thanh - Truyền hình An Giang"}
     # issued 1 March for the whole year: January and February are already missing
     bao = [r for r in rows if r["Đơn vị"] == "Báo An Giang"]
@@ -104,7 +104,7 @@ def test_a_sub_unit_plan_in_the_inbox_is_attached_to_its_parent(home: Settings) 
     row = next(r for r in store.occurrences(plan_id=ND, kinds=["sub_plan"]) if r.unit_id == child.issuer)
     assert (row.status, row.done_on) == ("done", child.issued)
 
-    table = json.loads(artifacts_of(state)[report.sub_plans_key(ND)].data)
+    table = json.loads(artifacts_of(state)[views.sub_plans_key(ND)].data)
     names = {u.id: u.name for u in store.unit_rows()}
     mine = next(r for r in table if r["Đơn vị"] == names[child.issuer])
     assert mine["Kế hoạch cấp dưới"] == child.number and mine["Tình trạng"] == "đã hoàn thành"
@@ -119,13 +119,13 @@ def test_a_sub_unit_plan_in_the_inbox_is_attached_to_its_parent(home: Settings) 
 def test_monthly_themes_go_out_once_on_the_first(home: Settings) -> None:
     issue_plan(plan_path("003"), today=date(2021, 3, 1))
     day = date(2021, 4, 1)
-    expected = reminder.monthly_themes(the_store(home), home, day)
+    expected = mail.monthly_themes(the_store(home), home, day)
     state = monthly_themes(today=day, return_state=True)
     assert state.is_completed(), state.message
     assert state.result()["sent"] == len(expected) > 0
     assert len(outbox(home, "themes")) == len(expected)
     assert flow_run_of(state).name == "monthly themes 2021-04"
-    page = artifacts_of(state)[report.THEMES_KEY].data
+    page = artifacts_of(state)[views.THEMES_KEY].data
     assert "Chủ đề tuyên truyền tháng 4/2021" in page
     assert "21/04/2021" in page and "Giỗ Tổ Hùng Vương" in page  # 10/3 lunar, 2021
 
@@ -136,11 +136,11 @@ def test_monthly_themes_go_out_once_on_the_first(home: Settings) -> None:
 def test_conferences_send_preparation_steps_once_pilot_first(home: Settings) -> None:
     issue_plan(plan_path("002"), today=date(2020, 1, 10))
     day = date(2020, 1, 10)
-    expected = reminder.conference_steps(the_store(home), home, day)
+    expected = mail.conference_steps(the_store(home), home, day)
     state = conferences(today=day, return_state=True)
     assert state.is_completed(), state.message
     assert state.result()["sent"] == len(expected) > 0
-    page = artifacts_of(state)[report.conferences_key(ND)].data
+    page = artifacts_of(state)[views.conferences_key(ND)].data
     first = page.split("\n## ")[1]
     assert first.startswith("1. ") and "hội nghị điểm" in first and "Hương Lộc" in first
     assert "Tổ chức sau hội nghị điểm" in page.split("\n## ")[2]
@@ -156,18 +156,18 @@ def test_semiannual_reports_call_collect_and_consolidate(home: Settings) -> None
     assert quiet.is_completed() and quiet.result() == {"day": "2023-03-01", "windows": [], "sent": 0}
     assert artifacts_of(quiet) == {}
 
-    calls = reminder.report_calls(store, home, window.opens)
+    calls = mail.report_calls(store, home, window.opens)
     state = semiannual_reports(today=window.opens, return_state=True)
     assert state.is_completed(), state.message
     assert state.result()["sent"] == len(calls) > 0
     found = artifacts_of(state)
-    assert report.collection_key(window) in found and report.consolidated_key(window) not in found
+    assert views.collection_key(window) in found and views.consolidated_key(window) not in found
 
     first = window.reports[0]
     store.record_submission(Submission(first.uid, first.unit_id or "", first.due_effective, ""))
     state = semiannual_reports(today=window.deadline, return_state=True)
     found = artifacts_of(state)
-    draft = found[report.consolidated_key(window)].data
+    draft = found[views.consolidated_key(window)].data
     assert f"Đã nhận 1/{len(window.reports)} báo cáo (đúng hạn 1, muộn 0)" in draft
     assert "15/12/2022" in draft and "14/06/2023" in draft  # Decree 09/2019 cut-offs
     assert semiannual_reports(today=window.opens)["sent"] == 0
@@ -176,16 +176,16 @@ def test_semiannual_reports_call_collect_and_consolidate(home: Settings) -> None
 def test_reminders_send_each_digest_once_and_name_the_run(home: Settings) -> None:
     issue_plan(plan_path("003"), today=date(2021, 3, 1))
     store = the_store(home)
-    day = next(date(2021, 4, d) for d in range(1, 31) if reminder.digests(store, home, date(2021, 4, d)))
-    expected = (reminder.digests(store, home, day) + reminder.escalations(store, home, day)
-                + reminder.weekly_summaries(store, home, day) + delivery.catch_up_letters(store, home, day))
+    day = next(date(2021, 4, d) for d in range(1, 31) if mail.digests(store, home, date(2021, 4, d)))
+    expected = (mail.digests(store, home, day) + mail.escalations(store, home, day)
+                + mail.weekly_summaries(store, home, day) + mail.catch_up_letters(store, home, day))
     state = reminders(today=day, return_state=True)
     assert state.is_completed(), state.message
     assert sum(state.result()["sent"].values()) == len(expected) > 0
-    assert len(outbox(home, "digest", day)) == len(reminder.digests(store, home, day))
+    assert len(outbox(home, "digest", day)) == len(mail.digests(store, home, day))
     run = flow_run_of(state)
     assert run.name == f"reminders {day.isoformat()}" and f"plan:{AG}" in run.tags
-    assert report.DASHBOARD_KEY in artifacts_of(state)
+    assert views.DASHBOARD_KEY in artifacts_of(state)
 
     again = reminders(today=day)
     assert sum(again["sent"].values()) == 0
@@ -206,7 +206,7 @@ def test_record_submission_marks_the_duty_done_and_updates_the_feed(home: Settin
     assert (row.status, row.done_on) == ("done", date(2021, 4, 28))
     assert state.result()["late_days"] == (date(2021, 4, 28) - row.due_effective).days > 0
     assert feed.read_bytes() != before and "[Đã xong]" in feed.read_text(encoding="utf-8")
-    rows = json.loads(artifacts_of(state)[report.status_key(AG)].data)
+    rows = json.loads(artifacts_of(state)[views.status_key(AG)].data)
     assert next(r for r in rows if r["Đơn vị"] == unit.name and "bài viết" in r["Nhiệm vụ"])["Muộn"] == 1
 
     assert record_submission(plan=AG, unit=unit.id, duty="bao-an-giang-bai-viet", period="2021-04",

@@ -28,12 +28,15 @@ import yaml
 from sqlalchemy import func, select
 
 from flows.stack import ROOT, deploy_all, ensure_pool, prefect_env, start_server, start_worker, stop, wait_healthy
-from plancal import delivery, reminder, report
-from plancal.issuance import issue_file
-from plancal.reminder import LeadTimes, World
-from plancal.schedule import ACTIONABLE
+from plancal import mail, views
+from plancal.lifecycle.issuance import issue_file
+from plancal.mail.items import World
+from plancal.mail.leadtimes import LeadTimes
+from plancal.schedule.occurrence import ACTIONABLE
 from plancal.settings import Settings
-from plancal.store import DeliveryRow, Store, open_store
+from plancal.store.database import Store
+from plancal.store.engine import open_store
+from plancal.store.tables import DeliveryRow
 from tests.conftest import PLANS, drop_pg_database, make_pg_database
 from tests.smtp_server import Inbox, SmtpServer, free_port
 
@@ -133,16 +136,16 @@ def test_deploy_from_prefect_yaml_run_on_a_worker_and_read_back(deployed: Server
 
         found = {a.key: a for a in client.read_artifacts(
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[ok.id])))}
-        assert {report.status_key(AG), report.due_soon_key(AG), report.late_key(AG), report.DASHBOARD_KEY} <= set(found)
-        rows = json.loads(found[report.status_key(AG)].data)
+        assert {views.status_key(AG), views.due_soon_key(AG), views.late_key(AG), views.DASHBOARD_KEY} <= set(found)
+        rows = json.loads(found[views.status_key(AG)].data)
         assert any(r["Đơn vị"] == "Báo An Giang" and r["Chưa nộp (quá hạn)"] == 2 for r in rows)
-        assert "Tổng quan thực hiện kế hoạch" in found[report.DASHBOARD_KEY].data
+        assert "Tổng quan thực hiện kế hoạch" in found[views.DASHBOARD_KEY].data
 
         assert failed.state.is_failed()
         assert "PlanError" in failed.state.message and "ag-bao-angiang" in failed.state.message
     store = open_store(Settings.from_env(env).db_url)
     assert [p.id for p in store.plans()] == [AG]  # the broken plan stored nothing
-    assert len(list((tmp_path / "outbox").rglob("notice-*.eml"))) == len(reminder.plan_notices(store, Settings.from_env(env),
+    assert len(list((tmp_path / "outbox").rglob("notice-*.eml"))) == len(mail.plan_notices(store, Settings.from_env(env),
                                                                                               date(2021, 3, 1), AG))
     store.engine.dispose()
 
@@ -212,9 +215,9 @@ def test_two_workers_send_every_reminder_exactly_once(deployed: Server, pg_url: 
     issue_file(store, plan)
     settings = Settings.from_env({"PLANCAL_DATABASE_URL": pg_url})
     day = date(2021, 3, 24)  # due "before the 25th": the day itself
-    expected = (reminder.digests(store, settings, day) + reminder.escalations(store, settings, day)
-                + reminder.weekly_summaries(store, settings, day) + delivery.catch_up_letters(store, settings, day))
-    assert len(reminder.digests(store, settings, day)) == 300
+    expected = (mail.digests(store, settings, day) + mail.escalations(store, settings, day)
+                + mail.weekly_summaries(store, settings, day) + mail.catch_up_letters(store, settings, day))
+    assert len(mail.digests(store, settings, day)) == 300
 
     smtp = SmtpServer()
     smtp.inbox = SlowInbox()
@@ -296,7 +299,7 @@ def test_simulate_plan_003_for_2021_then_again(prefect_server: Server, tmp_path:
         day += timedelta(days=1)
     mondays = sum(1 for n in range((date(2021, 12, 31) - plan.issued).days + 1)
                   if (plan.issued + timedelta(days=n)).weekday() == 0)
-    themes = sum(len(reminder.monthly_themes(store, settings, date(2021, m, 1))) for m in range(3, 13))
+    themes = sum(len(mail.monthly_themes(store, settings, date(2021, m, 1))) for m in range(3, 13))
 
     def count(kind: str) -> int:
         return len(list(outbox.rglob(f"{kind}-*.eml")))

@@ -1,0 +1,2 @@
+"""iCal feeds: names and addresses, rendering, export and the feed server."""
+

@@ -1,0 +1,477 @@
+"""Calendar feeds: what each unit, each plan and the public subscribe to, written as .ics files.
+
+Layout under ``settings.calendar_dir`` (served as is by nginx in production, or by
+:mod:`plancal.feedserver`)::
+
+    u/<token>.ics         one per unit; the token (192 random bits) is the only secret
+    plans/<plan-id>.ics   one per plan: every occurrence of every unit
+    public.ics            themes and anniversaries of every plan
+
+An event's bytes depend only on its occurrence row and the names it mentions, and its timestamps
+(DTSTAMP, LAST-MODIFIED) come from the row's ``modified_at``: the same data always gives the same
+files. Each event is serialized once and its bytes are reused by every feed that carries it (a
+theme reaches thousands of unit feeds); a feed file is rewritten only when its digest changed, and
+always by writing a temporary file in the same folder and renaming it over the old one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Alarm, Calendar, Event, Timezone, TimezoneStandard, vDuration, vText
+
+from plancal.errors import FeedError, Problem
+from plancal.feeds.names import PRODID, PUBLIC, event_uid, plan_feed_name, unit_feed_name
+from plancal.schedule.occurrence import ACTIONABLE, KINDS
+from plancal.settings import Settings
+from plancal.store.tables import OccurrenceRow, PlanRow, UnitRow
+from plancal.tracking.status import KIND_LABEL
+from plancal.vn.dates import short
+
+#: how often clients should fetch again (Google ignores it and refreshes every 8-24 h)
+REFRESH = timedelta(hours=6)
+
+
+INFORMATIONAL = ("theme", "anniversary")
+
+
+#: shown over their whole window rather than on the due day
+SPANNING = ("theme", "ongoing")
+
+
+#: a deadline's reminder fires at 09:00 the day before (all-day events start at local midnight)
+ALARM_BEFORE_DEADLINE = timedelta(hours=15)
+
+
+ALARM_BEFORE_SESSION = timedelta(hours=1)
+
+
+_END = b"END:VCALENDAR\r\n"
+
+
+_BEGIN_EVENT = b"BEGIN:VEVENT\r\n"
+
+
+_END_EVENT = b"END:VEVENT\r\n"
+
+
+def _utc(value: datetime) -> datetime:
+    """The store keeps instants as naive UTC."""
+    return value.replace(tzinfo=UTC)
+
+
+def deadline_text(stated: date, effective: date) -> str:
+    """"24/04/2021 (ngày nghỉ, hạn thực tế 26/04/2021)" or just "26/04/2021"."""
+    if stated == effective:
+        return short(effective)
+    return f"{short(stated)} (ngày nghỉ, hạn thực tế {short(effective)})"
+
+
+def _shorten(text: str, limit: int = 70) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:-– ") + "…"
+
+
+def fold(line: bytes, limit: int = 75) -> bytes:
+    """Fold one content line (UTF-8, no CRLF) exactly as icalendar 7 does, working on bytes.
+
+    icalendar adds characters while a physical line stays under ``limit`` octets (74 bytes of
+    content; a continuation line is a space plus 74 bytes), never splits a UTF-8 sequence and keeps a
+    backslash or caret together with the character it escapes. Per character in Python that is the
+    slowest part of writing a feed; here it is a few operations per physical line."""
+    size = len(line)
+    if size < limit:
+        return line
+    out: list[bytes] = []
+    start = 0
+    room = limit - 1
+    while size - start > room:
+        end = start + room
+        while line[end] & 0xC0 == 0x80:  # inside a multi-byte character: cut before it
+            end -= 1
+        last = end - 1
+        while line[last] & 0xC0 == 0x80:
+            last -= 1
+        if line[last] in b"\\^" and last > start:  # icalendar keeps an escape with what follows
+            end = last
+        out.append(line[start:end])
+        start = end
+    out.append(line[start:])
+    return b"\r\n ".join(out)
+
+
+def text_line(name: str, value: str) -> bytes:
+    """A TEXT property without parameters: escaped by icalendar, folded by :func:`fold`."""
+    return fold(name.encode() + b":" + vText(value).to_ical()) + b"\r\n"
+
+
+def plan_label(plan: PlanRow) -> str:
+    """"Kế hoạch số 227/KH-UBND ngày 31/10/2024", or "Kế hoạch ngày 01/03/2021" for a plan without a number."""
+    if plan.number:
+        return f"Kế hoạch số {plan.number} ngày {short(plan.issued)}"
+    return f"Kế hoạch ngày {short(plan.issued)}"
+
+
+def cancelled_kept(row: OccurrenceRow, today: date, keep_days: int) -> bool:
+    """A cancelled occurrence stays in feeds (struck through) for ``keep_days`` after cancellation."""
+    if row.status != "cancelled":
+        return True
+    return row.cancelled_on is not None and today <= row.cancelled_on + timedelta(days=keep_days)
+
+
+def timezone_component(tzid: str) -> Timezone:
+    """A fixed VTIMEZONE for a zone without daylight saving (Asia/Ho_Chi_Minh has been UTC+7 since 1975).
+
+    Built from the current offset rather than the tz database's history, so the bytes do not change
+    with the installed tzdata and every client resolves the same offset."""
+    offset = datetime(2000, 1, 1, tzinfo=ZoneInfo(tzid)).utcoffset() or timedelta(0)
+    if datetime(2000, 7, 1, tzinfo=ZoneInfo(tzid)).utcoffset() != offset:
+        raise FeedError([Problem(f"múi giờ {tzid} có giờ mùa hè; lịch chỉ hỗ trợ múi giờ cố định",
+                                 field="timezone", hint="dùng PLANCAL_TIMEZONE=Asia/Ho_Chi_Minh")])
+    std = TimezoneStandard()
+    std.add("dtstart", datetime(1970, 1, 1))
+    std.add("tzoffsetfrom", offset)
+    std.add("tzoffsetto", offset)
+    hours, rest = divmod(int(offset.total_seconds()) // 60, 60)
+    std.add("tzname", f"{'+' if hours >= 0 else '-'}{abs(hours):02d}" + (f"{rest:02d}" if rest else ""))
+    tz = Timezone()
+    tz.add("tzid", tzid)
+    tz.add("x-lic-location", tzid)
+    tz.add_component(std)
+    return tz
+
+
+@dataclass(frozen=True)
+class RenderedFeed:
+    """One feed file: its name relative to the calendar folder and its complete bytes."""
+
+    name: str
+    data: bytes
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+class EventRenderer:
+    """Occurrence row → VEVENT bytes, with caches so that nothing shared is serialized twice.
+
+    Variant ``unit`` is what the responsible unit sees (with one reminder alarm while the item is
+    open); variant ``plan`` is for the plan-wide feed, which names the unit in the title and carries
+    no alarm. Themes and anniversaries have a single form.
+    """
+
+    def __init__(self, unit_names: dict[str, str], plans: dict[str, PlanRow], tzid: str) -> None:
+        self.unit_names = unit_names
+        self.plans = plans
+        self.tz = ZoneInfo(tzid)
+        self._cache: dict[tuple[str, str], bytes] = {}
+        self._pieces: dict[tuple[tuple[str, object], ...], bytes] = {}
+        self._alarms: dict[tuple[str, bool], bytes] = {}
+        self._plan_refs: dict[str, str] = {}
+
+    def name(self, unit_id: str | None) -> str:
+        if unit_id is None:
+            return ""
+        return self.unit_names.get(unit_id, unit_id)
+
+    def render(self, row: OccurrenceRow, variant: str) -> bytes:
+        """The VEVENT bytes, equal to ``self.event(row, variant).to_ical()`` but assembled from pieces:
+        lines that many events share (dates, timestamps, status, categories, summaries, alarms) are
+        serialized by icalendar once and reused; only UID and DESCRIPTION are new for each occurrence,
+        escaped by icalendar and folded by :func:`fold`, which folds exactly as icalendar does. The
+        properties follow icalendar's own order (SUMMARY first, subcomponents last), so the result is
+        byte for byte what icalendar writes; a test checks this on every plan."""
+        shared = row.kind in INFORMATIONAL
+        key = (row.uid, "" if shared else variant)
+        data = self._cache.get(key)
+        if data is not None:
+            return data
+        timed = self.timed(row)
+        if timed:
+            assert row.starts_at is not None and row.ends_at is not None
+            span: tuple[date | datetime, date | datetime] = (_utc(row.starts_at).astimezone(self.tz),
+                                                             _utc(row.ends_at).astimezone(self.tz))
+        else:
+            span = (row.window_start if row.kind in SPANNING else row.due_effective, row.due_effective + timedelta(days=1))
+        stamp = _utc(row.modified_at)
+        status = "CANCELLED" if row.status == "cancelled" else "CONFIRMED"
+        parts = [
+            _BEGIN_EVENT,
+            self._piece(("summary", self.summary(row, key[1]))),
+            self._piece(("dtstart", span[0]), ("dtend", span[1])),
+            self._piece(("dtstamp", stamp)),
+            text_line("UID", event_uid(row)),
+            self._piece(("sequence", row.sequence)),
+            self._piece(("categories", tuple(self.categories(row)))),
+            text_line("DESCRIPTION", self.description(row, timed)),
+            self._piece(("last-modified", stamp)),
+            self._piece(*self._tail(status, timed)),
+        ]
+        if self.has_alarm(row, key[1]):
+            alarm = self._alarms.get((row.title, timed))
+            if alarm is None:
+                alarm = self._alarms[(row.title, timed)] = self.alarm(row).to_ical()
+            parts.append(alarm)
+        parts.append(_END_EVENT)
+        data = b"".join(parts)
+        if shared or row.kind == "conference":
+            self._cache[key] = data
+        return data
+
+    @staticmethod
+    def _tail(status: str, timed: bool) -> tuple[tuple[str, object], ...]:
+        props: tuple[tuple[str, object], ...] = (("status", status), ("transp", "OPAQUE" if timed else "TRANSPARENT"))
+        if not timed:
+            props += (("x-microsoft-cdo-alldayevent", "TRUE"),)
+        return (*props, ("x-microsoft-cdo-busystatus", "BUSY" if timed else "FREE"))
+
+    def _piece(self, *props: tuple[str, object]) -> bytes:
+        """Content lines of these properties as icalendar writes them, serialized once per value."""
+        data = self._pieces.get(props)
+        if data is None:
+            comp = Event()
+            for name, value in props:
+                comp.add(name, list(value) if isinstance(value, tuple) else value)
+            data = self._pieces[props] = comp.to_ical()[len(_BEGIN_EVENT):-len(_END_EVENT)]
+        return data
+
+    # -- the event --------------------------------------------------------------------------
+    def event(self, row: OccurrenceRow, variant: str) -> Event:
+        """The complete VEVENT as an icalendar component (what :meth:`bytes` writes piece by piece)."""
+        stamp = _utc(row.modified_at)
+        ev = Event()
+        ev.add("uid", event_uid(row))
+        ev.add("dtstamp", stamp)
+        ev.add("last-modified", stamp)
+        ev.add("sequence", row.sequence)
+        ev.add("summary", self.summary(row, variant))
+        timed = self.timed(row)
+        if timed:
+            assert row.starts_at is not None and row.ends_at is not None
+            ev.add("dtstart", _utc(row.starts_at).astimezone(self.tz))
+            ev.add("dtend", _utc(row.ends_at).astimezone(self.tz))
+        else:
+            first = row.window_start if row.kind in SPANNING else row.due_effective
+            ev.add("dtstart", first)
+            ev.add("dtend", row.due_effective + timedelta(days=1))  # exclusive end of an all-day event
+            ev.add("x-microsoft-cdo-alldayevent", "TRUE")
+        ev.add("description", self.description(row, timed))
+        ev.add("categories", self.categories(row))
+        ev.add("status", "CANCELLED" if row.status == "cancelled" else "CONFIRMED")
+        ev.add("transp", "OPAQUE" if timed else "TRANSPARENT")
+        ev.add("x-microsoft-cdo-busystatus", "BUSY" if timed else "FREE")
+        if self.has_alarm(row, variant):
+            ev.add_component(self.alarm(row))
+        return ev
+
+    @staticmethod
+    def timed(row: OccurrenceRow) -> bool:
+        return row.kind == "conference" and row.starts_at is not None and row.ends_at is not None
+
+    @staticmethod
+    def has_alarm(row: OccurrenceRow, variant: str) -> bool:
+        """One reminder, only in the responsible unit's feed and only while the item is open."""
+        return variant == "unit" and row.status == "open" and row.kind in ACTIONABLE
+
+    def summary(self, row: OccurrenceRow, variant: str) -> str:
+        prefix = {"done": "[Đã xong] ", "cancelled": "[Đã hủy] "}.get(row.status, "")
+        if row.kind == "theme":
+            return f"{prefix}Chủ đề tuyên truyền: {row.title}"
+        if row.kind == "anniversary":
+            return prefix + row.title
+        if variant == "plan" and row.kind != "conference" and row.unit_id:
+            return f"{prefix}{self.name(row.unit_id)}: {row.title}"
+        return prefix + row.title
+
+    def description(self, row: OccurrenceRow, timed: bool) -> str:
+        lines: list[str] = []
+        plan = self.plans.get(row.plan_id)
+        if row.kind == "theme":
+            lines.append(f"Thời gian: từ {short(row.window_start)} đến {short(row.due_effective)}")
+            lines.append(row.detail)
+        elif row.kind == "anniversary":
+            lines.append(row.detail)
+            if row.peak:
+                lines.append("Đợt cao điểm tuyên truyền.")
+        elif row.kind == "conference":
+            lines.append(f"Đơn vị tổ chức: {self.name(row.unit_id)}")
+            if timed:
+                assert row.starts_at is not None and row.ends_at is not None
+                start, end = _utc(row.starts_at).astimezone(self.tz), _utc(row.ends_at).astimezone(self.tz)
+                lines.append(f"Thời gian: {start:%H:%M}–{end:%H:%M} ngày {short(start.date())}")
+            else:
+                lines.append(f"Tổ chức xong trước hạn: {deadline_text(row.due_stated, row.due_effective)}")
+            others = [u for u in row.audience or () if u != row.unit_id]
+            if others:
+                names = [self.name(u) for u in others]
+                lines.append("Thành phần: " + (", ".join(names) if len(names) <= 8 else f"{len(names)} đơn vị"))
+            if row.detail:
+                lines.append(row.detail)
+        else:
+            lines.append(f"{KIND_LABEL.get(row.kind, row.kind)}: {row.title}")
+            lines.append(f"Đơn vị thực hiện: {self.name(row.unit_id)}")
+            if row.to_unit_id:
+                lines.append(f"Gửi đến: {self.name(row.to_unit_id)}")
+            lines.append(f"Kỳ: {row.period_label}")
+            lines.append(f"Hạn: {deadline_text(row.due_stated, row.due_effective)}")
+            if row.detail:
+                lines.append(row.detail)
+        if row.status == "done" and row.done_on is not None:
+            late = " (muộn)" if row.done_on > row.due_effective else ""
+            lines.append(f"Tình trạng: đã hoàn thành, nhận ngày {short(row.done_on)}{late}.")
+        elif row.status == "cancelled":
+            when = f" ngày {short(row.cancelled_on)}" if row.cancelled_on else ""
+            lines.append(f"Tình trạng: đã hủy{when} (kế hoạch được sửa đổi).")
+        if plan is not None:
+            lines.append(self.plan_reference(plan))
+        return "\n".join(line for line in lines if line)
+
+    def plan_reference(self, plan: PlanRow) -> str:
+        """"Theo Kế hoạch số 227/KH-UBND ngày 31/10/2024: <title>" — computed once per plan."""
+        text = self._plan_refs.get(plan.id)
+        if text is None:
+            text = self._plan_refs[plan.id] = f"Theo {plan_label(plan)}: {' '.join(plan.title.split())}"
+        return text
+
+    def categories(self, row: OccurrenceRow) -> list[str]:
+        cats = [KIND_LABEL.get(row.kind, row.kind)]
+        if row.status == "done":
+            cats.append("Đã xong")
+        elif row.status == "cancelled":
+            cats.append("Đã hủy")
+        return cats
+
+    def alarm(self, row: OccurrenceRow) -> Alarm:
+        timed = self.timed(row)
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        if timed:
+            alarm.add("description", f"Sắp diễn ra: {row.title}")
+            alarm.add("trigger", -ALARM_BEFORE_SESSION)
+        else:
+            alarm.add("description", f"Ngày mai đến hạn: {row.title}")
+            alarm.add("trigger", -ALARM_BEFORE_DEADLINE)
+        return alarm
+
+
+def _sort_key(row: OccurrenceRow) -> tuple[date, int, str, str]:
+    first = row.window_start if row.kind in SPANNING else row.due_effective
+    return first, KINDS.index(row.kind) if row.kind in KINDS else len(KINDS), row.unit_id or "", row.uid
+
+
+class FeedBuilder:
+    """Every feed for a snapshot of the store. Rows are filtered (expired cancellations dropped) once."""
+
+    def __init__(self, units: Sequence[UnitRow], plans: Sequence[PlanRow], rows: Iterable[OccurrenceRow],
+                 settings: Settings, today: date) -> None:
+        self.settings = settings
+        self.units = list(units)
+        self.plans = list(plans)
+        plan_by_id = {p.id: p for p in self.plans}
+        self.plan_order = {p.id: i for i, p in enumerate(self.plans)}
+        self.renderer = EventRenderer({u.id: u.name for u in self.units}, plan_by_id, settings.timezone)
+        self.tz_bytes = timezone_component(settings.timezone).to_ical()
+        kept = sorted((r for r in rows if cancelled_kept(r, today, settings.cancelled_keep_days)), key=_sort_key)
+        self.by_plan: dict[str, list[OccurrenceRow]] = defaultdict(list)
+        self.actionable: dict[str, list[OccurrenceRow]] = defaultdict(list)
+        self.informational: dict[str, list[OccurrenceRow]] = defaultdict(list)
+        for r in kept:
+            self.by_plan[r.plan_id].append(r)
+            if r.kind in INFORMATIONAL:
+                self.informational[r.plan_id].append(r)
+                continue
+            if r.unit_id:
+                self.actionable[r.unit_id].append(r)
+            if r.kind == "conference":
+                for u in dict.fromkeys(r.audience or ()):
+                    if u != r.unit_id:
+                        self.actionable[u].append(r)
+        self.plans_of: dict[str, set[str]] = defaultdict(set)
+        for p in self.plans:
+            for u in p.recipients or ():
+                self.plans_of[u].add(p.id)
+        for plan_id, infos in self.informational.items():
+            for r in infos:
+                for u in r.audience or ():
+                    self.plans_of[u].add(plan_id)
+        self._info_cache: dict[frozenset[str], list[tuple[tuple[date, int, str, str], bytes]]] = {}
+
+    # -- pieces -----------------------------------------------------------------------------
+    def header(self, *, key: str, name: str, description: str) -> bytes:
+        cal = Calendar.new(name=name, description=description, prodid=PRODID, calscale="GREGORIAN",
+                           method="PUBLISH", uid=str(uuid.uuid5(uuid.NAMESPACE_URL, f"plancal:{key}")))
+        # Calendar.new writes REFRESH-INTERVAL without VALUE=DURATION, which RFC 7986 requires
+        cal.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", vDuration(REFRESH))
+        cal.add("x-wr-timezone", self.settings.timezone)
+        data = cal.to_ical()
+        assert data.endswith(_END)
+        return data[: -len(_END)]
+
+    def assemble(self, name: str, header: bytes, events: Iterable[bytes]) -> RenderedFeed:
+        return RenderedFeed(name, b"".join((header, self.tz_bytes, *events, _END)))
+
+    def informational_events(self, plan_ids: frozenset[str]) -> list[tuple[tuple[date, int, str, str], bytes]]:
+        """Themes and anniversaries of these plans; one anniversary per day even if several plans name it."""
+        cached = self._info_cache.get(plan_ids)
+        if cached is not None:
+            return cached
+        ordered = sorted(plan_ids, key=lambda p: self.plan_order.get(p, len(self.plan_order)))
+        chosen: dict[tuple[str, date], OccurrenceRow] = {}
+        out: list[OccurrenceRow] = []
+        for plan_id in ordered:
+            for r in self.informational.get(plan_id, ()):
+                if r.kind != "anniversary":
+                    out.append(r)
+                    continue
+                key = (r.source_id, r.due_effective)
+                first = chosen.get(key)
+                if first is None or (first.status == "cancelled" and r.status != "cancelled"):
+                    chosen[key] = r
+        out.extend(chosen.values())
+        result = sorted(((_sort_key(r), self.renderer.render(r, "")) for r in out), key=lambda item: item[0])
+        self._info_cache[plan_ids] = result
+        return result
+
+    # -- feeds ------------------------------------------------------------------------------
+    def unit_feed(self, unit: UnitRow) -> RenderedFeed:
+        events = [(_sort_key(r), self.renderer.render(r, "unit")) for r in self.actionable.get(unit.id, ())]
+        events += self.informational_events(frozenset(self.plans_of.get(unit.id, ())))
+        events.sort(key=lambda item: item[0])
+        header = self.header(
+            key=f"unit:{unit.id}", name=f"{unit.name} — lịch thực hiện kế hoạch",
+            description=f"Hạn gửi kế hoạch, báo cáo, bài viết; hội nghị; chủ đề tuyên truyền và ngày kỷ niệm "
+                        f"của {unit.name}. Lịch này tự cập nhật, không cần sửa trên máy.")
+        return self.assemble(unit_feed_name(unit.feed_token), header, (data for _, data in events))
+
+    def plan_feed(self, plan: PlanRow) -> RenderedFeed:
+        title = " ".join(plan.title.split())
+        label = plan_label(plan)
+        header = self.header(key=f"plan:{plan.id}", name=f"{label}: {_shorten(title)}",
+                             description=f"Toàn bộ lịch thực hiện {label} về {title}.")
+        rows = self.by_plan.get(plan.id, ())
+        return self.assemble(plan_feed_name(plan.id), header, (self.renderer.render(r, "plan") for r in rows))
+
+    def public_feed(self) -> RenderedFeed:
+        header = self.header(key="public", name="Chủ đề tuyên truyền và ngày kỷ niệm",
+                             description="Chủ đề tuyên truyền hằng tháng và các ngày kỷ niệm theo các kế hoạch "
+                                         "đang thực hiện.")
+        events = self.informational_events(frozenset(p.id for p in self.plans))
+        return self.assemble(PUBLIC, header, (data for _, data in events))
+
+    def feeds(self) -> Iterator[RenderedFeed]:
+        yield self.public_feed()
+        for plan in self.plans:
+            yield self.plan_feed(plan)
+        for unit in self.units:
+            yield self.unit_feed(unit)

@@ -1,0 +1,2 @@
+"""The plan lifecycle: issuing plan files into the store and the simulated clock."""
+

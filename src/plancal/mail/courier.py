@@ -1,0 +1,329 @@
+"""The delivery log and the sending loop: every mail once — none lost, none twice.
+
+Each letter has a key (kind, what it is about, recipient) and a row in ``deliveries``. Before sending,
+a worker *claims* the row: an ``INSERT … ON CONFLICT DO NOTHING`` for a new key, or a conditional
+``UPDATE … WHERE status = 'failed' OR (status = 'claimed' AND lease_until < now)`` for one whose
+earlier attempt failed or whose worker died; both report which rows they took (``RETURNING``), so of
+two workers racing for a key exactly one wins, on SQLite as on PostgreSQL. The claim carries a lease
+(``PLANCAL_LEASE_SECONDS``). Right after the server accepts the message the row is marked ``sent``.
+
+- A rerun, a retry or a second worker finds the row ``sent`` (or claimed under a live lease) and skips.
+- A process killed between claim and send leaves the row ``claimed``; once the lease expires the next
+  run takes it again. (Killed after the server accepted but before the mark, the mail goes out again
+  with the same Message-ID — the one window no SMTP client can close.)
+- A server that is down or answers 4xx is retried with exponential backoff; when it stays down the
+  batch stops, the claimed rows become ``failed`` and the report lists every mail not sent; the next
+  run sends them.
+- An address the server refuses for good (5xx) becomes ``bad_address``: the rest go out, and the
+  coordinators (the standing agencies of the plans concerned) get one mail listing the bad addresses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from plancal.errors import DeliveryError, Problem
+from plancal.mail.composition import VN, compose, utc_now
+from plancal.mail.items import World
+from plancal.mail.letters import Letter
+from plancal.mail.mailers import Mailer
+from plancal.mail.refusals import AddressRejected, MessageRejected, TemporaryFailure
+from plancal.mail.status import MAIL_KIND_LABEL
+from plancal.settings import Settings
+from plancal.store.database import Store
+from plancal.store.deliveries import DeliveryLog, new_worker
+
+#: letters claimed in one transaction (the lease must cover sending them all)
+CLAIM_CHUNK = 50
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Backoff for a server that is down or answers 4xx: ``attempts`` tries per mail, waiting
+    ``first_delay``, then ``factor`` times longer each time (at most ``max_delay``)."""
+
+    attempts: int = 5
+    first_delay: float = 2.0
+    factor: float = 2.0
+    max_delay: float = 60.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def delay(self, failed_attempts: int) -> float:
+        return min(self.max_delay, self.first_delay * self.factor ** (failed_attempts - 1))
+
+
+@dataclass(frozen=True)
+class Failure:
+    recipient: str
+    kind: str
+    key: str
+    error: str
+
+
+@dataclass(frozen=True)
+class BadAddress:
+    recipient: str
+    kind: str
+    key: str
+    error: str
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What one call did. Batches add up with ``+``."""
+
+    sent: int = 0
+    skipped_already_sent: int = 0
+    skipped_in_progress: int = 0
+    skipped_bad_address: int = 0
+    failed: tuple[Failure, ...] = ()
+    bad_addresses: tuple[BadAddress, ...] = ()
+    coordinators_notified: int = 0
+    lease_lost: int = 0
+    #: why the batch stopped (server down, login refused …); the mails not sent are in ``failed``
+    server_error: str | None = None
+
+    def __add__(self, other: DeliveryReport) -> DeliveryReport:
+        return DeliveryReport(
+            self.sent + other.sent, self.skipped_already_sent + other.skipped_already_sent,
+            self.skipped_in_progress + other.skipped_in_progress, self.skipped_bad_address + other.skipped_bad_address,
+            self.failed + other.failed, self.bad_addresses + other.bad_addresses,
+            self.coordinators_notified + other.coordinators_notified, self.lease_lost + other.lease_lost,
+            self.server_error or other.server_error)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        parts = [f"đã gửi {self.sent} thư"]
+        if self.skipped_already_sent:
+            parts.append(f"{self.skipped_already_sent} thư đã gửi trước đó (bỏ qua)")
+        if self.skipped_in_progress:
+            parts.append(f"{self.skipped_in_progress} thư đang do tiến trình khác gửi")
+        if self.skipped_bad_address:
+            parts.append(f"{self.skipped_bad_address} thư tới địa chỉ đã biết là hỏng (bỏ qua)")
+        if self.failed:
+            parts.append(f"{len(self.failed)} thư chưa gửi được (sẽ gửi lại ở lần chạy sau)")
+        if self.bad_addresses:
+            parts.append(f"{len(self.bad_addresses)} địa chỉ không nhận thư")
+        if self.coordinators_notified:
+            parts.append(f"đã báo {self.coordinators_notified} cơ quan thường trực về địa chỉ hỏng")
+        return "; ".join(parts)
+
+    def raise_for_failures(self) -> None:
+        """Fail the flow run when mails could not go out (they stay in the log and go on the next run)."""
+        if not self.failed:
+            return
+        errors = sorted({f.error for f in self.failed})
+        raise DeliveryError([Problem(f"{len(self.failed)} thư chưa gửi được: " + "; ".join(errors[:3]),
+                                     field="smtp", hint="kiểm tra máy chủ thư; chạy lại sẽ gửi các thư còn thiếu, "
+                                                        "không gửi trùng thư đã gửi")])
+
+
+# -- sending -------------------------------------------------------------------------------------
+class _Stop(Exception):
+    """The server is unusable: stop this batch."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class _Tally:
+    sent: int = 0
+    already: int = 0
+    in_progress: int = 0
+    bad_known: int = 0
+    lease_lost: int = 0
+    failed: list[Failure] = field(default_factory=list)
+    bad: list[BadAddress] = field(default_factory=list)
+    stopped: str | None = None
+
+    def report(self, notified: int = 0) -> DeliveryReport:
+        return DeliveryReport(self.sent, self.already, self.in_progress, self.bad_known, tuple(self.failed),
+                              tuple(self.bad), notified, self.lease_lost, self.stopped)
+
+
+class Courier:
+    """Sends letters through a mailer under the delivery log."""
+
+    def __init__(self, store: Store, settings: Settings, mailer: Mailer, *, clock: Callable[[], datetime] = utc_now,
+                 retry: RetryPolicy | None = None, worker: str | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self.mailer = mailer
+        self.clock = clock
+        self.retry = retry or RetryPolicy()
+        self.log = DeliveryLog(store, settings.lease_seconds, worker or new_worker(), clock)
+        self.tally = _Tally()
+        self._coordinators: dict[str, tuple[str, ...]] = {}
+
+    def deliver(self, letters: Iterable[Letter], *, hold: str | None = None) -> _Tally:
+        """Send what is not sent yet. With ``hold`` (the server is known to be down), send nothing and
+        record the letters as failed, for a later run."""
+        unique = list({letter.key: letter for letter in letters}.values())
+        now = self.log.now()
+        known = self.log.existing([letter.key for letter in unique])
+        todo: list[Letter] = []
+        for letter in unique:
+            entry = known.get(letter.key)
+            if entry is None or entry.status == "failed" or (
+                    entry.status == "claimed" and entry.lease_until is not None and entry.lease_until < now):
+                todo.append(letter)
+            elif entry.status == "sent":
+                self.tally.already += 1
+            elif entry.status == "bad_address":
+                self.tally.bad_known += 1
+            else:
+                self.tally.in_progress += 1
+        if hold is not None:
+            self._give_up(todo, hold)
+            return self.tally
+        try:
+            with self.log.held():
+                self._all(todo)
+        finally:
+            self.mailer.close()
+        return self.tally
+
+    def _all(self, todo: list[Letter]) -> None:
+        for start in range(0, len(todo), CLAIM_CHUNK):
+            try:
+                self._chunk(todo[start:start + CLAIM_CHUNK])
+            except _Stop as stop:
+                self._give_up(todo[start + CLAIM_CHUNK:], stop.reason)
+                return
+
+    def _give_up(self, letters: list[Letter], reason: str) -> None:
+        self.tally.stopped = self.tally.stopped or reason
+        self.log.record_failed(letters, f"chưa gửi: {reason}")
+        self.tally.failed.extend(Failure(letter.recipient, letter.kind, letter.key, f"chưa gửi: {reason}")
+                                 for letter in letters)
+
+    def _chunk(self, chunk: list[Letter]) -> None:
+        mine = self.log.claim(chunk)
+        held = [letter for letter in chunk if letter.key in mine]
+        self.tally.in_progress += len(chunk) - len(held)
+        renew_after = self.log.lease.total_seconds() / 2
+        claimed_at = time.monotonic()
+        index = 0
+        try:
+            while index < len(held):
+                if time.monotonic() - claimed_at > renew_after:
+                    still = self.log.renew([letter.key for letter in held[index:]])
+                    lost = [letter for letter in held[index:] if letter.key not in still]
+                    self.tally.in_progress += len(lost)
+                    held = held[:index] + [letter for letter in held[index:] if letter.key in still]
+                    claimed_at = time.monotonic()
+                    continue
+                letter = held[index]
+                index += 1
+                self._send(letter)
+        except _Stop as stop:
+            self.tally.stopped = stop.reason
+            rest = held[index:]
+            self.log.release([letter.key for letter in rest], f"chưa gửi: {stop.reason}")
+            self.tally.failed.extend(Failure(letter.recipient, letter.kind, letter.key, f"chưa gửi: {stop.reason}")
+                                     for letter in rest)
+            raise
+        except BaseException as exc:
+            self.log.release([letter.key for letter in held[index:]], f"dừng giữa chừng: {exc.__class__.__name__}: {exc}")
+            raise
+
+    def _send(self, letter: Letter) -> None:
+        key = letter.key
+        try:
+            envelope = compose(letter, self.settings, self.clock())
+        except AddressRejected as exc:
+            self._bad(letter, str(exc.problems[0].message), tries=0)
+            return
+        except BaseException as exc:
+            self.log.release([key], f"không soạn được thư: {exc.__class__.__name__}: {exc}")
+            raise
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                self.mailer.send(envelope)
+            except AddressRejected as exc:
+                self._bad(letter, exc.problems[0].message, tries=tries)
+                return
+            except MessageRejected as exc:
+                message = exc.problems[0].message
+                self.log.mark(key, "failed", tries=tries, error=message)
+                self.tally.failed.append(Failure(letter.recipient, letter.kind, key, message))
+                if exc.fatal:
+                    raise _Stop(message) from None
+                return
+            except TemporaryFailure as exc:
+                message = exc.problems[0].message
+                if tries >= self.retry.attempts:
+                    self.log.mark(key, "failed", tries=tries, error=f"{message} (đã thử {tries} lần)")
+                    self.tally.failed.append(Failure(letter.recipient, letter.kind, key, message))
+                    raise _Stop(message) from None
+                self.retry.sleep(self.retry.delay(tries))
+                continue
+            if not self.log.mark(key, "sent", tries=tries, message_id=envelope.message_id):
+                self.tally.lease_lost += 1
+            self.tally.sent += 1
+            return
+
+    def _bad(self, letter: Letter, message: str, *, tries: int) -> None:
+        self.log.mark(letter.key, "bad_address", tries=tries, error=message)
+        self.tally.bad.append(BadAddress(letter.recipient, letter.kind, letter.key, message))
+        self._coordinators[letter.key] = letter.coordinators
+
+
+def bad_address_letters(store: Store, today: date, bad: Sequence[BadAddress],
+                        coordinators: dict[str, tuple[str, ...]]) -> list[Letter]:
+    """One mail per coordinator listing the addresses found bad (never to a bad address itself)."""
+    bad_set = {b.recipient for b in bad}
+    per: dict[str, list[BadAddress]] = defaultdict(list)
+    for entry in bad:
+        for coordinator in coordinators.get(entry.key, ()):
+            if coordinator not in bad_set and entry not in per[coordinator]:
+                per[coordinator].append(entry)
+    if not per:
+        return []
+    world = World.load(store)
+    holders: dict[str, list[str]] = defaultdict(list)
+    for unit in world.units.values():
+        for email in world.emails(unit.id):
+            holders[email].append(unit.name)
+    letters = []
+    for coordinator, entries in sorted(per.items()):
+        entries.sort(key=lambda b: (b.recipient, b.kind))
+        digest = hashlib.sha256("\n".join(sorted(b.key for b in entries)).encode()).hexdigest()[:16]
+        rows = tuple({"address": b.recipient, "units": ", ".join(holders.get(b.recipient, [])) or "—",
+                      "kind": MAIL_KIND_LABEL.get(b.kind, b.kind), "error": b.error} for b in entries)
+        units = [u for u in world.units.values() if coordinator in world.emails(u.id)]
+        letters.append(Letter(kind="bad_address", ident=f"{today.isoformat()}/{digest}", recipient=coordinator, day=today,
+                              template="bad_address", context={"today": today, "entries": rows},
+                              to_name=", ".join(u.name for u in units)))
+    return letters
+
+
+def deliver(store: Store, settings: Settings, mailer: Mailer, letters: Iterable[Letter], *, today: date | None = None,
+            clock: Callable[[], datetime] = utc_now, retry: RetryPolicy | None = None, worker: str | None = None,
+            notify_coordinators: bool = True, hold: str | None = None) -> DeliveryReport:
+    """Send each letter at most once under the delivery log; report what happened. ``hold``: the server
+    is known to be down — record the letters as not sent (for a later run) without trying."""
+    courier = Courier(store, settings, mailer, clock=clock, retry=retry, worker=worker)
+    tally = courier.deliver(letters, hold=hold)
+    report = tally.report()
+    if notify_coordinators and tally.bad:
+        day = today or clock().astimezone(VN).date()
+        notices = bad_address_letters(store, day, tally.bad, courier._coordinators)
+        if notices:
+            extra = deliver(store, settings, mailer, notices, today=day, clock=clock, retry=retry, worker=worker,
+                            notify_coordinators=False, hold=tally.stopped)
+            report = report + DeliveryReport(failed=extra.failed, coordinators_notified=extra.sent,
+                                             bad_addresses=extra.bad_addresses)
+    return report

@@ -1,0 +1,153 @@
+"""The daily mix of mails, defined once: the CLI, the flows and the simulation use it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Collection
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+
+from plancal import mail
+from plancal.mail.composition import utc_now
+from plancal.mail.courier import DeliveryReport, deliver
+from plancal.mail.items import World
+from plancal.mail.leadtimes import LeadTimes
+from plancal.mail.letters import Letter
+from plancal.mail.mailers import Mailer
+from plancal.mail.planners.conferences import conference_steps
+from plancal.mail.planners.digests import digests
+from plancal.mail.planners.escalations import escalations
+from plancal.mail.planners.reports import report_calls
+from plancal.mail.planners.summaries import weekly_summaries
+from plancal.mail.planners.themes import monthly_themes
+from plancal.settings import Settings
+from plancal.store.database import Store
+from plancal.store.deliveries import _naive
+from plancal.store.tables import DeliveryRow
+
+
+def due_recipients(store: Store, settings: Settings, today: date) -> list[str]:
+    """Every address that has a time-driven mail due on ``today``: a flow splits this list into batches."""
+    world = World.load(store)
+    lead = LeadTimes.from_settings(settings)
+    found: set[str] = set()
+    for letters in (digests(store, settings, today, lead=lead, world=world),
+                    escalations(store, settings, today, lead=lead, world=world),
+                    monthly_themes(store, settings, today, world=world),
+                    conference_steps(store, settings, today, world=world),
+                    report_calls(store, settings, today, world=world),
+                    weekly_summaries(store, settings, today, world=world)):
+        found.update(letter.recipient for letter in letters)
+    return sorted(found)
+
+
+#: how many past days :func:`send_catch_up` looks back for mails that did not go out
+CATCH_UP_DAYS = 3
+
+
+def send_reminders(store: Store, settings: Settings, today: date, mailer: Mailer, *,
+                   recipients: Collection[str] | None = None, **options: Any) -> DeliveryReport:
+    """The daily reminder digests: one per address, everything due today, soon, or overdue."""
+    letters = mail.digests(store, settings, today, recipients=recipients)
+    return deliver(store, settings, mailer, letters, today=today, **options)
+
+
+def send_escalations(store: Store, settings: Settings, today: date, mailer: Mailer, *,
+                     recipients: Collection[str] | None = None, **options: Any) -> DeliveryReport:
+    """Who is late and how late, to the standing agencies and the late units' parents."""
+    letters = mail.escalations(store, settings, today, recipients=recipients)
+    return deliver(store, settings, mailer, letters, today=today, **options)
+
+
+def send_plan_notices(store: Store, settings: Settings, today: date, mailer: Mailer, plan_id: str, *,
+                      recipients: Collection[str] | None = None, **options: Any) -> DeliveryReport:
+    """The plan was issued or amended: each unit's duties, dates and calendar feed."""
+    letters = mail.plan_notices(store, settings, today, plan_id, recipients=recipients)
+    return deliver(store, settings, mailer, letters, today=today, **options)
+
+
+def send_monthly_themes(store: Store, settings: Settings, today: date, mailer: Mailer, *,
+                        recipients: Collection[str] | None = None, **options: Any) -> DeliveryReport:
+    letters = mail.monthly_themes(store, settings, today, recipients=recipients)
+    return deliver(store, settings, mailer, letters, today=today, **options)
+
+
+def send_conference_steps(store: Store, settings: Settings, today: date, mailer: Mailer, *,
+                          recipients: Collection[str] | None = None, **options: Any) -> DeliveryReport:
+    letters = mail.conference_steps(store, settings, today, recipients=recipients)
+    return deliver(store, settings, mailer, letters, today=today, **options)
+
+
+def send_report_calls(store: Store, settings: Settings, today: date, mailer: Mailer, *,
+                      recipients: Collection[str] | None = None, **options: Any) -> DeliveryReport:
+    letters = mail.report_calls(store, settings, today, recipients=recipients)
+    return deliver(store, settings, mailer, letters, today=today, **options)
+
+
+def send_weekly_summary(store: Store, settings: Settings, today: date, mailer: Mailer, *,
+                        recipients: Collection[str] | None = None, **options: Any) -> DeliveryReport:
+    letters = mail.weekly_summaries(store, settings, today, recipients=recipients)
+    return deliver(store, settings, mailer, letters, today=today, **options)
+
+
+def catch_up_letters(store: Store, settings: Settings, today: date, *, recipients: Collection[str] | None = None,
+                     days: int = CATCH_UP_DAYS, clock: Callable[[], datetime] = utc_now) -> list[Letter]:
+    """Mails of the last ``days`` days that did not go out (the server was down, a process was killed),
+    each planned again for its own day — so it says what it said then, minus what was done since.
+    Mails planned every day anyway (themes, weekly summary, conference steps, report calls) are caught
+    up by their own planners."""
+    now = _naive(clock())
+    stale = or_(DeliveryRow.status == "failed", and_(DeliveryRow.status == "claimed", DeliveryRow.lease_until < now))
+    q = select(DeliveryRow.kind, DeliveryRow.digest_day, DeliveryRow.key).where(
+        DeliveryRow.digest_day >= today - timedelta(days=days), DeliveryRow.digest_day < today, stale,
+        DeliveryRow.kind.in_(["digest", "escalation", "notice"]))
+    with store.session() as s:
+        pending = s.execute(q).all()
+    if not pending:
+        return []
+    wanted: dict[tuple[str, date], set[str]] = defaultdict(set)
+    for kind, day, key in pending:
+        wanted[(kind, day)].add(key)
+    world = World.load(store)
+    letters: list[Letter] = []
+    for (kind, day), keys in sorted(wanted.items()):
+        if kind == "digest":
+            planned = mail.digests(store, settings, day, recipients=recipients, world=world)
+        elif kind == "escalation":
+            planned = mail.escalations(store, settings, day, recipients=recipients, world=world)
+        else:
+            planned = []
+            for plan_id in sorted({key.split("|", 2)[1].rsplit("@r", 1)[0] for key in keys}):
+                if plan_id in world.plans:
+                    planned += mail.plan_notices(store, settings, day, plan_id, recipients=recipients, world=world)
+        letters += [letter for letter in planned if letter.key in keys]
+    return letters
+
+
+def send_catch_up(store: Store, settings: Settings, today: date, mailer: Mailer, *,
+                  recipients: Collection[str] | None = None, days: int = CATCH_UP_DAYS,
+                  clock: Callable[[], datetime] = utc_now, **options: Any) -> DeliveryReport:
+    """Send now what the last days could not (see :func:`catch_up_letters`)."""
+    letters = catch_up_letters(store, settings, today, recipients=recipients, days=days, clock=clock)
+    if not letters:
+        return DeliveryReport()
+    return deliver(store, settings, mailer, letters, today=today, clock=clock, **options)
+
+
+DAILY = (send_catch_up, send_reminders, send_escalations, send_monthly_themes, send_conference_steps, send_report_calls,
+         send_weekly_summary)
+
+
+def send_daily(store: Store, settings: Settings, today: date, mailer: Mailer, *,
+               recipients: Collection[str] | None = None, **options: Any) -> dict[str, DeliveryReport]:
+    """Every time-driven mail of ``today`` (what ``plancal mail reminders`` runs). Once a step finds the
+    server down, the following steps record their mails as not sent instead of waiting on it again."""
+    reports: dict[str, DeliveryReport] = {}
+    down: str | None = None
+    for step in DAILY:
+        report = step(store, settings, today, mailer, recipients=recipients, hold=down, **options)
+        reports[step.__name__] = report
+        down = down or report.server_error
+    return reports

@@ -1,0 +1,167 @@
+"""What a mail shows: occurrences as items, grouped by unit and plan, with names and addresses."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from plancal.mail.letters import Letter
+from plancal.store.database import Store
+
+# -- views handed to the templates -------------------------------------------------------------------
+from plancal.store.tables import OccurrenceRow, PlanRow, UnitRow
+from plancal.tracking.status import KIND_LABEL
+
+
+# -- views handed to the templates -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Item:
+    """One occurrence as a mail shows it."""
+
+    uid: str
+    kind: str
+    kind_label: str
+    title: str
+    detail: str
+    plan_id: str
+    plan_number: str
+    plan_title: str
+    unit_id: str
+    unit_name: str
+    period_label: str
+    due: date
+    due_stated: date
+    days: int  # due - today: negative when late
+    to_name: str
+    quota: str | None
+    status: str
+
+    @property
+    def shifted(self) -> bool:
+        return self.due != self.due_stated
+
+    @property
+    def late_days(self) -> int:
+        return -self.days
+
+
+@dataclass(frozen=True)
+class UnitBlock:
+    unit_id: str
+    unit_name: str
+    due_today: tuple[Item, ...]
+    soon: tuple[Item, ...]
+    overdue: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class PlanGroup:
+    plan_id: str
+    number: str
+    title: str
+    items: tuple[Item, ...] = ()
+    themes: tuple[Item, ...] = ()
+
+
+@dataclass(frozen=True)
+class DutyGroup:
+    """A duty of a plan notice: what, to whom, and every date it falls due."""
+
+    kind_label: str
+    title: str
+    to_name: str
+    quota: str | None
+    detail: str
+    dates: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    plan_id: str
+    number: str
+    title: str
+    due_this_week: tuple[Item, ...]
+    late: tuple[Item, ...]
+    done_last_week: tuple[Item, ...]
+    open_total: int
+
+
+@dataclass
+class World:
+    """Units and plans by id, read once per planning run."""
+
+    units: dict[str, UnitRow]
+    plans: dict[str, PlanRow]
+
+    @classmethod
+    def load(cls, store: Store) -> World:
+        return cls({u.id: u for u in store.unit_rows()}, {p.id: p for p in store.plans()})
+
+    def name(self, unit_id: str | None) -> str:
+        if unit_id is None:
+            return ""
+        unit = self.units.get(unit_id)
+        return unit.name if unit else unit_id
+
+    def emails(self, unit_id: str | None) -> list[str]:
+        unit = self.units.get(unit_id or "")
+        return list(dict.fromkeys(e.strip().lower() for e in (unit.emails or []) if e.strip())) if unit else []
+
+    def active(self, plan_id: str) -> PlanRow | None:
+        plan = self.plans.get(plan_id)
+        return plan if plan is not None and not plan.closed else None
+
+    def reply_to(self, plan_ids: Iterable[str]) -> tuple[tuple[str, str], ...]:
+        """The standing agencies of these plans: where a reply should go."""
+        out: list[tuple[str, str]] = []
+        for pid in sorted(set(plan_ids)):
+            plan = self.plans.get(pid)
+            agency = self.units.get(plan.standing_agency_id) if plan else None
+            if agency is not None and agency.emails:
+                out.append((agency.name, agency.emails[0].strip()))
+        return tuple(dict.fromkeys(out))
+
+    def coordinators(self, plan_ids: Iterable[str]) -> tuple[str, ...]:
+        out: list[str] = []
+        for pid in sorted(set(plan_ids)):
+            plan = self.plans.get(pid)
+            if plan is not None:
+                out.extend(self.emails(plan.standing_agency_id))
+        return tuple(dict.fromkeys(out))
+
+    def agencies(self, plan_ids: Iterable[str]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.name(self.plans[p].standing_agency_id) for p in sorted(set(plan_ids))
+                                   if p in self.plans))
+
+    def item(self, row: OccurrenceRow, today: date) -> Item:
+        plan = self.plans.get(row.plan_id)
+        return Item(uid=row.uid, kind=row.kind, kind_label=KIND_LABEL.get(row.kind, row.kind), title=row.title,
+                    detail=row.detail or "", plan_id=row.plan_id,
+                    plan_number=plan.display_number if plan else row.plan_id, plan_title=plan.title if plan else "",
+                    unit_id=row.unit_id or "", unit_name=self.name(row.unit_id), period_label=row.period_label,
+                    due=row.due_effective, due_stated=row.due_stated, days=(row.due_effective - today).days,
+                    to_name=self.name(row.to_unit_id), quota=row.quota, status=row.state(today))
+
+
+def _only(letters: Iterable[Letter], recipients: Collection[str] | None) -> list[Letter]:
+    if recipients is None:
+        return list(letters)
+    wanted = {r.strip().lower() for r in recipients}
+    return [letter for letter in letters if letter.recipient in wanted]
+
+
+def _by_plan(items: Iterable[Item], world: World) -> tuple[PlanGroup, ...]:
+    groups: dict[str, list[Item]] = defaultdict(list)
+    for item in items:
+        groups[item.plan_id].append(item)
+    out = []
+    for pid in sorted(groups, key=lambda p: (world.plans[p].issued if p in world.plans else date.min, p)):
+        plan = world.plans.get(pid)
+        out.append(PlanGroup(pid, plan.display_number if plan else pid, plan.title if plan else "", tuple(groups[pid])))
+    return tuple(out)
+
+
+def _join_names(names: Iterable[str]) -> str:
+    return ", ".join(dict.fromkeys(names))

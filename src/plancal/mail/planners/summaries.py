@@ -1,0 +1,59 @@
+"""The standing agency's weekly summary of its plans."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from datetime import date, timedelta
+
+from plancal.mail.items import PlanSummary, World, _join_names, _only
+from plancal.mail.letters import Letter
+from plancal.schedule.occurrence import ACTIONABLE
+from plancal.settings import Settings
+from plancal.store.database import Store
+
+#: the weekly summary goes out on Monday; a run that missed it still sends it during these first days
+WEEKLY_CATCH_UP_DAYS = 3
+
+
+# -- weekly summary ------------------------------------------------------------------------------
+def weekly_summaries(store: Store, settings: Settings, today: date, *, recipients: Collection[str] | None = None,
+                     world: World | None = None) -> list[Letter]:
+    """On Monday (or the first run of the week's first days), to each standing agency: the week ahead,
+    who is late and how late, what was done last week — per plan it coordinates."""
+    if today.weekday() >= WEEKLY_CATCH_UP_DAYS:
+        return []
+    world = world or World.load(store)
+    monday = today - timedelta(days=today.weekday())
+    week_end = monday + timedelta(days=6)
+    iso = today.isocalendar()
+    per: dict[str, list[PlanSummary]] = defaultdict(list)
+    for plan in world.plans.values():
+        if plan.closed or plan.period_start > week_end + timedelta(days=30) or plan.period_end < monday - timedelta(days=60):
+            continue
+        rows = store.occurrences(plan_id=plan.id, kinds=ACTIONABLE, statuses=["open", "done"])
+        if not rows:
+            continue
+        items = [world.item(r, today) for r in rows]
+        summary = PlanSummary(
+            plan.id, plan.display_number, plan.title,
+            due_this_week=tuple(i for i in items if i.status in ("open", "due") and today <= i.due <= week_end),
+            late=tuple(sorted((i for i in items if i.status == "late"), key=lambda i: (i.days, i.unit_name, i.title))),
+            done_last_week=tuple(item for item, row in zip(items, rows, strict=True)
+                                 if row.status == "done" and row.done_on is not None
+                                 and monday - timedelta(days=7) <= row.done_on < monday),
+            open_total=sum(1 for i in items if i.status in ("open", "due", "late")))
+        for email in world.emails(plan.standing_agency_id):
+            per[email].append(summary)
+    letters = []
+    for email in sorted(per):
+        summaries = tuple(sorted(per[email], key=lambda s: s.plan_id))
+        plan_ids = [s.plan_id for s in summaries]
+        agency_names = [world.name(world.plans[p].standing_agency_id) for p in plan_ids]
+        letters.append(Letter(
+            kind="weekly", ident=f"{iso.year}-W{iso.week:02d}", recipient=email, day=monday, template="weekly_summary",
+            context={"today": today, "monday": monday, "sunday": week_end, "week": iso.week, "plans": summaries,
+                     "n_late": sum(len(s.late) for s in summaries),
+                     "n_due": sum(len(s.due_this_week) for s in summaries)},
+            to_name=_join_names(agency_names), reply_to=(), coordinators=()))
+    return _only(letters, recipients)

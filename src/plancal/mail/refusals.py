@@ -1,0 +1,29 @@
+"""How a mail server refuses a letter: for now, for this address, or this message."""
+
+from __future__ import annotations
+
+from plancal.errors import DeliveryError
+
+# -- errors --------------------------------------------------------------------------------------
+
+
+# -- errors --------------------------------------------------------------------------------------
+class TemporaryFailure(DeliveryError):
+    """The server is down, refused for now (4xx) or dropped the connection: retry later."""
+
+
+class AddressRejected(DeliveryError):
+    """The address is malformed or the server refused it for good (5xx on RCPT)."""
+
+    def __init__(self, message: str, *, address: str) -> None:
+        super().__init__(message, hint="sửa địa chỉ thư của đơn vị rồi nhập lại danh mục ('plancal units import')")
+        self.address = address
+
+
+class MessageRejected(DeliveryError):
+    """The server refused this message for good (5xx after DATA). ``fatal``: every message would be
+    refused too (sender refused, login refused, TLS impossible) — stop the batch."""
+
+    def __init__(self, message: str, *, fatal: bool = False, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.fatal = fatal

@@ -1,0 +1,55 @@
+"""What the delivery log says: counts per day, kind and status, and the rows that need attention."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from plancal.store.database import Store
+from plancal.store.tables import DeliveryRow
+
+MAIL_KIND_LABEL = {
+    "digest": "thư nhắc việc hằng ngày",
+    "escalation": "thư báo chậm thực hiện",
+    "notice": "thư thông báo kế hoạch",
+    "themes": "thư chủ đề tuyên truyền tháng",
+    "conference": "thư các bước chuẩn bị hội nghị",
+    "report_call": "thư đề nghị báo cáo",
+    "weekly": "thư tổng hợp tuần",
+    "bad_address": "thư báo địa chỉ không nhận thư",
+}
+
+
+STATUS_LABEL = {"claimed": "đang gửi", "sent": "đã gửi", "failed": "lỗi, sẽ gửi lại", "bad_address": "địa chỉ hỏng"}
+
+
+# -- status ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StatusLine:
+    day: date
+    kind: str
+    status: str
+    count: int
+
+
+def status(store: Store, *, day: date | None = None, since: date | None = None) -> list[StatusLine]:
+    q = select(DeliveryRow.digest_day, DeliveryRow.kind, DeliveryRow.status, func.count()).group_by(
+        DeliveryRow.digest_day, DeliveryRow.kind, DeliveryRow.status)
+    if day is not None:
+        q = q.where(DeliveryRow.digest_day == day)
+    if since is not None:
+        q = q.where(DeliveryRow.digest_day >= since)
+    with store.session() as s:
+        rows = s.execute(q.order_by(DeliveryRow.digest_day.desc(), DeliveryRow.kind, DeliveryRow.status)).all()
+    return [StatusLine(d, k, st, n) for d, k, st, n in rows]
+
+
+def problems(store: Store, *, day: date | None = None, limit: int = 50) -> list[DeliveryRow]:
+    """Rows that need attention: failed, bad addresses, and claims whose lease ran out."""
+    q = select(DeliveryRow).where(DeliveryRow.status.in_(["failed", "bad_address", "claimed"]))
+    if day is not None:
+        q = q.where(DeliveryRow.digest_day == day)
+    with store.session() as s:
+        return list(s.scalars(q.order_by(DeliveryRow.digest_day.desc(), DeliveryRow.key).limit(limit)))

@@ -1,0 +1,2 @@
+"""Schedule expansion: a plan and its units become occurrences — pure and deterministic."""
+

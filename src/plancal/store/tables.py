@@ -1,0 +1,171 @@
+"""The database tables (SQLAlchemy 2 declarative) and the conversions of their times."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from plancal.schedule.occurrence import ACTIONABLE, Occurrence
+from plancal.units.directory import Unit
+
+VN = timezone(timedelta(hours=7))
+
+
+def vn_midnight_utc(d: date) -> datetime:
+    """00:00 in Vietnam on ``d``, as a naive UTC datetime (how the store keeps instants)."""
+    return datetime.combine(d, time(0), tzinfo=VN).astimezone(UTC).replace(tzinfo=None)
+
+
+def new_token() -> str:
+    """An unguessable feed token: 192 random bits, URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class UnitRow(Base):
+    __tablename__ = "units"
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(60), index=True)
+    parent_id: Mapped[str | None] = mapped_column(String(80), index=True)
+    emails: Mapped[list[str]] = mapped_column(JSON, default=list)
+    feed_token: Mapped[str] = mapped_column(String(64), unique=True)
+
+    def to_unit(self) -> Unit:
+        return Unit(self.id, self.name, self.kind, self.parent_id, tuple(self.emails or ()))
+
+
+class PlanRow(Base):
+    __tablename__ = "plans"
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(Text)
+    issuer_id: Mapped[str] = mapped_column(String(80))
+    standing_agency_id: Mapped[str] = mapped_column(String(80))
+    parent_id: Mapped[str | None] = mapped_column(String(120), index=True)
+    issued: Mapped[date] = mapped_column(Date)
+    revision_date: Mapped[date] = mapped_column(Date)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    source_path: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def display_number(self) -> str:
+        return self.number or f"Kế hoạch ngày {self.issued:%d/%m/%Y}"
+
+
+class OccurrenceRow(Base):
+    __tablename__ = "occurrences"
+    uid: Mapped[str] = mapped_column(String(40), primary_key=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    source_id: Mapped[str] = mapped_column(String(160))
+    unit_id: Mapped[str | None] = mapped_column(String(80))
+    period_key: Mapped[str] = mapped_column(String(80))
+    period_label: Mapped[str] = mapped_column(String(120))
+    window_start: Mapped[date] = mapped_column(Date)
+    due_stated: Mapped[date] = mapped_column(Date)
+    due_effective: Mapped[date] = mapped_column(Date, index=True)
+    title: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    to_unit_id: Mapped[str | None] = mapped_column(String(80))
+    quota: Mapped[str | None] = mapped_column(String(200))
+    pilot: Mapped[bool] = mapped_column(Boolean, default=False)
+    peak: Mapped[bool] = mapped_column(Boolean, default=False)
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime)
+    audience: Mapped[list[str]] = mapped_column(JSON, default=list)
+    content_hash: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | done | cancelled
+    done_on: Mapped[date | None] = mapped_column(Date)
+    cancelled_on: Mapped[date | None] = mapped_column(Date)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    modified_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_occ_unit_due", "unit_id", "due_effective"),)
+
+    def to_occurrence(self) -> Occurrence:
+        return Occurrence(
+            uid=self.uid, plan_id=self.plan_id, kind=self.kind, source_id=self.source_id, unit_id=self.unit_id,
+            period_key=self.period_key, period_label=self.period_label, window_start=self.window_start,
+            due_stated=self.due_stated, due_effective=self.due_effective, title=self.title, detail=self.detail,
+            to_unit_id=self.to_unit_id, quota=self.quota, pilot=self.pilot,
+            starts_at=_aware(self.starts_at), ends_at=_aware(self.ends_at),
+            audience=tuple(self.audience or ()), peak=self.peak)
+
+    def state(self, today: date) -> str:
+        """open | due | late | done | done_late | cancelled, as of ``today``."""
+        if self.status == "cancelled":
+            return "cancelled"
+        if self.status == "done":
+            return "done_late" if self.done_on and self.done_on > self.due_effective else "done"
+        if self.kind not in ACTIONABLE:
+            return "open"
+        if today > self.due_effective:
+            return "late"
+        return "due" if today == self.due_effective else "open"
+
+
+class SubmissionRow(Base):
+    __tablename__ = "submissions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    occurrence_uid: Mapped[str] = mapped_column(ForeignKey("occurrences.uid"), unique=True)
+    unit_id: Mapped[str] = mapped_column(String(80))
+    received: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DeliveryRow(Base):
+    """The delivery log: one row per (recipient, digest day, kind). Claimed before sending, marked
+    after; a claim whose lease expired may be taken again."""
+
+    __tablename__ = "deliveries"
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(320), index=True)
+    digest_day: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(12), default="claimed")  # claimed | sent | failed | bad_address
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class FeedRow(Base):
+    """What was last written for each feed file, so that only changed feeds are rewritten."""
+
+    __tablename__ = "feeds"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    written_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC).astimezone(VN) if value is not None else None
+
+
+def _naive_utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC).replace(tzinfo=None) if value is not None else None

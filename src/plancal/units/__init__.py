@@ -1,0 +1,2 @@
+"""The unit directory: units, their hierarchy, and reading it from YAML and CSV."""
+

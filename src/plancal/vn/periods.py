@@ -1,0 +1,128 @@
+"""Reporting and recurrence periods: month, quarter, half year, year — with Vietnamese labels."""
+
+from __future__ import annotations
+
+import calendar as _stdcal
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from plancal.vn.dates import ROMAN, short
+
+Frequency = Literal["month", "quarter", "half", "year"]
+MONTHS_IN: dict[str, int] = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+
+
+def last_day(year: int, month: int) -> date:
+    return date(year, month, _stdcal.monthrange(year, month)[1])
+
+
+def add_months(year: int, month: int, delta: int) -> tuple[int, int]:
+    index = year * 12 + (month - 1) + delta
+    return index // 12, index % 12 + 1
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A calendar period. ``key`` is stable ("2021-03", "2021-Q1", "2021-H1", "2021")."""
+
+    start: date
+    end: date
+    frequency: str
+    key: str
+
+    @property
+    def label(self) -> str:
+        s = self.start
+        if self.frequency == "month":
+            return f"tháng {s.month}/{s.year}"
+        if self.frequency == "quarter":
+            return f"quý {ROMAN[(s.month - 1) // 3 + 1]}/{s.year}"
+        if self.frequency == "half":
+            return f"6 tháng đầu năm {s.year}" if s.month == 1 else f"6 tháng cuối năm {s.year}"
+        if self.frequency == "year":
+            return f"năm {s.year}"
+        return f"từ {short(self.start)} đến {short(self.end)}"
+
+    def month(self, index: int) -> tuple[int, int]:
+        """The index-th month (1-based) of the period, as (year, month)."""
+        return add_months(self.start.year, self.start.month, index - 1)
+
+    @property
+    def months(self) -> int:
+        return MONTHS_IN.get(self.frequency, 0)
+
+
+def period_of(frequency: str, year: int, number: int) -> Period:
+    """The ``number``-th period of ``frequency`` in ``year`` (month 1-12, quarter 1-4, half 1-2)."""
+    size = MONTHS_IN[frequency]
+    first_month = (number - 1) * size + 1
+    start = date(year, first_month, 1)
+    end = last_day(*add_months(year, first_month, size - 1))
+    if frequency == "month":
+        key = f"{year}-{number:02d}"
+    elif frequency == "quarter":
+        key = f"{year}-Q{number}"
+    elif frequency == "half":
+        key = f"{year}-H{number}"
+    else:
+        key = f"{year}"
+    return Period(start, end, frequency, key)
+
+
+def periods(frequency: str, start: date, end: date) -> list[Period]:
+    """Every period of ``frequency`` that overlaps [start, end], in order."""
+    size = MONTHS_IN[frequency]
+    out: list[Period] = []
+    for year in range(start.year, end.year + 1):
+        for number in range(1, 12 // size + 1):
+            p = period_of(frequency, year, number)
+            if p.end >= start and p.start <= end:
+                out.append(p)
+    return out
+
+
+def span(start: date, end: date) -> Period:
+    """An arbitrary window, keyed by its dates."""
+    return Period(start, end, "window", f"{start.isoformat()}..{end.isoformat()}")
+
+
+_Q = re.compile(r"^(?:q|quý\s*)([1-4]|i{1,3}|iv)\s*/\s*(\d{4})$")
+_H = re.compile(r"^(?:h|6t|nửa\s*)([12])\s*/\s*(\d{4})$")
+_M = re.compile(r"^(?:t|tháng\s*)?(\d{1,2})\s*/\s*(\d{4})$")
+_Y = re.compile(r"^(?:năm\s*)?(\d{4})$")
+_ROMAN_NUM = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+
+
+def parse_window(text: str) -> Period:
+    """Parse "Q1/2020", "quý II/2020", "H1/2021", "5/2025", "tháng 5/2025", "2021".
+
+    Raises ValueError with a Vietnamese message naming the accepted forms.
+    """
+    t = text.strip().lower()
+    if m := _Q.match(t):
+        n = m.group(1)
+        return period_of("quarter", int(m.group(2)), _ROMAN_NUM.get(n) or int(n))
+    if m := _H.match(t):
+        return period_of("half", int(m.group(2)), int(m.group(1)))
+    if m := _M.match(t):
+        month = int(m.group(1))
+        if not 1 <= month <= 12:
+            raise ValueError(f"tháng {month} không tồn tại trong '{text}'")
+        return period_of("month", int(m.group(2)), month)
+    if m := _Y.match(t):
+        return period_of("year", int(m.group(1)), 1)
+    raise ValueError(
+        f"không hiểu khoảng thời gian '{text}'; dùng một trong các dạng: Q1/2020, quý II/2020, "
+        "H1/2021, 5/2025, 2021, hoặc {from: 01/03/2021, to: 30/04/2021}"
+    )
+
+
+def day_in_month(year: int, month: int, day: int) -> date:
+    """Day ``day`` of the month; past the month's end it clamps to the last day ("trước ngày 31"
+    in February means the last day of February). Negative days count from the end (-1 = last)."""
+    last = last_day(year, month)
+    if day < 0:
+        return last + timedelta(days=day + 1)
+    return date(year, month, min(day, last.day))
