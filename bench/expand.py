@@ -25,8 +25,11 @@ from national import write  # noqa: E402
 
 from plancal.plans.loading import load_plan  # noqa: E402
 from plancal.schedule.expansion import expand  # noqa: E402
-from plancal.store.engine import open_store  # noqa: E402
-from plancal.store.tables import OccurrenceRow, vn_midnight_utc  # noqa: E402
+from plancal.store import (  # noqa: E402
+    OccurrenceRow,
+    open_store,  # noqa: E402
+    vn_midnight_utc,
+)
 
 
 @contextmanager

@@ -34,8 +34,7 @@ from plancal.feeds.rendering import FeedBuilder, timezone_component
 from plancal.plans.loading import load_plan
 from plancal.schedule.expansion import expand
 from plancal.settings import Settings
-from plancal.store.database import Store, Submission
-from plancal.store.engine import open_store
+from plancal.store import Store, Submission, open_store
 
 PROVINCES = 34
 DEPARTMENTS = 40

@@ -47,8 +47,7 @@ from plancal.mail.daily import send_reminders
 from plancal.mail.mailers import SmtpMailer
 from plancal.mail.planners.digests import digests
 from plancal.settings import Settings
-from plancal.store.deliveries import DeliveryLog
-from plancal.store.engine import open_store
+from plancal.store import DeliveryLog, open_store
 
 TODAY = date(2025, 6, 9)  # a Monday; the duties fall due on Thursday 12/06 and Monday 16/06
 PROVINCES = 34

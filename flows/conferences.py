@@ -23,7 +23,7 @@ from flows.edge import (
 )
 from plancal import mail, views
 from plancal.mail.letters import Letter
-from plancal.store.tables import PlanRow
+from plancal.store import PlanRow
 
 
 @work_task(task_run_name="conference letters {today}")

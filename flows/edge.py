@@ -29,8 +29,7 @@ from plancal.mail.courier import DeliveryReport, deliver
 from plancal.mail.letters import Letter
 from plancal.mail.mailers import Mailer, mailer_from_settings
 from plancal.settings import Settings
-from plancal.store.database import Store
-from plancal.store.engine import open_store
+from plancal.store import Store, open_store
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
 #: recipients (addresses) per delivery task

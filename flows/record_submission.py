@@ -16,7 +16,7 @@ from flows.edge import Context, io_task, open_context, plan_tag, resolve_today, 
 from flows.export_calendars import export
 from flows.views import publish_dashboard, publish_plan_views
 from plancal.errors import StoreError
-from plancal.store.database import Submission
+from plancal.store import Submission
 from plancal.vn.dates import short
 
 

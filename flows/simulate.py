@@ -28,7 +28,7 @@ from flows.semiannual_reports import semiannual_reports
 from flows.sub_unit_plans import sub_unit_plans
 from plancal.lifecycle import simulation
 from plancal.lifecycle.issuance import check_file
-from plancal.store.database import Submission
+from plancal.store import Submission
 
 #: stage → how the simulation runs its flow for (plan file, day)
 FLOWS: dict[str, Callable[[str, date], Any]] = {

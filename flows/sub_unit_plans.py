@@ -17,7 +17,7 @@ from flows.edge import Context, daily_run_name, open_context, plan_tag, resolve_
 from flows.issue_plan import issue_plan
 from plancal import views
 from plancal.errors import PlanError, Problem
-from plancal.store.tables import PlanRow
+from plancal.store import PlanRow
 from plancal.tracking import cascade
 from plancal.vn.dates import short
 

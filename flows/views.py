@@ -12,7 +12,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.edge import Context, work_task
 from plancal import views
-from plancal.store.tables import PlanRow
+from plancal.store import PlanRow
 from plancal.vn.dates import short
 
 

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from plancal.settings import Settings
-from plancal.store.database import Store
-from plancal.store.engine import open_store
+from plancal.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 PLANS = ROOT / "plans"

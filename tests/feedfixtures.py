@@ -14,8 +14,7 @@ from plancal.feeds.export import export_feeds
 from plancal.feeds.names import feed_path, plan_feed_name, unit_feed_name
 from plancal.lifecycle.issuance import issue_file
 from plancal.settings import Settings
-from plancal.store.database import Store
-from plancal.store.tables import OccurrenceRow
+from plancal.store import OccurrenceRow, Store
 from tests.conftest import PLANS
 
 PLAN_003 = PLANS / "003-an-giang-2021.yaml"

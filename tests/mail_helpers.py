@@ -12,7 +12,7 @@ from pathlib import Path
 from plancal.lifecycle.issuance import issue_file
 from plancal.mail.courier import RetryPolicy
 from plancal.settings import Settings
-from plancal.store.database import Store
+from plancal.store import Store
 from tests.conftest import PLANS
 from tests.smtp_server import SmtpServer
 

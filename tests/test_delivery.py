@@ -25,10 +25,7 @@ from plancal.mail.daily import send_reminders
 from plancal.mail.letters import Letter
 from plancal.mail.mailers import SmtpMailer
 from plancal.settings import Settings
-from plancal.store.database import Store
-from plancal.store.deliveries import DeliveryLog
-from plancal.store.engine import open_store
-from plancal.store.tables import DeliveryRow
+from plancal.store import DeliveryLog, DeliveryRow, Store, open_store
 from tests.helpers import write_plan
 from tests.mail_helpers import AGENCY, BAO, DAI, FAST, issue_003, plain, smtp_settings
 from tests.smtp_server import SmtpServer

@@ -20,7 +20,7 @@ from plancal.feeds.names import PUBLIC, feed_path, unit_feed_name
 from plancal.feeds.rendering import fold
 from plancal.lifecycle.issuance import issue_file
 from plancal.settings import Settings
-from plancal.store.database import Store, Submission
+from plancal.store import Store, Submission
 from tests.feedfixtures import (
     PLAN_003,
     PLAN_003_ID,

@@ -17,7 +17,7 @@ from icalendar import Calendar
 from plancal.feeds.export import builder, export_feeds
 from plancal.feeds.lint import lint
 from plancal.settings import Settings
-from plancal.store.database import Store
+from plancal.store import Store
 from tests.feedfixtures import TODAY, event_blocks, issue_all, rows_by_uid
 
 JS = Path(__file__).with_name("js")

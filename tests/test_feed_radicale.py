@@ -17,7 +17,7 @@ from caldav import DAVClient
 from plancal.feeds.export import export_feeds
 from plancal.lifecycle.issuance import issue_file
 from plancal.settings import Settings
-from plancal.store.database import Store
+from plancal.store import Store
 from tests.feedfixtures import PLAN_003, TODAY, events, free_port, rows_by_uid, unit_feed_bytes
 
 USER = "plancal"

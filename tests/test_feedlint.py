@@ -13,7 +13,7 @@ import pytest
 from plancal.errors import FeedError
 from plancal.feeds.lint import check, lint
 from plancal.settings import Settings
-from plancal.store.database import Store
+from plancal.store import Store
 from tests.conftest import ROOT
 from tests.helpers import write_plan
 

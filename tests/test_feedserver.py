@@ -25,7 +25,7 @@ from plancal.feeds.names import PUBLIC, feed_path, unit_feed_name
 from plancal.feeds.server import NOT_FOUND_BODY, create_app
 from plancal.lifecycle.issuance import issue_file
 from plancal.settings import Settings
-from plancal.store.database import Store, Submission
+from plancal.store import Store, Submission
 from plancal.units.directory import Unit
 from tests.feedfixtures import TODAY, free_port
 from tests.helpers import write_plan

@@ -22,8 +22,7 @@ from plancal.errors import DeliveryError
 from plancal.mail.composition import compose, render
 from plancal.mail.mailers import OutboxMailer, RecordingMailer, SmtpMailer, mailer_from_settings
 from plancal.settings import Settings
-from plancal.store.database import Store
-from plancal.store.tables import PlanRow, UnitRow
+from plancal.store import PlanRow, Store, UnitRow
 from tests.mail_helpers import (
     AGENCY,
     BAO,

@@ -16,7 +16,7 @@ from plancal.mail.composition import render
 from plancal.mail.leadtimes import LeadTimes, ReminderError
 from plancal.mail.mailers import RecordingMailer
 from plancal.settings import Settings
-from plancal.store.database import Store, Submission
+from plancal.store import Store, Submission
 from tests.helpers import write_plan
 from tests.mail_helpers import AGENCY, BAO, DAI, PLAN_003_ID, issue_003, outbox_settings
 

@@ -12,7 +12,7 @@ from plancal import views
 from plancal.lifecycle import simulation
 from plancal.lifecycle.issuance import issue_file
 from plancal.settings import Settings
-from plancal.store.database import Store, Submission
+from plancal.store import Store, Submission
 from plancal.tracking import cascade
 from plancal.tracking.windows import open_windows, windows
 from tests.conftest import PLANS

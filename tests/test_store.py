@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 
 from plancal.errors import PlanError, StoreError
 from plancal.lifecycle.issuance import issue_file
-from plancal.store.database import Store, Submission
-from plancal.store.tables import OccurrenceRow
+from plancal.store import OccurrenceRow, Store, Submission
 from tests.conftest import PLANS
 from tests.helpers import write_plan
 
@@ -126,7 +125,7 @@ def test_sub_unit_plan_cascades_under_its_parent(store: Store) -> None:
 
 
 def _open(url: str) -> str:
-    from plancal.store.engine import open_store
+    from plancal.store import open_store
 
     st = open_store(url)
     st.engine.dispose()

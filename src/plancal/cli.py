@@ -18,8 +18,7 @@ from rich.table import Table
 from plancal.errors import PlancalError
 from plancal.lifecycle.issuance import check_file, issue_file
 from plancal.settings import Settings
-from plancal.store.database import Store, Submission
-from plancal.store.engine import open_store
+from plancal.store import Store, Submission, open_store
 from plancal.tracking.status import KIND_LABEL, STATE_LABEL, agenda
 from plancal.units.reading import read_units
 from plancal.vn import dates

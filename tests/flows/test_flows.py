@@ -26,7 +26,7 @@ from plancal.errors import PlanError
 from plancal.feeds.names import unit_feed_name
 from plancal.lifecycle.issuance import check_file
 from plancal.settings import Settings
-from plancal.store.database import Store, Submission
+from plancal.store import Store, Submission
 from plancal.tracking.windows import windows
 from tests.conftest import PLANS
 from tests.flows.conftest import artifacts_of, flow_run_of, outbox, plan_path

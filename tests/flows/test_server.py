@@ -34,9 +34,7 @@ from plancal.mail.items import World
 from plancal.mail.leadtimes import LeadTimes
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.settings import Settings
-from plancal.store.database import Store
-from plancal.store.engine import open_store
-from plancal.store.tables import DeliveryRow
+from plancal.store import DeliveryRow, Store, open_store
 from tests.conftest import PLANS, drop_pg_database, make_pg_database
 from tests.smtp_server import Inbox, SmtpServer, free_port
 

@@ -13,7 +13,7 @@ from plancal.errors import FeedError, Problem
 from plancal.feeds.names import PLAN_DIR, PUBLIC, UNIT_DIR, feed_path, unit_feed_name
 from plancal.feeds.rendering import INFORMATIONAL, FeedBuilder, RenderedFeed
 from plancal.settings import Settings
-from plancal.store.database import Store
+from plancal.store import Store
 
 
 @dataclass(frozen=True)

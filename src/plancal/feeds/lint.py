@@ -8,7 +8,6 @@ after DTSTART with the same value type, unique UIDs and at most one alarm per ev
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
@@ -16,9 +15,25 @@ from typing import Protocol
 from plancal.errors import FeedError, Problem
 
 MAX_OCTETS = 75
-_NAME = re.compile(r"^[A-Za-z0-9-]+$")
-_DATE = re.compile(r"^\d{8}$")
-_DATETIME = re.compile(r"^\d{8}T\d{6}Z?$")
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def _is_name(text: str) -> bool:
+    return bool(text) and all(c in _NAME_CHARS for c in text)
+
+
+def _is_date(text: str) -> bool:
+    """YYYYMMDD."""
+    return len(text) == 8 and text.isascii() and text.isdigit()
+
+
+def _is_datetime(text: str, *, utc: bool | None = None) -> bool:
+    """YYYYMMDDTHHMMSS, with a final Z when ``utc`` is True, without when False, either when None."""
+    has_z = text.endswith("Z")
+    if utc is not None and has_z != utc:
+        return False
+    body = text[:-1] if has_z else text
+    return len(body) == 15 and body[8] == "T" and _is_date(body[:8]) and body[9:].isascii() and body[9:].isdigit()
 
 
 class _Report(Protocol):
@@ -34,8 +49,25 @@ class _Component:
     children: list[_Component] = field(default_factory=list)
 
 
+def _split_unquoted(text: str, sep: str) -> list[str]:
+    """Split on ``sep`` outside double quotes (RFC 5545 parameter values may be quoted)."""
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
+    for c in text:
+        if c == '"':
+            quoted = not quoted
+        if c == sep and not quoted:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(c)
+    parts.append("".join(current))
+    return [p for p in parts if p]
+
+
 def _split_params(head: str) -> tuple[str, dict[str, str]]:
-    parts = re.findall(r'(?:[^;"]|"[^"]*")+', head)
+    parts = _split_unquoted(head, ";")
     name = parts[0].upper() if parts else ""
     params: dict[str, str] = {}
     for part in parts[1:]:
@@ -58,9 +90,9 @@ def _split_content(line: str) -> tuple[str, str] | None:
 def _parse_time(value: str, params: dict[str, str]) -> date | datetime | None:
     """DATE or DATE-TIME, or None when the text is not one or names an impossible day (20210231)."""
     try:
-        if _DATE.match(value):
+        if _is_date(value):
             return datetime.strptime(value, "%Y%m%d").date()
-        if _DATETIME.match(value) and params.get("VALUE", "").upper() != "DATE":
+        if _is_datetime(value) and params.get("VALUE", "").upper() != "DATE":
             return datetime.strptime(value.rstrip("Z"), "%Y%m%dT%H%M%S")
     except ValueError:
         return None
@@ -113,7 +145,7 @@ def lint(data: bytes, name: str = "<feed>") -> list[Problem]:
             continue
         head, value = split
         prop, params = _split_params(head)
-        if not _NAME.match(prop):
+        if not _is_name(prop):
             bad(f"tên thuộc tính không hợp lệ: {prop!r}", number)
             continue
         if prop == "BEGIN":
@@ -164,7 +196,7 @@ def lint(data: bytes, name: str = "<feed>") -> list[Problem]:
         for prop in ("DTSTAMP", "LAST-MODIFIED"):
             if prop in comp.props:
                 params, value, line = comp.props[prop][0]
-                if not re.match(r"^\d{8}T\d{6}Z$", value):
+                if not _is_datetime(value, utc=True):
                     bad(f"{prop} phải là thời điểm UTC (…Z): {value}", line, prop)
         _check_span(comp, tzids, bad)
         alarms = [c for c in comp.children if c.name == "VALARM"]

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from plancal.settings import Settings
-from plancal.store.tables import OccurrenceRow
+from plancal.store import OccurrenceRow
 
 PRODID = "-//plancal//Lịch thực hiện kế hoạch//VI"
 

@@ -30,7 +30,7 @@ from plancal.errors import FeedError, Problem
 from plancal.feeds.names import PRODID, PUBLIC, event_uid, plan_feed_name, unit_feed_name
 from plancal.schedule.occurrence import ACTIONABLE, KINDS
 from plancal.settings import Settings
-from plancal.store.tables import OccurrenceRow, PlanRow, UnitRow
+from plancal.store import OccurrenceRow, PlanRow, UnitRow
 from plancal.tracking.status import KIND_LABEL
 from plancal.vn.dates import short
 

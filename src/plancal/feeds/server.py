@@ -32,7 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from plancal.feeds.export import write_unit_feed
 from plancal.feeds.names import PLAN_ID_RE, PUBLIC, TOKEN_RE, feed_path, feed_url, plan_feed_name, unit_feed_name, webcal_url
 from plancal.settings import Settings
-from plancal.store.database import Store
+from plancal.store import Store
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 NOT_FOUND_BODY = "Không tìm thấy.\n"

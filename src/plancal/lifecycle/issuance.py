@@ -7,9 +7,9 @@ from pathlib import Path
 
 from plancal.errors import PlanError, Problem
 from plancal.plans.loading import LoadedPlan, load_plan
-from plancal.schedule.expansion import expand
-from plancal.schedule.occurrence import Occurrence
-from plancal.store.database import IssueResult, Store, Submission
+from plancal.schedule.expansion import expand, recipients
+from plancal.schedule.occurrence import Kind, Occurrence
+from plancal.store import IssueResult, Store, Submission
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def issue_file(store: Store, path: Path) -> Issued:
     if loaded.plan.parent and store.plan(loaded.plan.parent) is None:
         raise PlanError([Problem(f"kế hoạch cấp trên '{loaded.plan.parent}' chưa được ban hành trong hệ thống",
                                  file=str(path), field="parent", hint="ban hành kế hoạch cấp trên trước")])
-    result = store.issue(loaded, occurrences)
+    result = store.issue(loaded, occurrences, recipients(loaded, ["@recipients", "@standing-agency", "@issuer"]))
     if loaded.plan.parent:
         attach_to_parent(store, loaded)
     return Issued(loaded, occurrences, result)
@@ -43,7 +43,7 @@ def attach_to_parent(store: Store, loaded: LoadedPlan) -> bool:
     """A sub-unit plan fulfils its issuer's "xây dựng kế hoạch" duty in the parent plan, on its issue date.
     Returns False when the parent asks no sub-plan of this issuer (the cascade still records the parent)."""
     plan = loaded.plan
-    rows = [r for r in store.occurrences(plan_id=plan.parent, unit_id=plan.issuer, kinds=["sub_plan"])]
+    rows = [r for r in store.occurrences(plan_id=plan.parent, unit_id=plan.issuer, kinds=[Kind.SUB_PLAN])]
     if not rows:
         return False
     note = f"{plan.display_number}: {plan.title}"

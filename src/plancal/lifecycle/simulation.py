@@ -22,10 +22,9 @@ from plancal.mail.planners.escalations import escalations
 from plancal.mail.planners.summaries import weekly_summaries
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.settings import Settings
-from plancal.store.database import Store
 
 #: the daily lifecycle stages, in the order a simulated day runs them
-from plancal.store.tables import OccurrenceRow
+from plancal.store import OccurrenceRow, Store
 from plancal.tracking.windows import open_windows
 from plancal.views.conferences import conference_groups, conferences_active
 from plancal.views.themes import has_themes

@@ -1,6 +1,5 @@
 """Mail: letters, lead times, one planner per kind of mail, composition, mailers, the courier, the daily mix."""
 
-
 from plancal.mail.composition import (
     DEFAULT_SENDER_NAME,
     VN,
@@ -12,7 +11,6 @@ from plancal.mail.composition import (
     render,
     sender_address,
     templates_folder,
-    utc_now,
 )
 from plancal.mail.courier import (
     CLAIM_CHUNK,
@@ -119,7 +117,6 @@ __all__ = [
     "sender_address",
     "status",
     "templates_folder",
-    "utc_now",
     "valid_address",
     "weekly_summaries",
 ]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from email import policy as email_policy
 from email.header import Header
 from email.message import EmailMessage
@@ -206,6 +206,3 @@ def compose(letter: Letter, settings: Settings, now: datetime, rendered: Rendere
     return Envelope(key=letter.key, kind=letter.kind, day=letter.day, sender=from_addr, recipient=letter.recipient,
                     message_id=mid, subject=rendered.subject, data=msg.as_bytes(policy=WIRE))
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)

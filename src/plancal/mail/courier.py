@@ -27,16 +27,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from plancal.clock import utc_now
 from plancal.errors import DeliveryError, Problem
-from plancal.mail.composition import VN, compose, utc_now
+from plancal.mail.composition import VN, compose
 from plancal.mail.items import World
 from plancal.mail.letters import Letter
 from plancal.mail.mailers import Mailer
 from plancal.mail.refusals import AddressRejected, MessageRejected, TemporaryFailure
 from plancal.mail.status import MAIL_KIND_LABEL
 from plancal.settings import Settings
-from plancal.store.database import Store
-from plancal.store.deliveries import DeliveryLog, new_worker
+from plancal.store import DeliveryLog, Store, new_worker
 
 #: letters claimed in one transaction (the lease must cover sending them all)
 CLAIM_CHUNK = 50

@@ -7,10 +7,7 @@ from collections.abc import Callable, Collection
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
-
-from plancal import mail
-from plancal.mail.composition import utc_now
+from plancal.clock import utc_now
 from plancal.mail.courier import DeliveryReport, deliver
 from plancal.mail.items import World
 from plancal.mail.leadtimes import LeadTimes
@@ -19,13 +16,12 @@ from plancal.mail.mailers import Mailer
 from plancal.mail.planners.conferences import conference_steps
 from plancal.mail.planners.digests import digests
 from plancal.mail.planners.escalations import escalations
+from plancal.mail.planners.notices import plan_notices
 from plancal.mail.planners.reports import report_calls
 from plancal.mail.planners.summaries import weekly_summaries
 from plancal.mail.planners.themes import monthly_themes
 from plancal.settings import Settings
-from plancal.store.database import Store
-from plancal.store.deliveries import _naive
-from plancal.store.tables import DeliveryRow
+from plancal.store import Store, unsent
 
 
 def due_recipients(store: Store, settings: Settings, today: date) -> list[str]:
@@ -50,45 +46,45 @@ CATCH_UP_DAYS = 3
 def send_reminders(store: Store, settings: Settings, today: date, mailer: Mailer, *,
                    recipients: Collection[str] | None = None, **options: Any) -> DeliveryReport:
     """The daily reminder digests: one per address, everything due today, soon, or overdue."""
-    letters = mail.digests(store, settings, today, recipients=recipients)
+    letters = digests(store, settings, today, recipients=recipients)
     return deliver(store, settings, mailer, letters, today=today, **options)
 
 
 def send_escalations(store: Store, settings: Settings, today: date, mailer: Mailer, *,
                      recipients: Collection[str] | None = None, **options: Any) -> DeliveryReport:
     """Who is late and how late, to the standing agencies and the late units' parents."""
-    letters = mail.escalations(store, settings, today, recipients=recipients)
+    letters = escalations(store, settings, today, recipients=recipients)
     return deliver(store, settings, mailer, letters, today=today, **options)
 
 
 def send_plan_notices(store: Store, settings: Settings, today: date, mailer: Mailer, plan_id: str, *,
                       recipients: Collection[str] | None = None, **options: Any) -> DeliveryReport:
     """The plan was issued or amended: each unit's duties, dates and calendar feed."""
-    letters = mail.plan_notices(store, settings, today, plan_id, recipients=recipients)
+    letters = plan_notices(store, settings, today, plan_id, recipients=recipients)
     return deliver(store, settings, mailer, letters, today=today, **options)
 
 
 def send_monthly_themes(store: Store, settings: Settings, today: date, mailer: Mailer, *,
                         recipients: Collection[str] | None = None, **options: Any) -> DeliveryReport:
-    letters = mail.monthly_themes(store, settings, today, recipients=recipients)
+    letters = monthly_themes(store, settings, today, recipients=recipients)
     return deliver(store, settings, mailer, letters, today=today, **options)
 
 
 def send_conference_steps(store: Store, settings: Settings, today: date, mailer: Mailer, *,
                           recipients: Collection[str] | None = None, **options: Any) -> DeliveryReport:
-    letters = mail.conference_steps(store, settings, today, recipients=recipients)
+    letters = conference_steps(store, settings, today, recipients=recipients)
     return deliver(store, settings, mailer, letters, today=today, **options)
 
 
 def send_report_calls(store: Store, settings: Settings, today: date, mailer: Mailer, *,
                       recipients: Collection[str] | None = None, **options: Any) -> DeliveryReport:
-    letters = mail.report_calls(store, settings, today, recipients=recipients)
+    letters = report_calls(store, settings, today, recipients=recipients)
     return deliver(store, settings, mailer, letters, today=today, **options)
 
 
 def send_weekly_summary(store: Store, settings: Settings, today: date, mailer: Mailer, *,
                         recipients: Collection[str] | None = None, **options: Any) -> DeliveryReport:
-    letters = mail.weekly_summaries(store, settings, today, recipients=recipients)
+    letters = weekly_summaries(store, settings, today, recipients=recipients)
     return deliver(store, settings, mailer, letters, today=today, **options)
 
 
@@ -98,30 +94,28 @@ def catch_up_letters(store: Store, settings: Settings, today: date, *, recipient
     each planned again for its own day — so it says what it said then, minus what was done since.
     Mails planned every day anyway (themes, weekly summary, conference steps, report calls) are caught
     up by their own planners."""
-    now = _naive(clock())
-    stale = or_(DeliveryRow.status == "failed", and_(DeliveryRow.status == "claimed", DeliveryRow.lease_until < now))
-    q = select(DeliveryRow.kind, DeliveryRow.digest_day, DeliveryRow.key).where(
-        DeliveryRow.digest_day >= today - timedelta(days=days), DeliveryRow.digest_day < today, stale,
-        DeliveryRow.kind.in_(["digest", "escalation", "notice"]))
-    with store.session() as s:
-        pending = s.execute(q).all()
+    pending = unsent(store, since=today - timedelta(days=days), before=today, kinds=["digest", "escalation", "notice"],
+                     now=clock())
     if not pending:
         return []
     wanted: dict[tuple[str, date], set[str]] = defaultdict(set)
-    for kind, day, key in pending:
-        wanted[(kind, day)].add(key)
+    notices: dict[date, set[str]] = defaultdict(set)
+    for entry in pending:
+        wanted[(entry.kind, entry.day)].add(entry.key)
+        if entry.plan_id:
+            notices[entry.day].add(entry.plan_id)
     world = World.load(store)
     letters: list[Letter] = []
     for (kind, day), keys in sorted(wanted.items()):
         if kind == "digest":
-            planned = mail.digests(store, settings, day, recipients=recipients, world=world)
+            planned = digests(store, settings, day, recipients=recipients, world=world)
         elif kind == "escalation":
-            planned = mail.escalations(store, settings, day, recipients=recipients, world=world)
+            planned = escalations(store, settings, day, recipients=recipients, world=world)
         else:
             planned = []
-            for plan_id in sorted({key.split("|", 2)[1].rsplit("@r", 1)[0] for key in keys}):
+            for plan_id in sorted(notices[day]):
                 if plan_id in world.plans:
-                    planned += mail.plan_notices(store, settings, day, plan_id, recipients=recipients, world=world)
+                    planned += plan_notices(store, settings, day, plan_id, recipients=recipients, world=world)
         letters += [letter for letter in planned if letter.key in keys]
     return letters
 

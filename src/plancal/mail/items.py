@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from plancal.mail.letters import Letter
-from plancal.store.database import Store
 
 # -- views handed to the templates -------------------------------------------------------------------
-from plancal.store.tables import OccurrenceRow, PlanRow, UnitRow
+from plancal.store import OccurrenceRow, PlanRow, Store, UnitRow
 from plancal.tracking.status import KIND_LABEL
 
 
@@ -24,6 +23,7 @@ class Item:
     kind: str
     kind_label: str
     title: str
+    what: str  # the title without its period
     detail: str
     plan_id: str
     plan_number: str
@@ -138,7 +138,7 @@ class World:
     def item(self, row: OccurrenceRow, today: date) -> Item:
         plan = self.plans.get(row.plan_id)
         return Item(uid=row.uid, kind=row.kind, kind_label=KIND_LABEL.get(row.kind, row.kind), title=row.title,
-                    detail=row.detail or "", plan_id=row.plan_id,
+                    what=row.what or row.title, detail=row.detail or "", plan_id=row.plan_id,
                     plan_number=plan.display_number if plan else row.plan_id, plan_title=plan.title if plan else "",
                     unit_id=row.unit_id or "", unit_name=self.name(row.unit_id), period_label=row.period_label,
                     due=row.due_effective, due_stated=row.due_stated, days=(row.due_effective - today).days,

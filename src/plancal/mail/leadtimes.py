@@ -27,8 +27,8 @@ class LeadTimes:
         for prefix, values in (("PLANCAL_LEAD_DAYS", settings.lead_days), ("PLANCAL_OVERDUE_DAYS", settings.overdue_days)):
             if any(v < 0 for v in values):
                 problems.append(Problem(f"số ngày {values} có số âm", field=prefix, hint="chỉ dùng số ngày ≥ 0, ví dụ 7,3,1,0"))
-        before = {kind: tuple(settings.lead_days) for kind in ACTIONABLE}
-        after = {kind: tuple(settings.overdue_days) for kind in ACTIONABLE}
+        before: dict[str, tuple[int, ...]] = {kind: tuple(settings.lead_days) for kind in ACTIONABLE}
+        after: dict[str, tuple[int, ...]] = {kind: tuple(settings.overdue_days) for kind in ACTIONABLE}
         for prefix, target, pairs in (("PLANCAL_LEAD_DAYS_", before, settings.lead_days_by_kind),
                                       ("PLANCAL_OVERDUE_DAYS_", after, settings.overdue_days_by_kind)):
             for kind, values in pairs:

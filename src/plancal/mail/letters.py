@@ -32,6 +32,8 @@ class Letter:
     to_name: str = ""
     reply_to: tuple[tuple[str, str], ...] = ()
     coordinators: tuple[str, ...] = ()
+    #: the plan this letter is about, when it is about one plan (a plan notice)
+    plan_id: str | None = None
 
     @property
     def key(self) -> str:

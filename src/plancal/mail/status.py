@@ -5,10 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
-
-from plancal.store.database import Store
-from plancal.store.tables import DeliveryRow
+from plancal.store import DeliveryRow, Store, delivery_counts, needing_attention
 
 MAIL_KIND_LABEL = {
     "digest": "thư nhắc việc hằng ngày",
@@ -35,21 +32,9 @@ class StatusLine:
 
 
 def status(store: Store, *, day: date | None = None, since: date | None = None) -> list[StatusLine]:
-    q = select(DeliveryRow.digest_day, DeliveryRow.kind, DeliveryRow.status, func.count()).group_by(
-        DeliveryRow.digest_day, DeliveryRow.kind, DeliveryRow.status)
-    if day is not None:
-        q = q.where(DeliveryRow.digest_day == day)
-    if since is not None:
-        q = q.where(DeliveryRow.digest_day >= since)
-    with store.session() as s:
-        rows = s.execute(q.order_by(DeliveryRow.digest_day.desc(), DeliveryRow.kind, DeliveryRow.status)).all()
-    return [StatusLine(d, k, st, n) for d, k, st, n in rows]
+    return [StatusLine(d, k, st, n) for d, k, st, n in delivery_counts(store, day=day, since=since)]
 
 
 def problems(store: Store, *, day: date | None = None, limit: int = 50) -> list[DeliveryRow]:
     """Rows that need attention: failed, bad addresses, and claims whose lease ran out."""
-    q = select(DeliveryRow).where(DeliveryRow.status.in_(["failed", "bad_address", "claimed"]))
-    if day is not None:
-        q = q.where(DeliveryRow.digest_day == day)
-    with store.session() as s:
-        return list(s.scalars(q.order_by(DeliveryRow.digest_day.desc(), DeliveryRow.key).limit(limit)))
+    return needing_attention(store, day=day, limit=limit)

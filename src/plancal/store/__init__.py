@@ -1,2 +1,49 @@
-"""The store: tables, the queries over them, the delivery log and migrations — the only place with SQL."""
+"""The store: tables, one repository per concern (units, plans, occurrences, submissions, feeds), the
+delivery log and migrations — the only place with SQL. Import from here, not from the modules."""
 
+from plancal.store.database import Store
+from plancal.store.deliveries import (
+    DeliveryLog,
+    LogEntry,
+    Unsent,
+    delivery_counts,
+    needing_attention,
+    new_worker,
+    unsent,
+)
+from plancal.store.engine import open_store, upgrade
+from plancal.store.plans import IssueResult
+from plancal.store.submissions import Submission
+from plancal.store.tables import (
+    DeliveryRow,
+    FeedRow,
+    OccurrenceRow,
+    PlanRow,
+    SubmissionRow,
+    UnitRow,
+    new_token,
+    vn_midnight_utc,
+)
+
+__all__ = [
+    "DeliveryLog",
+    "DeliveryRow",
+    "FeedRow",
+    "IssueResult",
+    "LogEntry",
+    "OccurrenceRow",
+    "PlanRow",
+    "Store",
+    "Submission",
+    "SubmissionRow",
+    "UnitRow",
+    "Unsent",
+    "delivery_counts",
+    "needing_attention",
+    "new_token",
+    "new_worker",
+    "open_store",
+    "unsent",
+    "upgrade",
+    "vn_midnight_utc",
+]

@@ -8,15 +8,14 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Connection
 
+from plancal.clock import utc_now
 from plancal.errors import DeliveryError, StoreError
-from plancal.mail.composition import utc_now
-from plancal.mail.letters import Letter
 from plancal.store.database import Store
 from plancal.store.tables import DeliveryRow
 
@@ -29,6 +28,64 @@ def new_worker() -> str:
 
 def _naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+class Posting(Protocol):
+    """What the log needs of a letter: its key, address, day, kind and the plan it is about."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def recipient(self) -> str: ...
+    @property
+    def day(self) -> date: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def plan_id(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Unsent:
+    """A letter of an earlier day that did not go out."""
+
+    key: str
+    kind: str
+    day: date
+    plan_id: str | None
+
+
+def unsent(store: Store, *, since: date, before: date, kinds: Sequence[str], now: datetime) -> list[Unsent]:
+    """Rows of days in [since, before) that failed, or whose claim's lease ran out by ``now``."""
+    moment = _naive(now)
+    stale = or_(DeliveryRow.status == "failed", and_(DeliveryRow.status == "claimed", DeliveryRow.lease_until < moment))
+    q = select(DeliveryRow.key, DeliveryRow.kind, DeliveryRow.digest_day, DeliveryRow.plan_id).where(
+        DeliveryRow.digest_day >= since, DeliveryRow.digest_day < before, stale, DeliveryRow.kind.in_(list(kinds)))
+    with store.session() as s:
+        return [Unsent(*row) for row in s.execute(q).all()]
+
+
+def delivery_counts(store: Store, *, day: date | None = None, since: date | None = None,
+                    ) -> list[tuple[date, str, str, int]]:
+    """(day, kind, status, count) of the log, newest day first."""
+    q = select(DeliveryRow.digest_day, DeliveryRow.kind, DeliveryRow.status, func.count()).group_by(
+        DeliveryRow.digest_day, DeliveryRow.kind, DeliveryRow.status)
+    if day is not None:
+        q = q.where(DeliveryRow.digest_day == day)
+    if since is not None:
+        q = q.where(DeliveryRow.digest_day >= since)
+    with store.session() as s:
+        rows = s.execute(q.order_by(DeliveryRow.digest_day.desc(), DeliveryRow.kind, DeliveryRow.status)).all()
+    return [(d, k, st, n) for d, k, st, n in rows]
+
+
+def needing_attention(store: Store, *, day: date | None = None, limit: int = 50) -> list[DeliveryRow]:
+    """Rows that need attention: failed, bad addresses, and claims whose lease ran out."""
+    q = select(DeliveryRow).where(DeliveryRow.status.in_(["failed", "bad_address", "claimed"]))
+    if day is not None:
+        q = q.where(DeliveryRow.digest_day == day)
+    with store.session() as s:
+        return list(s.scalars(q.order_by(DeliveryRow.digest_day.desc(), DeliveryRow.key).limit(limit)))
 
 
 # -- the log -------------------------------------------------------------------------------------
@@ -109,14 +166,15 @@ class DeliveryLog:
 
         return self._run(work)
 
-    def claim(self, letters: Sequence[Letter]) -> set[str]:
+    def claim(self, letters: Sequence[Posting]) -> set[str]:
         """Take the rows of these letters; returns the keys this worker now holds."""
         if not letters:
             return set()
         now = self.now()
         until = now + self.lease
-        rows = [dict(key=letter.key, recipient=letter.recipient, digest_day=letter.day, kind=letter.kind, status="claimed",
-                     claimed_by=self.worker, lease_until=until, attempts=0) for letter in letters]
+        rows = [dict(key=letter.key, recipient=letter.recipient, digest_day=letter.day, kind=letter.kind,
+                     plan_id=letter.plan_id, status="claimed", claimed_by=self.worker, lease_until=until, attempts=0)
+                for letter in letters]
         keys = [letter.key for letter in letters]
 
         def work(conn: Connection) -> set[str]:
@@ -163,12 +221,12 @@ class DeliveryLog:
             self._run(lambda c: c.execute(force))
         return done
 
-    def record_failed(self, letters: Sequence[Letter], error: str) -> None:
+    def record_failed(self, letters: Sequence[Posting], error: str) -> None:
         """Write rows for letters that were never claimed (the batch stopped first), so that a later run —
         today or in the next days (:func:`send_catch_up`) — finds them. Rows that exist are left alone."""
         for start in range(0, len(letters), 200):
             rows = [dict(key=letter.key, recipient=letter.recipient, digest_day=letter.day, kind=letter.kind,
-                         status="failed", claimed_by=None, lease_until=None, attempts=0, error=error)
+                         plan_id=letter.plan_id, status="failed", claimed_by=None, lease_until=None, attempts=0, error=error)
                     for letter in letters[start:start + 200]]
             stmt = self._insert(DeliveryRow).values(rows).on_conflict_do_nothing(index_elements=[DeliveryRow.key])
 

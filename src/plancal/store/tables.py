@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from plancal.schedule.occurrence import ACTIONABLE, Occurrence
+from plancal.schedule.occurrence import ACTIONABLE, Cutoff, Cycle, Kind, Occurrence, State, Status
 from plancal.units.directory import Unit
 
 VN = timezone(timedelta(hours=7))
@@ -95,6 +95,12 @@ class OccurrenceRow(Base):
     starts_at: Mapped[datetime | None] = mapped_column(DateTime)
     ends_at: Mapped[datetime | None] = mapped_column(DateTime)
     audience: Mapped[list[str]] = mapped_column(JSON, default=list)
+    what: Mapped[str] = mapped_column(Text, default="")
+    cycle: Mapped[str | None] = mapped_column(String(20))
+    data_from: Mapped[date | None] = mapped_column(Date)
+    data_to: Mapped[date | None] = mapped_column(Date)
+    cutoff: Mapped[str | None] = mapped_column(String(20))
+    conference_uid: Mapped[str | None] = mapped_column(String(40), index=True)
     content_hash: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(12), default="open")  # open | done | cancelled
     done_on: Mapped[date | None] = mapped_column(Date)
@@ -106,24 +112,26 @@ class OccurrenceRow(Base):
 
     def to_occurrence(self) -> Occurrence:
         return Occurrence(
-            uid=self.uid, plan_id=self.plan_id, kind=self.kind, source_id=self.source_id, unit_id=self.unit_id,
+            uid=self.uid, plan_id=self.plan_id, kind=Kind(self.kind), source_id=self.source_id, unit_id=self.unit_id,
             period_key=self.period_key, period_label=self.period_label, window_start=self.window_start,
             due_stated=self.due_stated, due_effective=self.due_effective, title=self.title, detail=self.detail,
             to_unit_id=self.to_unit_id, quota=self.quota, pilot=self.pilot,
             starts_at=_aware(self.starts_at), ends_at=_aware(self.ends_at),
-            audience=tuple(self.audience or ()), peak=self.peak)
+            audience=tuple(self.audience or ()), peak=self.peak, what=self.what or "",
+            cycle=Cycle(self.cycle) if self.cycle else None, data_from=self.data_from, data_to=self.data_to,
+            cutoff=Cutoff(self.cutoff) if self.cutoff else None, conference_uid=self.conference_uid)
 
-    def state(self, today: date) -> str:
-        """open | due | late | done | done_late | cancelled, as of ``today``."""
-        if self.status == "cancelled":
-            return "cancelled"
-        if self.status == "done":
-            return "done_late" if self.done_on and self.done_on > self.due_effective else "done"
+    def state(self, today: date) -> State:
+        """The occurrence as of ``today``."""
+        if self.status == Status.CANCELLED:
+            return State.CANCELLED
+        if self.status == Status.DONE:
+            return State.DONE_LATE if self.done_on and self.done_on > self.due_effective else State.DONE
         if self.kind not in ACTIONABLE:
-            return "open"
+            return State.OPEN
         if today > self.due_effective:
-            return "late"
-        return "due" if today == self.due_effective else "open"
+            return State.LATE
+        return State.DUE if today == self.due_effective else State.OPEN
 
 
 class SubmissionRow(Base):
@@ -145,6 +153,8 @@ class DeliveryRow(Base):
     recipient: Mapped[str] = mapped_column(String(320), index=True)
     digest_day: Mapped[date] = mapped_column(Date, index=True)
     kind: Mapped[str] = mapped_column(String(40))
+    #: the plan a letter is about, when it is about one plan (a plan notice)
+    plan_id: Mapped[str | None] = mapped_column(String(120))
     status: Mapped[str] = mapped_column(String(12), default="claimed")  # claimed | sent | failed | bad_address
     claimed_by: Mapped[str | None] = mapped_column(String(120))
     lease_until: Mapped[datetime | None] = mapped_column(DateTime)

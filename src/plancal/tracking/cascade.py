@@ -17,8 +17,7 @@ import yaml
 
 from plancal.errors import PlanError
 from plancal.plans.loading import LoadedPlan, load_plan
-from plancal.store.database import Store
-from plancal.store.tables import PlanRow
+from plancal.store import PlanRow, Store
 
 SOURCE_ID = "sub-plan"
 

@@ -6,8 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from plancal.store.database import Store
-from plancal.store.tables import OccurrenceRow
+from plancal.store import OccurrenceRow, Store
 
 STATE_LABEL = {
     "open": "chưa đến hạn",

@@ -10,22 +10,17 @@ as the plan says).
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from plancal.mail.planners.reports import REPORT_CALL_DAYS
-from plancal.store.database import Store
+from plancal.schedule.occurrence import Cutoff, Kind
+from plancal.store import OccurrenceRow, PlanRow, Store
 
-#: a window stays open this many days after the consolidation deadline (late reports still arrive)
-from plancal.store.tables import OccurrenceRow, PlanRow
-from plancal.vn.dates import parse_date
-
+#: the call for a semiannual or annual report goes out this many days before its deadline
+REPORT_CALL_DAYS = 14
 #: a window stays open this many days after the consolidation deadline (late reports still arrive)
 CLOSE_AFTER_DAYS = 7
-#: how plancal.schedule describes a report's data: "Số liệu tính từ ngày 15/12/2022 đến ngày 14/06/2023"
-_DATA_RANGE = re.compile(r"từ ngày (\d{1,2}/\d{1,2}/\d{4}) đến ngày (\d{1,2}/\d{1,2}/\d{4})")
 
 
 @dataclass(frozen=True)
@@ -66,23 +61,23 @@ class ReportWindow:
     @property
     def data_range(self) -> tuple[date, date] | None:
         """(first day, cut-off day) of the period's data, as the plan set it (Decree 09/2019 cut-offs or the
-        calendar period): read from the report occurrences' description."""
-        m = _DATA_RANGE.search(self.reports[0].detail or "")
-        if m is None:
+        calendar period)."""
+        first = self.reports[0]
+        if first.data_from is None or first.data_to is None:
             return None
-        return parse_date(m.group(1)), parse_date(m.group(2))
+        return first.data_from, first.data_to
 
     @property
     def decree_09(self) -> bool:
         """Whether the period's data follow the cut-offs of Decree 09/2019/NĐ-CP."""
-        return "09/2019/NĐ-CP" in (self.reports[0].detail or "")
+        return self.reports[0].cutoff == Cutoff.DECREE_09
 
 
 def windows(store: Store, *, plan_id: str | None = None) -> list[ReportWindow]:
     """Every reporting window of every plan that is not closed (or of ``plan_id``)."""
     plans = {p.id: p for p in store.plans() if not p.closed and (plan_id is None or p.id == plan_id)}
     groups: dict[tuple[str, str, str], dict[str, list[OccurrenceRow]]] = defaultdict(lambda: defaultdict(list))
-    for row in store.occurrences(plan_id=plan_id, kinds=["report", "consolidation"]):
+    for row in store.occurrences(plan_id=plan_id, kinds=[Kind.REPORT, Kind.CONSOLIDATION]):
         if row.plan_id in plans and row.unit_id is not None:
             groups[(row.plan_id, row.source_id, row.period_key)][row.kind].append(row)
     out = []
@@ -91,7 +86,7 @@ def windows(store: Store, *, plan_id: str | None = None) -> list[ReportWindow]:
         if not reports:
             continue
         label = reports[0].period_label
-        what = reports[0].title.removesuffix(label).rstrip(" -–")
+        what = reports[0].what
         out.append(ReportWindow(plans[pid], key, label, what, tuple(sorted(reports, key=lambda r: r.unit_id or "")),
                                 tuple(kinds.get("consolidation", []))))
     return sorted(out, key=lambda w: (w.deadline, w.plan.id, w.period_key))

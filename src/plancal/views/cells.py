@@ -8,8 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from plancal.store.database import Store
-from plancal.store.tables import OccurrenceRow, PlanRow
+from plancal.store import OccurrenceRow, PlanRow, Store
 from plancal.tracking.status import KIND_LABEL, STATE_LABEL
 from plancal.vn.dates import short
 

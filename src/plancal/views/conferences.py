@@ -6,8 +6,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from plancal.store.database import Store
-from plancal.store.tables import OccurrenceRow, PlanRow
+from plancal.schedule.occurrence import Kind
+from plancal.store import OccurrenceRow, PlanRow, Store
 from plancal.views.cells import _cell, _due, _names, _shorten, _state, _table, plan_title
 from plancal.vn.dates import short, with_weekday
 
@@ -15,13 +15,14 @@ from plancal.vn.dates import short, with_weekday
 # -- conferences -------------------------------------------------------------------------------------
 def conference_groups(store: Store, plan_id: str) -> list[tuple[OccurrenceRow, list[OccurrenceRow]]]:
     """Each conference of the plan with its preparation steps; the pilot first, then by date."""
-    conferences = store.occurrences(plan_id=plan_id, kinds=["conference"])
+    conferences = store.occurrences(plan_id=plan_id, kinds=[Kind.CONFERENCE])
     steps: dict[str, list[OccurrenceRow]] = defaultdict(list)
-    for p in store.occurrences(plan_id=plan_id, kinds=["preparation"]):
-        steps[p.period_key].append(p)
+    for p in store.occurrences(plan_id=plan_id, kinds=[Kind.PREPARATION]):
+        if p.conference_uid:
+            steps[p.conference_uid].append(p)
     out = []
     for conf in sorted(conferences, key=lambda c: (not c.pilot, c.due_effective, c.unit_id or "")):
-        own = [p for p in steps.get(f"{conf.period_key}@{conf.unit_id}", []) if p.source_id.startswith(conf.source_id + ".")]
+        own = steps.get(conf.uid, [])
         out.append((conf, sorted(own, key=lambda p: (p.due_effective, p.source_id, p.unit_id or ""))))
     return out
 

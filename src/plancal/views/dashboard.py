@@ -12,8 +12,7 @@ from collections import Counter
 from datetime import date, timedelta
 
 from plancal.schedule.occurrence import ACTIONABLE
-from plancal.store.database import Store
-from plancal.store.tables import PlanRow
+from plancal.store import PlanRow, Store
 from plancal.views.cells import _cell, _names, _shorten, _table
 from plancal.views.keys import due_soon_key, late_key, status_key
 from plancal.views.status import DUE_SOON_DAYS
@@ -33,7 +32,7 @@ def dashboard_markdown(store: Store, today: date, *, run_label: str = "") -> str
     oldest: dict[str, int] = {}
     for plan in plans:
         rows = store.occurrences(plan_id=plan.id, kinds=ACTIONABLE)
-        states = Counter(r.state(today) for r in rows)
+        states: Counter[str] = Counter(r.state(today) for r in rows)
         soon = sum(1 for r in rows if r.status == "open" and today <= r.due_effective < today + timedelta(days=DUE_SOON_DAYS))
         for r in rows:
             if r.state(today) == "late" and r.unit_id:

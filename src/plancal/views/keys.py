@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 from plancal.tracking.windows import ReportWindow
@@ -13,7 +12,7 @@ DASHBOARD_KEY = "dashboard"
 THEMES_KEY = "monthly-themes"
 
 
-_NOT_KEY = re.compile(r"[^a-z0-9]+")
+
 
 
 # -- keys and names --------------------------------------------------------------------------------
@@ -22,7 +21,7 @@ def artifact_key(*parts: str) -> str:
     digits and dashes only (diacritics dropped), as Prefect requires."""
     text = "-".join(parts).replace("đ", "d").replace("Đ", "D")
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    key = _NOT_KEY.sub("-", text).strip("-")
+    key = "-".join("".join(c if c.isascii() and c.isalnum() else " " for c in text).split())
     if not key:
         raise ValueError(f"no artifact key can be made of {parts!r}")
     return key

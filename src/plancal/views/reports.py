@@ -6,8 +6,7 @@ from collections import Counter, defaultdict
 from datetime import date
 
 from plancal.schedule.occurrence import ACTIONABLE
-from plancal.store.database import Store
-from plancal.store.tables import OccurrenceRow
+from plancal.store import OccurrenceRow, Store
 from plancal.tracking.windows import ReportWindow
 from plancal.views.cells import _cell, _due, _names, _table, duty_label, plan_title
 from plancal.vn.dates import long, short
@@ -40,7 +39,7 @@ def consolidated_report(store: Store, window: ReportWindow, today: date) -> str:
     plan = window.plan
     rows = {r.uid: r for r in store.occurrences(plan_id=plan.id, kinds=["report"])}
     reports = [rows.get(r.uid, r) for r in window.reports]  # fresh status
-    states = Counter(r.state(today) for r in reports)
+    states: Counter[str] = Counter(r.state(today) for r in reports)
     received = states["done"] + states["done_late"]
     lines = [f"# Báo cáo tổng hợp: {_cell(window.what)} {window.period_label}",
              f"**{plan_title(plan)}**", "",

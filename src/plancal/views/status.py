@@ -5,11 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
-
 from plancal.schedule.occurrence import ACTIONABLE
-from plancal.store.database import Store
-from plancal.store.tables import OccurrenceRow, PlanRow
+from plancal.store import PlanRow, Store
 from plancal.tracking.status import late, matrix
 from plancal.views.cells import _due, _label, _names, _state, _table, duty_label, plan_title
 from plancal.vn.dates import short, with_weekday
@@ -56,13 +53,7 @@ def status_rows(store: Store, plan_id: str, today: date, limit: int = STATUS_ROW
 
 def _first_of_each_duty(store: Store, plan_id: str) -> dict[str, tuple[date, str]]:
     """source → (first due date, label), read as plain columns (a national plan has ~60,000 rows)."""
-    q = (select(OccurrenceRow.source_id, OccurrenceRow.kind, OccurrenceRow.title, OccurrenceRow.period_label,
-                func.min(OccurrenceRow.due_effective))
-         .where(OccurrenceRow.plan_id == plan_id, OccurrenceRow.kind.in_(sorted(ACTIONABLE)),
-                OccurrenceRow.status != "cancelled")
-         .group_by(OccurrenceRow.source_id, OccurrenceRow.kind, OccurrenceRow.title, OccurrenceRow.period_label))
-    with store.session() as s:
-        found = s.execute(q).all()
+    found = store.first_due_dates(plan_id, ACTIONABLE)
     out: dict[str, tuple[date, str]] = {}
     for source_id, kind, title, period_label, due in sorted(found, key=lambda r: (r[4], r[2])):
         out.setdefault(source_id, (due, _label(kind, title, period_label)))

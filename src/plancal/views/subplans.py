@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 
-from plancal.store.database import Store
+from plancal.store import Store
 from plancal.tracking.cascade import SubPlanStatus
 from plancal.tracking.status import STATE_LABEL
 from plancal.views.cells import _names

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from plancal.store.database import Store
+from plancal.store import Store
 from plancal.views.cells import _cell, plan_title
 from plancal.vn.dates import with_weekday
 from plancal.vn.periods import last_day

@@ -8,9 +8,9 @@ from datetime import date, timedelta
 
 from plancal.mail.items import World, _only
 from plancal.mail.letters import Letter
+from plancal.schedule.occurrence import Kind
 from plancal.settings import Settings
-from plancal.store.database import Store
-from plancal.store.tables import OccurrenceRow
+from plancal.store import OccurrenceRow, Store
 
 #: the list of a conference's preparation steps goes out this many days before the first step is due
 CONFERENCE_NOTICE_DAYS = 30
@@ -21,17 +21,17 @@ def conference_steps(store: Store, settings: Settings, today: date, *, recipient
                      world: World | None = None) -> list[Letter]:
     """Once per conference, from ``CONFERENCE_NOTICE_DAYS`` before its first preparation step: the steps."""
     world = world or World.load(store)
-    conferences = [c for c in store.occurrences(start=today, kinds=["conference"], statuses=["open"])
+    conferences = [c for c in store.occurrences(start=today, kinds=[Kind.CONFERENCE], statuses=["open"])
                    if world.active(c.plan_id) is not None and c.unit_id]
     if not conferences:
         return []
-    preparations: dict[tuple[str, str], list[OccurrenceRow]] = defaultdict(list)
-    for p in store.occurrences(kinds=["preparation"]):
-        preparations[(p.plan_id, p.period_key)].append(p)
+    preparations: dict[str, list[OccurrenceRow]] = defaultdict(list)
+    for p in store.occurrences(kinds=[Kind.PREPARATION]):
+        if p.conference_uid:
+            preparations[p.conference_uid].append(p)
     letters = []
     for conf in conferences:
-        steps = sorted((p for p in preparations[(conf.plan_id, f"{conf.period_key}@{conf.unit_id}")]
-                        if p.source_id.startswith(conf.source_id + ".")), key=lambda p: (p.due_effective, p.source_id))
+        steps = sorted(preparations[conf.uid], key=lambda p: (p.due_effective, p.source_id))
         first = min((p.due_effective for p in steps), default=conf.due_effective)
         if today < first - timedelta(days=CONFERENCE_NOTICE_DAYS):
             continue

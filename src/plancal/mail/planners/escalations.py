@@ -11,7 +11,7 @@ from plancal.mail.leadtimes import LeadTimes
 from plancal.mail.letters import Letter
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.settings import Settings
-from plancal.store.database import Store
+from plancal.store import Store
 
 
 # -- escalations ---------------------------------------------------------------------------------

@@ -12,15 +12,10 @@ from plancal.mail.items import DutyGroup, Item, World, _only
 from plancal.mail.letters import Letter
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.settings import Settings
-from plancal.store.database import Store
-from plancal.store.tables import OccurrenceRow
+from plancal.store import OccurrenceRow, Store
 
 
 # -- plan issued ---------------------------------------------------------------------------------
-def _strip_period(title: str, label: str) -> str:
-    return title[: -len(label)].rstrip(" -–") if label and title.endswith(label) else title
-
-
 def plan_notices(store: Store, settings: Settings, today: date, plan_id: str, *,
                  recipients: Collection[str] | None = None, world: World | None = None) -> list[Letter]:
     """The plan was issued (or amended): each unit it names hears its duties, dates and feed address."""
@@ -50,7 +45,7 @@ def plan_notices(store: Store, settings: Settings, today: date, plan_id: str, *,
         for items in sorted(groups.values(), key=lambda its: (min(i.due for i in its), its[0].title)):
             first = min(items, key=lambda i: i.due)
             same_detail = len({i.detail for i in items}) == 1
-            duties.append(DutyGroup(first.kind_label, _strip_period(first.title, first.period_label), first.to_name,
+            duties.append(DutyGroup(first.kind_label, first.what, first.to_name,
                                     first.quota, first.detail if same_detail else "",
                                     tuple(sorted(items, key=lambda i: i.due))))
         url = feed_url(settings, unit_feed_name(unit.feed_token))
@@ -63,5 +58,5 @@ def plan_notices(store: Store, settings: Settings, today: date, plan_id: str, *,
             letters.append(Letter(
                 kind="notice", ident=f"{plan.id}@r{plan.revision}/{unit_id}", recipient=email, day=today,
                 template="plan_issued", context=context, to_name=unit.name, reply_to=world.reply_to([plan.id]),
-                coordinators=world.coordinators([plan.id])))
+                coordinators=world.coordinators([plan.id]), plan_id=plan.id))
     return _only(letters, recipients)

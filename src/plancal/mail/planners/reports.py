@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Collection
 from datetime import date, timedelta
 
 from plancal.mail.items import Item, World, _join_names, _only
 from plancal.mail.letters import Letter
+from plancal.schedule.occurrence import Cycle, Kind
 from plancal.settings import Settings
-from plancal.store.database import Store
+from plancal.store import Store
+from plancal.tracking.windows import REPORT_CALL_DAYS
 
-#: the call for a semiannual or annual report goes out this many days before its deadline
-REPORT_CALL_DAYS = 14
-
-
-_SEMIANNUAL_OR_ANNUAL = re.compile(r"^\d{4}(-H[12])?$")
+#: the cycles whose reports are called for by mail (monthly and quarterly ones are reminded as duties)
+CALLED = frozenset({Cycle.SEMIANNUAL, Cycle.ANNUAL})
 
 
 # -- calls for reports ---------------------------------------------------------------------------
@@ -25,12 +23,12 @@ def report_calls(store: Store, settings: Settings, today: date, *, recipients: C
     """The call for semiannual and annual reports, ``REPORT_CALL_DAYS`` before the deadline: once per
     plan, period and address."""
     world = world or World.load(store)
-    rows = store.occurrences(start=today, end=today + timedelta(days=REPORT_CALL_DAYS), kinds=["report", "consolidation"],
+    rows = store.occurrences(start=today, end=today + timedelta(days=REPORT_CALL_DAYS), kinds=[Kind.REPORT, Kind.CONSOLIDATION],
                              statuses=["open"])
     per: dict[tuple[str, str, str], list[Item]] = defaultdict(list)
     names: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for row in rows:
-        if row.unit_id is None or world.active(row.plan_id) is None or not _SEMIANNUAL_OR_ANNUAL.match(row.period_key):
+        if row.unit_id is None or world.active(row.plan_id) is None or row.cycle not in CALLED:
             continue
         item = world.item(row, today)
         for email in world.emails(row.unit_id):

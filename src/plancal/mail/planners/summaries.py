@@ -10,7 +10,7 @@ from plancal.mail.items import PlanSummary, World, _join_names, _only
 from plancal.mail.letters import Letter
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.settings import Settings
-from plancal.store.database import Store
+from plancal.store import Store
 
 #: the weekly summary goes out on Monday; a run that missed it still sends it during these first days
 WEEKLY_CATCH_UP_DAYS = 3

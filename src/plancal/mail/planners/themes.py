@@ -9,8 +9,7 @@ from datetime import date
 from plancal.mail.items import World, _by_plan, _join_names, _only
 from plancal.mail.letters import Letter
 from plancal.settings import Settings
-from plancal.store.database import Store
-from plancal.store.tables import OccurrenceRow
+from plancal.store import OccurrenceRow, Store
 from plancal.vn.periods import last_day
 
 #: the monthly themes go out on the 1st; a run that missed it still sends them during these first days

@@ -1,0 +1,101 @@
+"""Duties and sub-unit plans: when each falls due, for whom, in every period."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from plancal.errors import PlanError, Problem
+from plancal.plans.model import Duty
+from plancal.schedule.context import Expansion, once
+from plancal.schedule.occurrence import Kind
+from plancal.vn.periods import Period, add_months, day_in_month, last_day, periods, span
+
+PERIOD_NOUN = {"month": "tháng", "quarter": "quý", "half": "6 tháng", "year": "năm"}
+
+
+# -- duties -----------------------------------------------------------------------------
+def due_dates(ex: Expansion, duty: Duty) -> list[tuple[Period, date]]:
+    w = duty.when
+    p = ex.plan
+    # A one-off duty keeps the same identity ("once") when an amendment moves its date,
+    # so that calendars update the event instead of cancelling it and adding another.
+    if w.on is not None:
+        return [(once(span(p.start, w.on)), w.on)]
+    if w.within is not None:
+        return [(once(w.within), w.within.end)]
+    if w.ongoing:
+        return [(once(span(p.start, p.end)), p.end)]
+    if w.days_after_issue is not None:
+        due = p.issued + timedelta(days=w.days_after_issue)
+        return [(once(span(p.issued, due)), due)]
+    if w.after is not None:
+        target = next(d for d in p.duties if d.id == w.after)
+        return [(per, due + timedelta(days=w.days or 0)) for per, due in due_dates(ex, target)]
+    assert w.every is not None
+    start = max(p.start, w.from_ or p.start)
+    end = min(p.end, w.until or p.end)
+    result = []
+    for per in periods(w.every, start, end):
+        due = recurring_due(ex, duty, per)
+        if w.months and (due.month if w.every != "month" else per.start.month) not in w.months:
+            continue
+        if due < start:
+            continue
+        result.append((per, due))
+    return result
+
+
+def recurring_due(ex: Expansion, duty: Duty, per: Period) -> date:
+    w = duty.when
+    spec = w.month if w.month is not None else "last"
+    if spec == "first":
+        year, month = per.month(1)
+    elif spec == "last":
+        year, month = per.month(per.months)
+    elif spec == "next":
+        year, month = per.month(per.months + 1)
+    elif per.frequency == "year":
+        year, month = per.start.year, int(spec)
+    else:
+        if int(spec) > per.months:
+            raise PlanError([Problem(f"nhiệm vụ '{duty.id}': tháng thứ {spec} không có trong một "
+                                     f"{PERIOD_NOUN[per.frequency]}", field=f"duties.{duty.id}.when.month",
+                                     hint=f"dùng first, last hoặc số từ 1 đến {per.months}")])
+        year, month = per.month(int(spec))
+    day = w.day if w.day is not None else -1
+    if w.before:
+        # "trước ngày 25": the last day allowed is the 24th; "trước ngày 1" is the previous month's end
+        if day == 1:
+            y, m = add_months(year, month, -1)
+            return last_day(y, m)
+        due = day_in_month(year, month, day)
+        return due - timedelta(days=1) if day > 0 else due
+    return day_in_month(year, month, day)
+
+
+def duties(ex: Expansion) -> None:
+    for duty in ex.plan.duties:
+        dates = due_dates(ex, duty)
+        noun = PERIOD_NOUN.get(duty.when.every or "", "")
+        for assignment in duty.assignments():
+            quota = assignment.quota.text() if assignment.quota else None
+            title = duty.what + (f" ({quota}/{noun})" if quota and noun else f" ({quota})" if quota else "")
+            for unit_id in ex.resolve(assignment.who):
+                for per, due in dates:
+                    ex.add(kind=Kind.ONGOING if duty.when.ongoing else Kind.DUTY, source_id=duty.id, unit_id=unit_id,
+                             period=per, due=due, title=title, detail=duty.note or "", quota=quota,
+                             shift="none" if duty.when.ongoing else duty.when.shift,
+                             to_unit_id=duty.to)
+
+
+def sub_plans(ex: Expansion) -> None:
+    sp = ex.plan.sub_plans
+    if sp is None:
+        return
+    due = ex.plan.issued + timedelta(days=sp.days or ex.plan.defaults.sub_plan_days)
+    per = span(ex.plan.issued, due)
+    per = Period(per.start, per.end, "window", "sub-plan")
+    for unit_id in ex.resolve(sp.who):
+        ex.add(kind=Kind.SUB_PLAN, source_id="sub-plan", unit_id=unit_id, period=per, due=due, title=sp.what,
+                 to_unit_id=sp.to or ex.plan.standing_agency,
+                 detail=f"Trên cơ sở {ex.plan.display_number}: {ex.plan.title}")

@@ -1,0 +1,63 @@
+"""Reading occurrences: by plan, unit, dates, kinds and status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import func, select
+
+from plancal.errors import Problem, StoreError
+from plancal.store.session import Database
+from plancal.store.tables import OccurrenceRow
+
+
+class Occurrences(Database):
+    def occurrences(self, *, plan_id: str | None = None, unit_id: str | None = None, start: date | None = None,
+                    end: date | None = None, kinds: Iterable[str] | None = None,
+                    include_cancelled: bool = False, statuses: Iterable[str] | None = None) -> list[OccurrenceRow]:
+        q = select(OccurrenceRow)
+        if plan_id:
+            q = q.where(OccurrenceRow.plan_id == plan_id)
+        if unit_id:
+            q = q.where(OccurrenceRow.unit_id == unit_id)
+        if start:
+            q = q.where(OccurrenceRow.due_effective >= start)
+        if end:
+            q = q.where(OccurrenceRow.due_effective <= end)
+        if kinds is not None:
+            q = q.where(OccurrenceRow.kind.in_(list(kinds)))
+        if statuses is not None:
+            q = q.where(OccurrenceRow.status.in_(list(statuses)))
+        elif not include_cancelled:
+            q = q.where(OccurrenceRow.status != "cancelled")
+        q = q.order_by(OccurrenceRow.due_effective, OccurrenceRow.kind, OccurrenceRow.unit_id, OccurrenceRow.uid)
+        with self.session() as s:
+            return list(s.scalars(q))
+
+    def first_due_dates(self, plan_id: str, kinds: Iterable[str]) -> list[tuple[str, str, str, str, date]]:
+        """(source, kind, title, period label, first due date) of each duty of a plan, as plain columns
+        (a national plan has ~60,000 rows)."""
+        q = (select(OccurrenceRow.source_id, OccurrenceRow.kind, OccurrenceRow.title, OccurrenceRow.period_label,
+                    func.min(OccurrenceRow.due_effective))
+             .where(OccurrenceRow.plan_id == plan_id, OccurrenceRow.kind.in_(sorted(kinds)),
+                    OccurrenceRow.status != "cancelled")
+             .group_by(OccurrenceRow.source_id, OccurrenceRow.kind, OccurrenceRow.title, OccurrenceRow.period_label))
+        with self.session() as s:
+            return [(a, b, c, d, e) for a, b, c, d, e in s.execute(q).all()]
+
+    def find_occurrence(self, plan_id: str, source_id: str, unit_id: str, period_key: str | None = None,
+                        ) -> OccurrenceRow:
+        q = select(OccurrenceRow).where(OccurrenceRow.plan_id == plan_id, OccurrenceRow.source_id == source_id,
+                                        OccurrenceRow.unit_id == unit_id, OccurrenceRow.status != "cancelled")
+        if period_key:
+            q = q.where(OccurrenceRow.period_key == period_key)
+        with self.session() as s:
+            rows = list(s.scalars(q.order_by(OccurrenceRow.due_effective)))
+        if len(rows) != 1:
+            keys = ", ".join(r.period_key for r in rows) or "không có"
+            raise StoreError([Problem(
+                f"không xác định được nhiệm vụ '{source_id}' của đơn vị '{unit_id}' trong kế hoạch '{plan_id}'"
+                + (f" kỳ '{period_key}'" if period_key else "") + f" (tìm thấy {len(rows)}; các kỳ: {keys})",
+                field="period", hint="ghi rõ kỳ (period), ví dụ 2021-03, 2021-Q1, 2021-H1, 2021")])
+        return rows[0]

@@ -1,0 +1,58 @@
+"""Units and their feed tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from plancal.errors import Problem, StoreError
+from plancal.store.session import Database
+from plancal.store.tables import UnitRow, new_token
+from plancal.units.directory import Directory, Unit
+
+
+class Units(Database):
+    def import_units(self, units: Iterable[Unit]) -> tuple[int, int]:
+        """Upsert units; keeps existing feed tokens. Returns (added, updated)."""
+        units = list(units)
+        added = updated = 0
+        with self.session() as s:
+            existing = {r.id: r for r in s.scalars(select(UnitRow).where(UnitRow.id.in_([u.id for u in units])))}
+            for u in units:
+                row = existing.get(u.id)
+                if row is None:
+                    s.add(UnitRow(id=u.id, name=u.name, kind=u.kind, parent_id=u.parent, emails=list(u.emails),
+                                  feed_token=new_token()))
+                    added += 1
+                elif (row.name, row.kind, row.parent_id, list(row.emails or [])) != \
+                        (u.name, u.kind, u.parent, list(u.emails)):
+                    row.name, row.kind, row.parent_id, row.emails = u.name, u.kind, u.parent, list(u.emails)
+                    updated += 1
+        return added, updated
+
+    def directory(self) -> Directory:
+        with self.session() as s:
+            return Directory(r.to_unit() for r in s.scalars(select(UnitRow)))
+
+    def unit_rows(self) -> list[UnitRow]:
+        with self.session() as s:
+            return list(s.scalars(select(UnitRow).order_by(UnitRow.id)))
+
+    def unit_row(self, unit_id: str) -> UnitRow | None:
+        with self.session() as s:
+            return s.get(UnitRow, unit_id)
+
+    def unit_by_token(self, token: str) -> UnitRow | None:
+        with self.session() as s:
+            return s.scalars(select(UnitRow).where(UnitRow.feed_token == token)).first()
+
+    def rotate_token(self, unit_id: str) -> str:
+        token = new_token()
+        with self.session() as s:
+            row = s.get(UnitRow, unit_id)
+            if row is None:
+                raise StoreError([Problem(f"không có đơn vị '{unit_id}'", field="unit",
+                                          hint="xem danh sách bằng 'plancal units list'")])
+            row.feed_token = token
+        return token
