@@ -1,7 +1,7 @@
 """Calendar feeds: what each unit, each plan and the public subscribe to, written as .ics files.
 
 Layout under ``settings.calendar_dir`` (served as is by nginx in production, or by
-:mod:`plancal.feedserver`)::
+:mod:`plancal.feeds.server`)::
 
     u/<token>.ics         one per unit; the token (192 random bits) is the only secret
     plans/<plan-id>.ics   one per plan: every occurrence of every unit

@@ -1,4 +1,4 @@
-"""The feed server: serves the .ics files that :func:`plancal.feed.export_feeds` wrote.
+"""The feed server: serves the .ics files that :func:`plancal.feeds.export.export_feeds` wrote.
 
 ``GET /u/<token>.ics`` (a unit's feed), ``GET /u/<token>`` (its subscribe page, Vietnamese),
 ``GET /plans/<plan-id>.ics`` and ``GET /public.ics``. The token is looked up in the store on every

@@ -1,4 +1,4 @@
-"""Mail: letters rendered from Jinja2 templates into MIME messages, and the mailers that carry them.
+"""Composition: letters rendered from Jinja2 templates into MIME messages, exactly the bytes sent.
 
 A :class:`Letter` says what to tell whom (a kind, a recipient, a template and its data); :func:`compose`
 turns it into an :class:`Envelope` — the exact bytes that go on the wire: a ``multipart/alternative``
@@ -7,18 +7,6 @@ Message-ID and the MIME boundary are derived from the delivery key, so composing
 after a crash gives the same Message-ID. Header values are built from one-line text
 (``one_line``) and checked again for CR/LF before they are encoded: a unit name or a plan title holding a
 newline can never add a header.
-
-Mailers (side effects behind one small interface):
-
-- :class:`SmtpMailer` — through yagmail: yagmail opens the connection (plain, STARTTLS or SSL), logs in
-  or skips the login, and the prepared bytes go out on that connection, one connection per batch.
-- :class:`OutboxMailer` — the embedded default when no SMTP host is configured: each message is written
-  as a ``.eml`` file, byte for byte what :class:`SmtpMailer` would have sent.
-- :class:`RecordingMailer` — keeps envelopes in memory, for tests.
-
-Why not ``yagmail.SMTP.send()`` itself: its message builder puts the HTML source into the text/plain
-part (yagmail issue #161) and turns newlines into ``<br>``, it stamps its own Message-ID and a random
-boundary, and it reconnects (``login()``) on every call without closing the previous connection.
 """
 
 from __future__ import annotations

@@ -1,4 +1,17 @@
-"""Mailers: SMTP through yagmail, the outbox folder, and a recording mailer for tests."""
+"""Mailers: SMTP through yagmail, the outbox folder, and a recording mailer for tests.
+
+Mailers (side effects behind one small interface):
+
+- :class:`SmtpMailer` — through yagmail: yagmail opens the connection (plain, STARTTLS or SSL), logs in
+  or skips the login, and the prepared bytes go out on that connection, one connection per batch.
+- :class:`OutboxMailer` — the embedded default when no SMTP host is configured: each message is written
+  as a ``.eml`` file, byte for byte what :class:`SmtpMailer` would have sent.
+- :class:`RecordingMailer` — keeps envelopes in memory, for tests.
+
+Why not ``yagmail.SMTP.send()`` itself: its message builder puts the HTML source into the text/plain
+part (yagmail issue #161) and turns newlines into ``<br>``, it stamps its own Message-ID and a random
+boundary, and it reconnects (``login()``) on every call without closing the previous connection.
+"""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Every unit a plan names under ``sub_plans`` must issue its own implementing plan by a deadline: that
 is a ``sub_plan`` occurrence. A sub-unit plan file names its parent (``parent:``); issuing it
-(:func:`plancal.issuance.issue_file`) attaches it to the cascade: the parent's ``sub_plan`` occurrence
+(:func:`plancal.lifecycle.issuance.issue_file`) attaches it to the cascade: the parent's ``sub_plan`` occurrence
 for the sub-plan's issuer is recorded as done on the day the sub-plan was issued. Who has issued, who
 is due and who is late is read from the store.
 """
@@ -49,7 +49,7 @@ class SubPlanStatus:
 
 
 def attachment(store: Store, loaded: LoadedPlan) -> Attachment | None:
-    """Where an issued plan sits in the cascade (:func:`plancal.issuance.issue_file` records the parent's
+    """Where an issued plan sits in the cascade (:func:`plancal.lifecycle.issuance.issue_file` records the parent's
     sub_plan occurrence as done). None for a plan without ``parent:``."""
     plan = loaded.plan
     if plan.parent is None:

@@ -1,4 +1,4 @@
-"""The coordinator's view: the tables and Markdown reports the flows publish as Prefect artifacts.
+"""The dashboard: every current plan at a glance, and which plans are current on a day.
 
 Everything here reads the store for a given ``today`` and returns plain data (a list of rows for a
 table, a Markdown string); publishing is the flows' business. Text is Vietnamese, dates as Vietnamese

@@ -28,7 +28,7 @@ BUCKET_LABEL = {"on_time": "Đúng hạn", "late": "Muộn", "missing": "Chưa n
 # -- per plan: units × duties ------------------------------------------------------------------------
 def status_rows(store: Store, plan_id: str, today: date, limit: int = STATUS_ROWS) -> list[dict[str, object]]:
     """The units × duties table: for each unit and duty, how many periods were done on time, done
-    late, are missing (past due, not done) and are still to come (:func:`plancal.agenda.matrix`).
+    late, are missing (past due, not done) and are still to come (:func:`plancal.tracking.status.matrix`).
 
     By unit name and due date. Beyond ``limit`` rows (a national plan has thousands of units) the
     table keeps the rows furthest behind and ends with a line saying how many were left out."""
