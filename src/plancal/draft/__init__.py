@@ -1,0 +1,1 @@
+"""Drafting a plan file from the text of a kế hoạch."""
