@@ -187,7 +187,7 @@ def _body_block(no: int, text: str, stack: list[tuple[int, str]]) -> Block:
         head, sep, _tail = rest.partition(":")
         if sep and len(head) < 120:
             title = head.strip()
-        elif len(rest) > 110:
+        elif len(rest) > 110 and rest.rstrip().endswith((".", ";", "./.")):
             title = ""  # a whole task written as a numbered paragraph
         block = Block(no, rest, "heading", section, marker, level, title)
         if not title:

@@ -185,7 +185,7 @@ class Resolver:
         """The units a clause is about: mentions at its head (before the first partner/recipient word)."""
         f = fold(text)
         f = re.sub(r"^(giao|de nghi|yeu cau|cu the|dong thoi|tren co so ke hoach nay|can cu vao ke hoach nay),? ", "", f)
-        f = re.sub(r"^(giao|de nghi),? ", "", f)
+        f = re.sub(r"^(giao|de nghi|doi voi),? ", "", f)
         f = re.sub(r"hoi dong thi dua khen thuong (?=cac )", "", f)
         out: list[Any] = []
         out_end = 0
