@@ -23,7 +23,7 @@ _NUMBER = re.compile(r"^Số\s*:\s*(?P<n>[\w\s./-]+?)\s*$")
 _PLACE_DATE = re.compile(r"^(?P<place>[^,\d]+),\s*ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})")
 _DOC_TYPES = ("KẾ HOẠCH", "QUYẾT ĐỊNH", "CHỈ THỊ", "CÔNG VĂN", "THÔNG BÁO", "CHƯƠNG TRÌNH")
 _OPENERS = re.compile(r"^(Thực hiện|Căn cứ|Trên cơ sở|Để |Nhằm|Nơi nhận|Trên đây|TM\.|KT\.|TL\.|Số\s*:)")
-_SENTENCE_END = (".", ":", ";", "!", "?", "./.", "/.")
+_SENTENCE_END = (".", ":", ";", "!", "?", "./.", "/.")  # a paragraph goes on after ";" (and after "," before a lower-case line)
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,8 @@ def paragraphs(lines: list[str]) -> list[tuple[int, str]]:
             ln, prev = out[-1]
             out[-1] = (ln, prev + " " + text.strip())
             continue
-        if out and joinable and not _opens(text):
+        soft = bool(out) and (out[-1][1].endswith(";") or out[-1][1].endswith(",") and text[:1].islower())
+        if out and (joinable or soft) and not _opens(text):
             ln, prev = out[-1]
             out[-1] = (ln, prev + " " + text)
         else:

@@ -56,9 +56,8 @@ def variants(name: str, parent_place: tuple[str, str] | None = None) -> set[str]
     if inner:
         out.add(inner.group(1).strip())
     for v in list(out):
-        m = None
-        for m in _LEVEL.finditer(v):
-            pass
+        found = list(_LEVEL.finditer(v))
+        m = found[-1] if found else None
         if m and m.start() > 0:
             out.add(v[:m.end()].strip())  # "phong noi vu huyen"
             bare = v[:m.start()].strip()
