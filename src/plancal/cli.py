@@ -34,6 +34,10 @@ app.add_typer(feeds_app, name="feeds")
 mail_app = typer.Typer(help="Thư điện tử: thông báo kế hoạch, nhắc việc, báo chậm, tổng hợp tuần.", no_args_is_help=True)
 app.add_typer(mail_app, name="mail")
 
+from plancal.draft import commands as draft_commands  # noqa: E402
+
+app.command("draft")(draft_commands.draft)
+app.command("when")(draft_commands.when)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 

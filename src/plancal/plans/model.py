@@ -33,6 +33,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+class Source(Strict):
+    """Where an item comes from in the source document (set by ``plancal draft``): section and line."""
+
+    section: str | None = None
+    line: int | None = Field(default=None, ge=1)
+
+
 class KindSelector(Strict):
     """Every unit of a kind under a given unit: {kind: commune, under: huyen-x}. Without ``under`` the
     plan's ``scope`` applies (default: the issuer), so "every commune" never reaches another province."""
@@ -168,6 +175,7 @@ class Duty(Strict):
     to: Slug | None = None
     when: When
     note: str | None = None
+    source: Source | None = None
 
     @model_validator(mode="after")
     def _who(self) -> Duty:
@@ -188,6 +196,7 @@ class SubPlans(Strict):
     days: int | None = Field(default=None, ge=1)
     what: str = "Xây dựng và ban hành kế hoạch triển khai thực hiện"
     to: Slug | None = None
+    source: Source | None = None
 
 
 class Theme(Strict):
@@ -196,6 +205,7 @@ class Theme(Strict):
     title: str
     content: str | None = None
     anniversaries: list[Slug] = []
+    source: Source | None = None
 
     @field_validator("months")
     @classmethod
@@ -282,6 +292,7 @@ class Conference(Strict):
     attendees: list[Selector] = []
     venue: str | None = None
     preparation: list[Preparation] = []
+    source: Source | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> Conference:
@@ -309,6 +320,7 @@ class Report(Strict):
     deadlines: list[ReportDeadline]
     consolidate: ReportDeadline | None = None
     consolidate_to: Slug | None = None
+    source: Source | None = None
 
 
 class Defaults(Strict):
