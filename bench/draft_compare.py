@@ -34,8 +34,8 @@ from pathlib import Path
 from plancal.draft import draft_document
 from plancal.draft.document import read_lines
 from plancal.draft.timephrase import Context, scan
-from plancal.planfile import load_plan
-from plancal.schedule import expand
+from plancal.plans.loading import load_plan
+from plancal.schedule.expansion import expand
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"

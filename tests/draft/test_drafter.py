@@ -14,7 +14,7 @@ import pytest
 from plancal.draft import draft_document
 from plancal.draft.document import read_lines
 from plancal.draft.timephrase import scan
-from plancal.planfile import load_plan
+from plancal.plans.loading import load_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT.parent / "shared" / "seeds"

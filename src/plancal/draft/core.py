@@ -6,11 +6,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from plancal.anniversary import Anniversary, national
 from plancal.errors import PlanError, Problem
-from plancal.planfile import load_plan, parse_plan
-from plancal.schedule import expand_plan
-from plancal.unit import Directory, Unit, load_directory
+from plancal.plans.loading import load_plan, parse_plan
+from plancal.schedule.expansion import expand_plan
+from plancal.units.directory import Directory, Unit
+from plancal.units.reading import load_directory
+from plancal.vn.anniversaries import Anniversary, national
 
 __all__ = ["Anniversary", "Directory", "PlanError", "Problem", "Unit", "anniversaries", "first_due_dates",
            "load_directory", "load_plan", "validate_plan_text"]
@@ -31,7 +32,7 @@ def validate_plan_text(text: str, source: str) -> None:
 def first_due_dates(when: dict[str, Any], issued: date, end: date, limit: int = 4) -> list[date]:
     """The first stated due dates of a ``when`` in a plan issued on ``issued`` that runs to ``end``,
     computed by the core expander itself (one throw-away duty, one throw-away unit)."""
-    from plancal.plan import Plan  # local: only this helper builds a model by hand
+    from plancal.plans.model import Plan  # local: only this helper builds a model by hand
 
     plan = Plan.model_validate({
         "id": "thu", "issuer": "x", "place": "-", "issued": issued, "title": "-",

@@ -367,7 +367,7 @@ def _place(d: _Drafter, b: Block, seg: str, rs: list[tp.Reading], who: tuple[Any
 
 
 def _window_end(window: str) -> str:
-    from plancal.period import parse_window
+    from plancal.vn.periods import parse_window
 
     return tp.fmt(parse_window(window).end)
 
