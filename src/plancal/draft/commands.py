@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
-from plancal.draft.core import PlanError, Problem, first_due_dates
+from plancal.draft.core import first_due_dates
 from plancal.draft.drafter import draft_document
 from plancal.draft.timephrase import Context, fmt, read
+from plancal.errors import PlanError, Problem
 
 
 def _day(value: str | None) -> date | None:

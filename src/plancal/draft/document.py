@@ -10,7 +10,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from plancal.draft.core import PlanError, Problem
+from plancal.errors import PlanError, Problem
 
 _EMPHASIS = re.compile(r"\*{1,2}")
 _SPACES = re.compile(r"[ \u00a0\u2002\u2003\u2009]+")
