@@ -78,10 +78,11 @@ def run(folder: Path) -> None:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    from flows.edge import BATCH_RECIPIENTS, open_context
+    from flows.mailing import BATCH_RECIPIENTS
     from flows.reminders import reminders
-    from plancal import mail
+    from flows.runtime import open_context
     from plancal.lifecycle.issuance import issue_file
+    from plancal.lifecycle.stages import Stage, daily_mail
 
     ctx = open_context()
     t0 = time.perf_counter()
@@ -91,8 +92,7 @@ def run(folder: Path) -> None:
     print(f"units: {units:,}   occurrences: {len(issued.occurrences):,}   store: {ctx.store.engine.dialect.name}"
           f"   (issue: {t1 - t0:.1f} s)")
     day = next(o.due_effective for o in issued.occurrences if o.source_id == "bai-viet" and o.due_effective.month == 3)
-    letters = mail.digests(ctx.store, ctx.settings, day) + mail.escalations(ctx.store, ctx.settings, day) \
-        + mail.weekly_summaries(ctx.store, ctx.settings, day)
+    letters = [letter for daily in daily_mail(Stage.REMINDERS) for letter in daily.planner(ctx.store, ctx.settings, day)]
     recipients = len({letter.recipient for letter in letters})
     print(f"day: {day} ({day:%A})   letters: {len(letters):,} "
           f"({', '.join(f'{k} {n:,}' for k, n in Counter(letter.kind for letter in letters).items())})   "

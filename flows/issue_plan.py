@@ -15,8 +15,9 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from flows.edge import Context, io_task, open_context, plan_tag, raise_for_mail, resolve_today, send_letters, tag_run, work_task
 from flows.export_calendars import export
+from flows.mailing import raise_for_mail, send_letters
+from flows.runtime import Context, io_task, open_context, plan_tag, resolve_today, tag_run, work_task
 from flows.views import publish_dashboard, publish_plan_views
 from plancal import mail
 from plancal.lifecycle.issuance import Issued, check_file, issue_file

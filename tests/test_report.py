@@ -11,6 +11,7 @@ import pytest
 from plancal import views
 from plancal.lifecycle import simulation
 from plancal.lifecycle.issuance import issue_file
+from plancal.lifecycle.stages import Stage, stages_for
 from plancal.settings import Settings
 from plancal.store import Store, Submission
 from plancal.tracking import cascade
@@ -180,6 +181,6 @@ def test_simulated_responses_are_deterministic_and_mixed(store: Store, plan: str
 
     settings = Settings.from_env({"PLANCAL_HOME": str(tmp_path)})
     first_due = min(r.due_effective for r in rows if r.source_id == "gui-bai")
-    assert "reminders" in simulation.stages_for(store, settings, first_due - timedelta(days=7))
-    assert "semiannual_reports" in simulation.stages_for(store, settings, date(2021, 6, 10))
-    assert simulation.stages_for(store, settings, date(2021, 6, 2)) == []  # nothing that day
+    assert Stage.REMINDERS in stages_for(store, settings, first_due - timedelta(days=7))
+    assert Stage.SEMIANNUAL_REPORTS in stages_for(store, settings, date(2021, 6, 10))
+    assert stages_for(store, settings, date(2021, 6, 2)) == []  # nothing that day

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from flows.conferences import conferences
-from flows.edge import open_context
 from flows.export_calendars import export_calendars
 from flows.issue_plan import issue_plan
 from flows.monthly_themes import monthly_themes
 from flows.record_submission import record_submission
 from flows.reminders import reminders
+from flows.runtime import open_context
 from flows.semiannual_reports import semiannual_reports
 from flows.sub_unit_plans import sub_unit_plans
 from plancal import mail, views

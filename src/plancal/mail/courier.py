@@ -31,7 +31,7 @@ from plancal.clock import utc_now
 from plancal.errors import DeliveryError, Problem
 from plancal.mail.composition import VN, compose
 from plancal.mail.items import World
-from plancal.mail.letters import Letter
+from plancal.mail.letters import Letter, MailKind
 from plancal.mail.mailers import Mailer
 from plancal.mail.refusals import AddressRejected, MessageRejected, TemporaryFailure
 from plancal.mail.status import MAIL_KIND_LABEL
@@ -304,7 +304,7 @@ def bad_address_letters(store: Store, today: date, bad: Sequence[BadAddress],
         rows = tuple({"address": b.recipient, "units": ", ".join(holders.get(b.recipient, [])) or "—",
                       "kind": MAIL_KIND_LABEL.get(b.kind, b.kind), "error": b.error} for b in entries)
         units = [u for u in world.units.values() if coordinator in world.emails(u.id)]
-        letters.append(Letter(kind="bad_address", ident=f"{today.isoformat()}/{digest}", recipient=coordinator, day=today,
+        letters.append(Letter(kind=MailKind.BAD_ADDRESS, ident=f"{today.isoformat()}/{digest}", recipient=coordinator, day=today,
                               template="bad_address", context={"today": today, "entries": rows},
                               to_name=", ".join(u.name for u in units)))
     return letters

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from plancal.clock import utc_now
 from plancal.mail.courier import DeliveryReport, deliver
 from plancal.mail.items import World
-from plancal.mail.leadtimes import LeadTimes
-from plancal.mail.letters import Letter
+from plancal.mail.letters import Letter, MailKind
 from plancal.mail.mailers import Mailer
 from plancal.mail.planners.conferences import conference_steps
 from plancal.mail.planners.digests import digests
@@ -24,19 +24,38 @@ from plancal.settings import Settings
 from plancal.store import Store, unsent
 
 
+class Planner(Protocol):
+    """Who gets one kind of mail on ``today``: the letters, not yet sent."""
+
+    def __call__(self, store: Store, settings: Settings, today: date, *, recipients: Collection[str] | None = None,
+                 world: World | None = None) -> list[Letter]: ...
+
+
+@dataclass(frozen=True)
+class DailyMail:
+    """One kind of time-driven mail: its planner, and the short Vietnamese name the runs log it under."""
+
+    kind: MailKind
+    planner: Planner
+    label: str
+
+
+#: the day's mail, in the order it goes out (plan notices go out when a plan is issued, bad-address
+#: reports when the courier finds one: neither is time-driven)
+DAILY: tuple[DailyMail, ...] = (
+    DailyMail(MailKind.DIGEST, digests, "nhắc việc"),
+    DailyMail(MailKind.ESCALATION, escalations, "báo chậm"),
+    DailyMail(MailKind.THEMES, monthly_themes, "chủ đề tháng"),
+    DailyMail(MailKind.CONFERENCE, conference_steps, "chuẩn bị hội nghị"),
+    DailyMail(MailKind.REPORT_CALL, report_calls, "đề nghị báo cáo"),
+    DailyMail(MailKind.WEEKLY, weekly_summaries, "tổng hợp tuần"),
+)
+
+
 def due_recipients(store: Store, settings: Settings, today: date) -> list[str]:
     """Every address that has a time-driven mail due on ``today``: a flow splits this list into batches."""
     world = World.load(store)
-    lead = LeadTimes.from_settings(settings)
-    found: set[str] = set()
-    for letters in (digests(store, settings, today, lead=lead, world=world),
-                    escalations(store, settings, today, lead=lead, world=world),
-                    monthly_themes(store, settings, today, world=world),
-                    conference_steps(store, settings, today, world=world),
-                    report_calls(store, settings, today, world=world),
-                    weekly_summaries(store, settings, today, world=world)):
-        found.update(letter.recipient for letter in letters)
-    return sorted(found)
+    return sorted({letter.recipient for daily in DAILY for letter in daily.planner(store, settings, today, world=world)})
 
 
 #: how many past days :func:`send_catch_up` looks back for mails that did not go out
@@ -130,18 +149,24 @@ def send_catch_up(store: Store, settings: Settings, today: date, mailer: Mailer,
     return deliver(store, settings, mailer, letters, today=today, clock=clock, **options)
 
 
-DAILY = (send_catch_up, send_reminders, send_escalations, send_monthly_themes, send_conference_steps, send_report_calls,
-         send_weekly_summary)
+#: the keys of :func:`send_daily`'s reports, which ``plancal mail reminders`` labels its lines by
+CATCH_UP_STEP = "send_catch_up"
+_STEP = {MailKind.DIGEST: "send_reminders", MailKind.ESCALATION: "send_escalations",
+         MailKind.THEMES: "send_monthly_themes", MailKind.CONFERENCE: "send_conference_steps",
+         MailKind.REPORT_CALL: "send_report_calls", MailKind.WEEKLY: "send_weekly_summary"}
 
 
 def send_daily(store: Store, settings: Settings, today: date, mailer: Mailer, *,
                recipients: Collection[str] | None = None, **options: Any) -> dict[str, DeliveryReport]:
-    """Every time-driven mail of ``today`` (what ``plancal mail reminders`` runs). Once a step finds the
-    server down, the following steps record their mails as not sent instead of waiting on it again."""
-    reports: dict[str, DeliveryReport] = {}
-    down: str | None = None
-    for step in DAILY:
-        report = step(store, settings, today, mailer, recipients=recipients, hold=down, **options)
-        reports[step.__name__] = report
+    """Every time-driven mail of ``today`` (what ``plancal mail reminders`` runs): first what the last days
+    could not send, then each of :data:`DAILY`. Once a step finds the server down, the following steps
+    record their mails as not sent instead of waiting on it again."""
+    reports = {CATCH_UP_STEP: send_catch_up(store, settings, today, mailer, recipients=recipients, **options)}
+    down = reports[CATCH_UP_STEP].server_error
+    world = World.load(store)
+    for daily in DAILY:
+        letters = daily.planner(store, settings, today, recipients=recipients, world=world)
+        report = deliver(store, settings, mailer, letters, today=today, hold=down, **options)
+        reports[_STEP[daily.kind]] = report
         down = down or report.server_error
     return reports

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import date, timedelta
 
 from plancal.mail.items import World, _only
-from plancal.mail.letters import Letter
+from plancal.mail.letters import Letter, MailKind
 from plancal.schedule.occurrence import Kind
 from plancal.settings import Settings
 from plancal.store import OccurrenceRow, Store
@@ -43,7 +43,7 @@ def conference_steps(store: Store, settings: Settings, today: date, *, recipient
         for unit_id in unit_ids:
             for email in world.emails(unit_id):
                 letters.append(Letter(
-                    kind="conference", ident=conf.uid, recipient=email, day=today, template="conference_steps",
+                    kind=MailKind.CONFERENCE, ident=conf.uid, recipient=email, day=today, template="conference_steps",
                     context={**context, "unit_name": world.name(unit_id), "unit_id": unit_id},
                     to_name=world.name(unit_id), reply_to=world.reply_to([conf.plan_id]),
                     coordinators=world.coordinators([conf.plan_id])))

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from plancal.mail.items import Item, UnitBlock, World, _join_names, _only
 from plancal.mail.leadtimes import LeadTimes
-from plancal.mail.letters import Letter
+from plancal.mail.letters import Letter, MailKind
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.settings import Settings
 from plancal.store import Store
@@ -45,7 +45,7 @@ def digests(store: Store, settings: Settings, today: date, *, recipients: Collec
                 overdue=tuple(sorted((i for i in items if i.days < 0), key=lambda i: (i.due, i.title)))))
         counts = {name: sum(len(getattr(b, name)) for b in blocks) for name in ("due_today", "soon", "overdue")}
         letters.append(Letter(
-            kind="digest", ident=today.isoformat(), recipient=email, day=today, template="digest",
+            kind=MailKind.DIGEST, ident=today.isoformat(), recipient=email, day=today, template="digest",
             context={"today": today, "blocks": tuple(blocks), "n_today": counts["due_today"], "n_soon": counts["soon"],
                      "n_overdue": counts["overdue"], "agencies": world.agencies(plan_ids)},
             to_name=_join_names(b.unit_name for b in blocks), reply_to=world.reply_to(plan_ids),

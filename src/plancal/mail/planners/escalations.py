@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from plancal.mail.items import Item, World, _by_plan, _join_names, _only
 from plancal.mail.leadtimes import LeadTimes
-from plancal.mail.letters import Letter
+from plancal.mail.letters import Letter, MailKind
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.settings import Settings
 from plancal.store import Store
@@ -47,7 +47,7 @@ def escalations(store: Store, settings: Settings, today: date, *, recipients: Co
         plan_ids = {i.plan_id for i in items}
         roles = sorted({role for _, role in entries})
         letters.append(Letter(
-            kind="escalation", ident=today.isoformat(), recipient=email, day=today, template="escalation",
+            kind=MailKind.ESCALATION, ident=today.isoformat(), recipient=email, day=today, template="escalation",
             context={"today": today, "plans": _by_plan(items, world), "n_items": len(items),
                      "n_units": len({i.unit_id for i in items}), "roles": tuple(roles),
                      "recipient_units": tuple(world.name(u) for u in sorted(per[email]))},

@@ -9,7 +9,7 @@ from datetime import date
 from plancal.errors import Problem, StoreError
 from plancal.feeds.names import UNIT_DIR, feed_url, unit_feed_name, webcal_url
 from plancal.mail.items import DutyGroup, Item, World, _only
-from plancal.mail.letters import Letter
+from plancal.mail.letters import Letter, MailKind
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.settings import Settings
 from plancal.store import OccurrenceRow, Store
@@ -56,7 +56,7 @@ def plan_notices(store: Store, settings: Settings, today: date, plan_id: str, *,
                    "subscribe_url": f"{settings.feed_base_url}/{UNIT_DIR}/{unit.feed_token}"}
         for email in world.emails(unit_id):
             letters.append(Letter(
-                kind="notice", ident=f"{plan.id}@r{plan.revision}/{unit_id}", recipient=email, day=today,
+                kind=MailKind.NOTICE, ident=f"{plan.id}@r{plan.revision}/{unit_id}", recipient=email, day=today,
                 template="plan_issued", context=context, to_name=unit.name, reply_to=world.reply_to([plan.id]),
                 coordinators=world.coordinators([plan.id]), plan_id=plan.id))
     return _only(letters, recipients)

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import date, timedelta
 
 from plancal.mail.items import Item, World, _join_names, _only
-from plancal.mail.letters import Letter
+from plancal.mail.letters import Letter, MailKind
 from plancal.schedule.occurrence import Cycle, Kind
 from plancal.settings import Settings
 from plancal.store import Store
@@ -40,7 +40,7 @@ def report_calls(store: Store, settings: Settings, today: date, *, recipients: C
     for (plan_id, period_key, email), items in sorted(per.items()):
         items.sort(key=lambda i: (i.due, i.kind, i.unit_name))
         letters.append(Letter(
-            kind="report_call", ident=f"{plan_id}/{period_key}", recipient=email, day=today, template="report_call",
+            kind=MailKind.REPORT_CALL, ident=f"{plan_id}/{period_key}", recipient=email, day=today, template="report_call",
             context={"today": today, "plan": world.plans[plan_id], "period_label": items[0].period_label,
                      "items": tuple(items), "agency": world.name(world.plans[plan_id].standing_agency_id)},
             to_name=_join_names(names[(plan_id, period_key, email)]), reply_to=world.reply_to([plan_id]),

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import date, timedelta
 
 from plancal.mail.items import PlanSummary, World, _join_names, _only
-from plancal.mail.letters import Letter
+from plancal.mail.letters import Letter, MailKind
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.settings import Settings
 from plancal.store import Store
@@ -51,7 +51,7 @@ def weekly_summaries(store: Store, settings: Settings, today: date, *, recipient
         plan_ids = [s.plan_id for s in summaries]
         agency_names = [world.name(world.plans[p].standing_agency_id) for p in plan_ids]
         letters.append(Letter(
-            kind="weekly", ident=f"{iso.year}-W{iso.week:02d}", recipient=email, day=monday, template="weekly_summary",
+            kind=MailKind.WEEKLY, ident=f"{iso.year}-W{iso.week:02d}", recipient=email, day=monday, template="weekly_summary",
             context={"today": today, "monday": monday, "sunday": week_end, "week": iso.week, "plans": summaries,
                      "n_late": sum(len(s.late) for s in summaries),
                      "n_due": sum(len(s.due_this_week) for s in summaries)},

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import date
 
 from plancal.mail.items import World, _by_plan, _join_names, _only
-from plancal.mail.letters import Letter
+from plancal.mail.letters import Letter, MailKind
 from plancal.settings import Settings
 from plancal.store import OccurrenceRow, Store
 from plancal.vn.periods import last_day
@@ -46,7 +46,7 @@ def monthly_themes(store: Store, settings: Settings, today: date, *, recipients:
             continue
         plan_ids = {r.plan_id for r in rows}
         letters.append(Letter(
-            kind="themes", ident=f"{start:%Y-%m}", recipient=email, day=start, template="monthly_themes",
+            kind=MailKind.THEMES, ident=f"{start:%Y-%m}", recipient=email, day=start, template="monthly_themes",
             context={"today": today, "month": start.month, "year": start.year,
                      "plans": _by_plan(theme_items, world), "anniversaries": tuple(ann_items)},
             to_name=_join_names(names[email]), reply_to=world.reply_to(plan_ids), coordinators=world.coordinators(plan_ids)))
