@@ -22,6 +22,7 @@ from flows.runtime import open_context
 from flows.semiannual_reports import semiannual_reports
 from flows.sub_unit_plans import sub_unit_plans
 from plancal import mail, views
+from plancal.draft.drafter import draft_document
 from plancal.errors import PlanError
 from plancal.feeds.names import unit_feed_name
 from plancal.lifecycle.issuance import check_file
@@ -89,6 +90,23 @@ def test_invalid_plan_fails_the_run_with_the_cli_message_and_stores_nothing(home
     assert flow_run_of(state).name == f"issue {AG}"
     assert the_store(home).plans() == []
     assert outbox(home) == []
+
+
+def test_a_document_is_drafted_for_review_and_never_issued(home: Settings, tmp_path: Path) -> None:
+    seed = next((PLANS.parent.parent / "shared" / "seeds").glob("004_*.txt"))  # ../shared beside the checkout
+    document = tmp_path / "ke-hoach-40.txt"
+    shutil.copy(seed, document)
+    drafted = draft_document(document)
+
+    state = issue_plan(str(document), today=date(2017, 3, 20), return_state=True)
+    assert state.is_failed()
+    assert "bản nháp" in state.message and "cần xem lại" in state.message
+    written = home.home / "drafts" / "ke-hoach-40.yaml"
+    assert written.read_text(encoding="utf-8") == drafted.yaml_text
+    found = artifacts_of(state)
+    review = found[views.artifact_key("draft", document.stem)].data
+    assert f"Cần xem lại ({len(drafted.review)} câu)" in review and drafted.yaml_text.splitlines()[0] in review
+    assert the_store(home).plans() == [] and outbox(home) == []
 
 
 def test_a_sub_unit_plan_in_the_inbox_is_attached_to_its_parent(home: Settings) -> None:
