@@ -37,6 +37,8 @@ class _Expander:
     work: WorkCalendar
     tz: ZoneInfo
     out: list[Occurrence] = field(default_factory=list)
+    # due dates per duty id: an ``after:`` chain is computed once per link, not once per follower
+    _due: dict[str, list[tuple[Period, date]]] = field(default_factory=dict)
 
     # -- units ------------------------------------------------------------------------------
     @property
@@ -74,6 +76,11 @@ class _Expander:
 
     # -- duties -----------------------------------------------------------------------------
     def due_dates(self, duty: Duty) -> list[tuple[Period, date]]:
+        if duty.id not in self._due:
+            self._due[duty.id] = self._due_dates(duty)
+        return self._due[duty.id]
+
+    def _due_dates(self, duty: Duty) -> list[tuple[Period, date]]:
         w = duty.when
         p = self.plan
         # A one-off duty keeps the same identity ("once") when an amendment moves its date,
@@ -88,7 +95,7 @@ class _Expander:
             due = p.issued + timedelta(days=w.days_after_issue)
             return [(once(span(p.issued, due)), due)]
         if w.after is not None:
-            target = next(d for d in p.duties if d.id == w.after)
+            target = self._duties()[w.after]
             return [(per, due + timedelta(days=w.days or 0)) for per, due in self.due_dates(target)]
         assert w.every is not None
         start = max(p.start, w.from_ or p.start)
@@ -102,6 +109,11 @@ class _Expander:
                 continue
             result.append((per, due))
         return result
+
+    def _duties(self) -> dict[str, Duty]:
+        if not hasattr(self, "_by_id"):
+            self._by_id = {d.id: d for d in self.plan.duties}
+        return self._by_id
 
     def recurring_due(self, duty: Duty, per: Period) -> date:
         w = duty.when
