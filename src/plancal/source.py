@@ -93,6 +93,9 @@ def read_bytes(path: Path, error: type[PlancalError], what: str) -> bytes:
                 raise _fail(error, f"{what} {source} không phải là một tệp thông thường", source,
                             hint="chỉ ra một tệp .yaml hoặc .csv, không phải thư mục hay thiết bị")
             raw = handle.read(MAX_FILE_BYTES + 1)
+    except IsADirectoryError:
+        raise _fail(error, f"{what} {source} không phải là một tệp thông thường (là một thư mục)", source,
+                    hint="chỉ ra một tệp .yaml hoặc .csv trong thư mục đó") from None
     except OSError as exc:
         raise _fail(error, f"không đọc được {what} {source}: {exc.strerror or exc}", source,
                     hint="kiểm tra đường dẫn tệp") from None
@@ -173,7 +176,7 @@ def _scan(text: str, source: str, error: type[PlancalError]) -> None:
                 if bad is not None:
                     raise _fail(error, f"giá trị chứa ký tự điều khiển {bad}", source, where(event),
                                 "xóa ký tự này (thường do sao chép từ phần mềm khác)")
-                if event.style is None and event.implicit[0] and _NUMBER.match(value) \
+                if not event.style and event.implicit[0] and _NUMBER.match(value) \
                         and len(_DIGITS.findall(value)) > MAX_NUMBER_DIGITS:
                     raise _fail(error, f"số '{value[:20]}…' quá lớn", source, where(event),
                                 "kiểm tra lại con số; muốn ghi văn bản thì đặt trong dấu nháy")

@@ -74,7 +74,7 @@ def _read_csv(text: str, source: str) -> list[Unit]:
             rows.append(_unit_from_row({k: v for k, v in row.items() if k}, source, start))
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise UnitError([Problem(f"CSV không hợp lệ: {exc}", file=source, line=reader.line_num or start,
+        raise UnitError([Problem(f"CSV không hợp lệ: {exc}", file=source, line=start,
                                  hint="một ô quá dài hoặc thiếu dấu nháy kép đóng")]) from None
     return rows
 
