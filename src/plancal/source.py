@@ -235,11 +235,20 @@ def _duplicate_keys(root: yaml.Node, source: str) -> list[Problem]:
 def parse(text: str, source: str, error: type[PlancalError]) -> tuple[yaml.Node | None, Any]:
     """The node tree (for line numbers) and the Python data, within the limits above.
     Raises ``error`` (a PlancalError subclass) with file and line."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: only text built in memory can hold one
+        raise _fail(error, f"văn bản chứa ký tự không hợp lệ U+{ord(text[exc.start]):04X}", source,
+                    text[:exc.start].count("\n") + 1) from None
     _scan(text, source, error)
     loader = Loader(text)
     try:
         try:
             node = loader.get_single_node()
+        except yaml.reader.ReaderError as exc:
+            line = text[:exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
+            raise _fail(error, f"tệp chứa ký tự không được phép U+{int(exc.character):04X}", source, line,
+                        "xóa ký tự này (thường do sao chép từ phần mềm khác)") from None
         except yaml.YAMLError as exc:
             raise _fail(error, f"YAML không hợp lệ: {getattr(exc, 'problem', None) or exc}", source, line_of(exc),
                         "kiểm tra thụt lề và dấu ':' ở dòng này") from None
