@@ -209,6 +209,8 @@ def load_plan(path: Path, directory: Directory | None = None) -> LoadedPlan:
         raise PlanError(located) from None
     registry = registry_for(plan)
     problems.extend(_cross_check(plan, full, registry, where))
+    if not problems:
+        problems.extend(_size(plan, full, where))
     if problems:
         raise PlanError(problems)
     return LoadedPlan(plan, path, full, registry, hashlib.sha256(raw).hexdigest())
@@ -257,6 +259,8 @@ def _unit_refs(plan: Plan) -> Iterator[tuple[Path_, str]]:
             yield ("reports", i, "consolidate_to"), r.consolidate_to
 
 
+MAX_OCCURRENCES = 200_000
+"""Dated items one plan may expand to (the national benchmark plan makes about 60,000)."""
 MAX_CHAIN = 50
 """Duties in one ``after:`` chain (real plans chain two or three)."""
 MAX_GUESSES = 2000
@@ -314,6 +318,47 @@ def _chains(plan: Plan, duty_ids: dict[str, int], where: Located) -> list[Proble
                     problems.append(where.problem(("duties", k, "when", "after"), f"chuỗi nhiệm vụ nối tiếp {what}",
                                                   "cho nhiệm vụ giữa chuỗi một thời hạn riêng (on, within, every …)"))
     return problems
+
+
+def _size(plan: Plan, directory: Directory, where: Located) -> list[Problem]:
+    """Refuse, before expanding, a plan whose duties would make more than MAX_OCCURRENCES items:
+    an upper bound of periods × units per duty, cheap to compute."""
+    kinds: dict[tuple[str, str], int] = {}
+    months = (plan.end.year - plan.start.year) * 12 + plan.end.month - plan.start.month + 1
+
+    def units(selectors: list[Any]) -> int:
+        n = 0
+        for sel in selectors:
+            if isinstance(sel, KindSelector):
+                key = (sel.kind, sel.under or plan.scope or plan.issuer)
+                if key not in kinds:
+                    kinds[key] = len(directory.of_kind(*key))
+                n += kinds[key]
+            else:
+                n += 1
+        return n
+
+    recipients = units([s for s in plan.recipients if s != "@recipients"])
+    by_id = {d.id: d for d in plan.duties}
+
+    def periods(d: Any, hops: int = 0) -> int:
+        w = d.when
+        if w.every is not None:
+            return months // {"month": 1, "quarter": 3, "half": 6, "year": 12}[w.every] + 2
+        if w.after is not None and w.after in by_id and hops <= MAX_CHAIN:
+            return periods(by_id[w.after], hops + 1)
+        return 1
+
+    total = 0
+    for i, d in enumerate(plan.duties):
+        for a in d.assignments():
+            who = units([s for s in a.who if s != "@recipients"]) + (recipients if "@recipients" in a.who else 0)
+            total += periods(d) * who
+        if total > MAX_OCCURRENCES:
+            return [where.problem(("duties", i), f"kế hoạch sẽ sinh ra hơn {MAX_OCCURRENCES:,} mục nhắc việc "
+                                  "(nhiệm vụ × kỳ × đơn vị)".replace(",", "."),
+                                  "tách kế hoạch, rút ngắn thời gian hoặc giao cho ít nhóm đơn vị hơn (docs/limits.md)")]
+    return []
 
 
 def _anniversary_dates(plan: Plan, registry: Registry, where: Located) -> list[Problem]:
