@@ -308,3 +308,19 @@ def test_good_addresses_still_pass(tmp_path: Path) -> None:
 
     assert Directory.build(read_units(path))["a"].emails == ("btdkt.snv@angiang.gov.vn", "o'neil+x@a-b.vn")
 
+
+
+def test_a_plan_that_would_expand_past_the_limit_is_refused_before_expanding(tmp_path: Path) -> None:
+    from plancal.plans.loading import MAX_OCCURRENCES
+
+    per_duty = 12 * 29 * 3  # monthly, 29 years, the three communes
+    n = MAX_OCCURRENCES // per_duty + 1
+    rows = "".join(f"  - {{id: d{i}, what: X, who: [{{kind: commune}}], when: {{every: month}}}}\n" for i in range(n))
+    path = write_plan(tmp_path, "duties:\n" + rows, header=HEADER.replace("period: 2021", "period: 2021-2049"))
+    p = one_problem(path)
+    assert "hơn 200.000 mục" in p.message and p.field is not None
+    index = int(p.field.removeprefix("duties[").rstrip("]"))
+    assert n - 5 < index < n and p.line == FIRST_BODY_LINE + 1 + index  # an upper bound: trips a little early
+    few = write_plan(tmp_path / "few", "duties:\n" + rows[: rows.index("  - {id: d3,")],
+                     header=HEADER.replace("period: 2021", "period: 2021-2049"))
+    assert len(expand(load_plan(few))) == 3 * per_duty
