@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from plancal.plans.model import KindSelector, Plan
+from plancal.plans.model import Duty, KindSelector, Plan
 from plancal.schedule.occurrence import Kind, Occurrence, occurrence_uid
 from plancal.units.directory import Directory
 from plancal.vn.anniversaries import Registry
@@ -26,6 +26,14 @@ class Expansion:
     work: WorkCalendar
     tz: ZoneInfo
     out: list[Occurrence] = field(default_factory=list)
+    #: due dates per duty id (see :func:`plancal.schedule.duties.due_dates`)
+    due_cache: dict[str, list[tuple[Period, date]]] = field(default_factory=dict)
+    _duties: dict[str, Duty] = field(default_factory=dict)
+
+    def duty(self, duty_id: str) -> Duty:
+        if not self._duties:
+            self._duties = {d.id: d for d in self.plan.duties}
+        return self._duties[duty_id]
 
     # -- units ------------------------------------------------------------------------------
     @property

@@ -15,6 +15,14 @@ PERIOD_NOUN = {"month": "tháng", "quarter": "quý", "half": "6 tháng", "year":
 
 # -- duties -----------------------------------------------------------------------------
 def due_dates(ex: Expansion, duty: Duty) -> list[tuple[Period, date]]:
+    """(period, due date) of every time a duty falls due; computed once per duty, so that an ``after:``
+    chain costs one computation per link."""
+    if duty.id not in ex.due_cache:
+        ex.due_cache[duty.id] = _due_dates(ex, duty)
+    return ex.due_cache[duty.id]
+
+
+def _due_dates(ex: Expansion, duty: Duty) -> list[tuple[Period, date]]:
     w = duty.when
     p = ex.plan
     # A one-off duty keeps the same identity ("once") when an amendment moves its date,
@@ -29,7 +37,7 @@ def due_dates(ex: Expansion, duty: Duty) -> list[tuple[Period, date]]:
         due = p.issued + timedelta(days=w.days_after_issue)
         return [(once(span(p.issued, due)), due)]
     if w.after is not None:
-        target = next(d for d in p.duties if d.id == w.after)
+        target = ex.duty(w.after)
         return [(per, due + timedelta(days=w.days or 0)) for per, due in due_dates(ex, target)]
     assert w.every is not None
     start = max(p.start, w.from_ or p.start)

@@ -8,12 +8,35 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from plancal.errors import Problem, UnitError
+from plancal.source import bad_character
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Column lengths of the units table (plancal.store.tables), checked here so the store never sees more.
+MAX_ID = 80
+MAX_KIND = 60
+MAX_NAME = 300
+MAX_EMAILS = 20
+
+# RFC 5321/5322 dot-atom: no leading, trailing or doubled dot; local part ≤ 64, domain ≤ 255.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_RE = re.compile(rf"^(?=[^@]{{1,64}}@)(?=[^@]*@.{{1,255}}$){_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+$")
 
 
-EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+def address_problem(email: str) -> str | None:
+    """Why a mail address cannot be used (RFC 5321 limits, dot-atom syntax), or None."""
+    local, at, domain = email.rpartition("@")
+    if not at:
+        return "thiếu dấu @"
+    if len(local) > 64:
+        return f"phần trước @ dài {len(local)} ký tự (tối đa 64)"
+    if len(domain) > 255:
+        return f"tên miền dài {len(domain)} ký tự (tối đa 255)"
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        return "phần trước @ không được bắt đầu, kết thúc bằng dấu chấm hay có hai dấu chấm liền nhau"
+    if not EMAIL_RE.match(email):
+        return "sai cú pháp"
+    return None
 
 
 @dataclass(frozen=True)
@@ -26,6 +49,27 @@ class Unit:
     # where the row came from, for error messages
     source: str | None = field(default=None, compare=False)
     line: int | None = field(default=None, compare=False)
+
+
+def _text_problems(u: Unit, where: dict[str, Any]) -> list[Problem]:
+    """Names and kinds end up in mail headers, subjects and calendars: no control characters, sane lengths."""
+    problems: list[Problem] = []
+    if not u.name.strip():
+        problems.append(Problem(f"đơn vị '{u.id[:MAX_ID]}' chưa có tên", field="name", **where,
+                                hint="ghi tên tiếng Việt đầy đủ, ví dụ UBND xã Hương Lộc"))
+    if len(u.name) > MAX_NAME:
+        problems.append(Problem(f"tên đơn vị '{u.id[:MAX_ID]}' dài {len(u.name)} ký tự (tối đa {MAX_NAME})",
+                                field="name", **where, hint="ghi tên chính thức, ngắn gọn"))
+    if not u.kind.strip() or len(u.kind) > MAX_KIND:
+        problems.append(Problem(f"loại đơn vị của '{u.id[:MAX_ID]}' trống hoặc dài quá {MAX_KIND} ký tự",
+                                field="kind", **where, hint="ví dụ province, district, commune"))
+    for name, text in (("name", u.name), ("kind", u.kind), ("parent", u.parent or ""),
+                       *(("emails", e) for e in u.emails)):
+        bad = bad_character(text, multiline=False)
+        if bad is not None:
+            problems.append(Problem(f"{name} của đơn vị '{u.id[:MAX_ID]}' chứa ký tự điều khiển {bad}",
+                                    field=name, **where, hint="xóa ký tự này (thường do sao chép từ phần mềm khác)"))
+    return problems
 
 
 class Directory:
@@ -47,37 +91,48 @@ class Directory:
         seen: dict[str, Unit] = {}
         for u in units:
             where: dict[str, Any] = {"file": u.source, "line": u.line}
-            if not ID_RE.match(u.id):
-                problems.append(Problem(f"mã đơn vị '{u.id}' không hợp lệ", field="id", **where,
-                                        hint="chỉ dùng chữ thường không dấu, số và dấu gạch ngang, ví dụ xa-huong-loc"))
+            shown = u.id[:MAX_ID] + ("…" if len(u.id) > MAX_ID else "")
+            if not ID_RE.match(u.id) or len(u.id) > MAX_ID:
+                problems.append(Problem(f"mã đơn vị '{shown}' không hợp lệ", field="id", **where,
+                                        hint="chỉ dùng chữ thường không dấu, số và dấu gạch ngang, ví dụ xa-huong-loc, "
+                                             f"tối đa {MAX_ID} ký tự"))
             if u.id in seen:
                 first = seen[u.id]
-                problems.append(Problem(f"mã đơn vị '{u.id}' bị trùng (đã khai ở dòng {first.line})", field="id",
+                at = f"{first.source}:{first.line}" if first.source and first.source != u.source else \
+                    f"dòng {first.line}"
+                problems.append(Problem(f"mã đơn vị '{shown}' bị trùng (đã khai ở {at})", field="id",
                                         **where, hint="mỗi đơn vị cần một mã riêng"))
             seen.setdefault(u.id, u)
-            if not u.name.strip():
-                problems.append(Problem(f"đơn vị '{u.id}' chưa có tên", field="name", **where,
-                                        hint="ghi tên tiếng Việt đầy đủ, ví dụ UBND xã Hương Lộc"))
-            for email in u.emails:
-                if not EMAIL_RE.match(email):
-                    problems.append(Problem(f"địa chỉ thư '{email}' của đơn vị '{u.id}' không hợp lệ",
+            problems.extend(_text_problems(u, where))
+            if len(u.emails) > MAX_EMAILS:
+                problems.append(Problem(f"đơn vị '{shown}' có {len(u.emails)} địa chỉ thư (tối đa {MAX_EMAILS})",
+                                        field="emails", **where, hint="giữ các địa chỉ nhận văn bản chính"))
+            for email in u.emails[:MAX_EMAILS]:
+                why = address_problem(email)
+                if why is not None:
+                    problems.append(Problem(f"địa chỉ thư '{email[:100]}' của đơn vị '{shown}' không hợp lệ: {why}",
                                             field="emails", **where, hint="viết dạng ten@mien.gov.vn"))
         for u in units:
             if u.parent and u.parent not in seen:
                 problems.append(Problem(f"đơn vị cấp trên '{u.parent}' của '{u.id}' không có trong danh mục",
                                         field="parent", file=u.source, line=u.line,
                                         hint="khai đơn vị cấp trên trước, hoặc sửa mã cho đúng"))
+        # each unit is walked once: linear in the number of units, whatever the depth
+        settled: set[str] = set()
         for u in seen.values():
             chain = [u.id]
+            on_chain = {u.id}
             cur = u.parent
-            while cur and cur in seen:
-                if cur in chain:
+            while cur and cur in seen and cur not in settled:
+                if cur in on_chain:
                     cycle = " → ".join([*chain[chain.index(cur):], cur])
                     problems.append(Problem(f"quan hệ cấp trên bị vòng lặp: {cycle}", field="parent",
                                             file=u.source, line=u.line, hint="một đơn vị không thể là cấp trên của chính nó"))
                     break
                 chain.append(cur)
+                on_chain.add(cur)
                 cur = seen[cur].parent
+            settled.update(chain)
         if problems:
             # one report per cycle, not one per member
             unique = list(dict.fromkeys(problems))
