@@ -370,6 +370,12 @@ def simulate(
     out.print(f"[green]✓[/green] Mô phỏng {result['plan']} từ {result['from']} đến {result['to']}: {runs}")
 
 
+from plancal.intake import register_commands  # noqa: E402
+
+app.add_typer(register_commands.exemplars_app, name="exemplars")
+app.add_typer(register_commands.delegates_app, name="delegates")
+
+
 def main() -> None:
     try:
         app()

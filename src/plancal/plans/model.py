@@ -428,6 +428,9 @@ class Plan(Strict):
     themes: Annotated[list[Theme], Field(max_length=MAX_ITEMS)] = []
     conferences: Annotated[list[Conference], Field(max_length=MAX_ITEMS)] = []
     reports: Annotated[list[Report], Field(max_length=MAX_ITEMS)] = []
+    #: the fields (lĩnh vực) an exemplar of this plan is registered under (plancal exemplars)
+    exemplar_fields: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]],
+                               Field(max_length=MAX_ITEMS)] = []
 
     @property
     def start(self) -> date:
@@ -454,6 +457,9 @@ class Plan(Strict):
         if self.end.year - self.start.year >= MAX_YEARS:
             raise ValueError(f"thời gian kế hoạch dài quá {MAX_YEARS} năm "
                              f"({self.start:%d/%m/%Y} - {self.end:%d/%m/%Y})")
+        twice = sorted({f for f in self.exemplar_fields if self.exemplar_fields.count(f) > 1})
+        if twice:
+            raise ValueError(f"lĩnh vực điển hình '{twice[0]}' ghi hai lần trong exemplar_fields")
         # duplicate ids (duties, conferences, reports share one namespace) are reported with both
         # lines by plancal.plans.loading
         return self

@@ -13,6 +13,7 @@ from plancal.store.deliveries import (
 )
 from plancal.store.engine import open_store, upgrade
 from plancal.store.plans import IssueResult
+from plancal.store.registers import Exemplar
 from plancal.store.submissions import Submission
 from plancal.store.tables import (
     DeliveryRow,
@@ -28,6 +29,7 @@ from plancal.store.tables import (
 __all__ = [
     "DeliveryLog",
     "DeliveryRow",
+    "Exemplar",
     "FeedRow",
     "IssueResult",
     "LogEntry",

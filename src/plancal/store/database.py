@@ -10,9 +10,10 @@ from __future__ import annotations
 from plancal.store.feeds import FeedDigests
 from plancal.store.occurrences import Occurrences
 from plancal.store.plans import Plans
+from plancal.store.registers import Exemplars
 from plancal.store.submissions import Submissions
 from plancal.store.units import Units
 
 
-class Store(Plans, Units, Occurrences, Submissions, FeedDigests):
+class Store(Plans, Units, Occurrences, Submissions, FeedDigests, Exemplars):
     """All database access goes through here. Create with :func:`plancal.store.engine.open_store`."""

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -142,6 +143,23 @@ class SubmissionRow(Base):
     received: Mapped[date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ExemplarRow(Base):
+    """The register of exemplars (điển hình tiên tiến) a unit introduced under a plan."""
+
+    __tablename__ = "exemplars"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    collective: Mapped[bool] = mapped_column(Boolean)
+    unit_id: Mapped[str] = mapped_column(String(80), index=True)
+    field: Mapped[str] = mapped_column(String(200))
+    introduced: Mapped[date] = mapped_column(Date, index=True)
+    source_document: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("plan_id", "unit_id", "name", "introduced", name="uq_exemplars_entry"),)
 
 
 class DeliveryRow(Base):

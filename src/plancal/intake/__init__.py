@@ -1,0 +1,1 @@
+"""Hearing back from the units: submissions, the exemplars they introduce, their delegate lists."""
