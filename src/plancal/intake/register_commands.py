@@ -16,8 +16,9 @@ from rich.console import Console
 from rich.table import Table
 
 from plancal.errors import PlancalError
+from plancal.intake.delegates import check_file
 from plancal.intake.exemplars import Entry, add_one, import_register, kind_label
-from plancal.intake.stored import stored_plan
+from plancal.intake.stored import plan_or_file, stored_plan
 from plancal.settings import Settings
 from plancal.store import Store, open_store
 from plancal.tracking.quotas import attainment
@@ -130,3 +131,22 @@ def exemplars_quotas(
             table.add_row(names.get(r.unit_id, r.unit_id) if r.unit_id else "Toàn địa bàn", r.period.label,
                           r.quota.text(), str(r.counted), r.verdict)
         out.print(table)
+
+
+@delegates_app.command("check")
+def delegates_check(
+    plan: Annotated[str, typer.Option("--plan", help="Mã kế hoạch (hoặc đường dẫn tệp kế hoạch .yaml)")],
+    conference: Annotated[str, typer.Option("--conference", help="Mã hội nghị trong kế hoạch")],
+    file: Annotated[Path, typer.Argument(help="Tệp CSV: Họ và tên, Đơn vị, Thành phần, Đoàn Chủ tịch")],
+) -> None:
+    """Đối chiếu danh sách đại biểu với quy định của kế hoạch; thoát với mã 1 khi có quy định chưa đáp ứng."""
+    if plan.endswith((".yaml", ".yml")) and Path(plan).is_file():
+        loaded = plan_or_file(None, plan)
+    else:
+        with _store() as (_s, st):
+            loaded = plan_or_file(st, plan)
+    result = check_file(loaded, conference, file)
+    for line in result.lines():
+        out.print(line, highlight=False, markup=False)
+    if not result.passed:
+        raise typer.Exit(1)
