@@ -375,6 +375,10 @@ from plancal.intake import register_commands  # noqa: E402
 app.add_typer(register_commands.exemplars_app, name="exemplars")
 app.add_typer(register_commands.delegates_app, name="delegates")
 
+from plancal.views import report_commands  # noqa: E402
+
+app.command("report")(report_commands.report)
+
 
 def main() -> None:
     try:

@@ -10,7 +10,7 @@ introduced itself; a total counts every exemplar of the plan.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -92,15 +92,3 @@ def attainment(loaded: LoadedPlan, register: Sequence[Exemplar], start: date, en
                     out.append(Attainment(duty.id, duty.what, unit_id, per, quota, n, _met(quota, n, over)))
     return out
 
-
-def summary(rows: Iterable[Attainment]) -> tuple[int, int, int]:
-    """(met, missed, not yet known)."""
-    met = missed = pending = 0
-    for r in rows:
-        if r.attained is None:
-            pending += 1
-        elif r.attained:
-            met += 1
-        else:
-            missed += 1
-    return met, missed, pending
