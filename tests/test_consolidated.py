@@ -205,3 +205,24 @@ def test_cli_report_writes_html_and_docx(report: Consolidated, store: Store, tmp
     assert docx.Document(str(tmp_path / "bc.docx")).paragraphs
     r = runner.invoke(app, ["report", "--plan", PLAN, "--period", "2023-Q1", "-o", str(tmp_path / "x.html")])
     assert r.exit_code != 0
+
+
+def test_the_mail_to_the_issuer_attaches_the_docx_7_bit_clean(report: Consolidated, store: Store) -> None:
+    import email
+    from datetime import UTC, datetime
+    from email import policy
+
+    from plancal.mail.composition import compose
+    from plancal.views.consolidated import report_letters
+
+    document = render_docx(report)
+    letters = report_letters(store, report, document)
+    assert [x.recipient for x in letters] == ["ubnd@quangngai.gov.vn"]
+    now = datetime(2023, 6, 25, 1, 0, tzinfo=UTC)
+    envelope = compose(letters[0], settings(), now)
+    assert envelope.data.isascii() and envelope.data == compose(letters[0], settings(), now).data
+    msg = email.message_from_bytes(envelope.data, policy=policy.default)
+    assert msg.get_content_type() == "multipart/mixed"
+    attachment = next(msg.iter_attachments())
+    assert attachment.get_content() == document
+    assert "Báo cáo tổng hợp 6 tháng đầu năm 2023" in envelope.subject

@@ -57,6 +57,16 @@ class Envelope:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a letter (the .docx of a consolidated report): put in the letter's context under
+    ``attachments``; encoded base64, so the message stays 7-bit clean."""
+
+    filename: str  # ASCII, so that every client shows it
+    content_type: str
+    data: bytes = b""
+
+
+@dataclass(frozen=True)
 class Rendered:
     subject: str
     text: str
@@ -190,7 +200,18 @@ def compose(letter: Letter, settings: Settings, now: datetime, rendered: Rendere
     # also skips the email package's costly guess
     msg.set_content(rendered.text, subtype="plain", charset="utf-8", cte="base64")
     msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="base64")
-    msg.set_boundary("=_plancal_" + hashlib.sha256(("boundary|" + letter.key).encode()).hexdigest()[:32])
+    boundary = "=_plancal_" + hashlib.sha256(("boundary|" + letter.key).encode()).hexdigest()[:32]
+    attachments = tuple(a for a in letter.context.get("attachments", ()) if isinstance(a, Attachment))
+    if attachments:
+        for a in attachments:
+            if not a.filename.isascii() or "\r" in a.filename or "\n" in a.filename:
+                raise DeliveryError([Problem(f"tên tệp đính kèm '{one_line(a.filename)}' phải là chữ không dấu",
+                                             field="attachments", hint="đặt tên tệp bằng chữ không dấu, số, dấu gạch")])
+            maintype, _, subtype = a.content_type.partition("/")
+            msg.add_attachment(a.data, maintype=maintype, subtype=subtype or "octet-stream", filename=a.filename)
+        alternative = next(iter(msg.iter_parts()))
+        alternative.set_boundary(boundary + "_alt")  # the same letter gives the same bytes
+    msg.set_boundary(boundary)
     return Envelope(key=letter.key, kind=letter.kind, day=letter.day, sender=from_addr, recipient=letter.recipient,
                     message_id=mid, subject=rendered.subject, data=msg.as_bytes(policy=WIRE))
 

@@ -26,6 +26,7 @@ class MailKind(StrEnum):
     CONFERENCE = "conference"  # a conference's preparation steps
     REPORT_CALL = "report_call"  # the call for a periodic report
     WEEKLY = "weekly"  # the coordinators' weekly summary
+    CONSOLIDATED = "consolidated"  # the consolidated report of a period, to the plan's issuer, .docx attached
     BAD_ADDRESS = "bad_address"  # to the coordinators: an address that refuses mail
 
 

@@ -23,6 +23,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from plancal.errors import PlancalError, Problem
 from plancal.intake.exemplars import kind_label
 from plancal.intake.stored import stored_plan
+from plancal.mail.composition import Attachment
+from plancal.mail.items import World
+from plancal.mail.letters import Letter, MailKind
 from plancal.plans.loading import LoadedPlan
 from plancal.schedule.occurrence import ACTIONABLE, Kind, State
 from plancal.settings import Settings
@@ -262,3 +265,31 @@ def reports_folder(settings: Settings) -> Path:
 def render_html(report: Consolidated, settings: Settings) -> str:
     env = _environment(str(reports_folder(settings)))
     return env.get_template("consolidated.html.j2").render(r=report, s=report.sentences())
+
+
+# -- the mail to the issuer --------------------------------------------------------------------------
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def docx_filename(report: Consolidated) -> str:
+    return f"bao-cao-tong-hop-{report.plan_id}-{report.period.key}.docx"
+
+
+def report_letters(store: Store, report: Consolidated, document: bytes) -> list[Letter]:
+    """The consolidated report to its addressee (the plan's issuer), once per plan, period and address,
+    with the .docx attached."""
+    world = World.load(store)
+    plan = world.plans.get(report.plan_id)
+    if plan is None:
+        return []
+    s = report.sentences()
+    filename = docx_filename(report)
+    context = {"today": report.day, "plan": plan, "period_label": report.period_label, "agency": report.agency,
+               "data_from": report.data_from, "data_to": report.data_to, "filename": filename,
+               "received": s["received"], "quotas": s["quotas"], "fields": s["fields"], "overdue": s["overdue"],
+               "attachments": (Attachment(filename, DOCX_TYPE, document),)}
+    return [Letter(kind=MailKind.CONSOLIDATED, ident=f"{report.plan_id}/{report.period.key}", recipient=email,
+                   day=report.day, template="consolidated_report", context=context, to_name=report.addressee,
+                   reply_to=world.reply_to([report.plan_id]), coordinators=world.coordinators([report.plan_id]),
+                   plan_id=report.plan_id)
+            for email in world.emails(report.addressee_id)]
