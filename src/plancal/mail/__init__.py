@@ -3,7 +3,6 @@
 
 from plancal.mail.composition import (
     DEFAULT_SENDER_NAME,
-    VN,
     WIRE,
     Envelope,
     Rendered,
@@ -87,7 +86,6 @@ __all__ = [
     "THEMES_CATCH_UP_DAYS",
     "TemporaryFailure",
     "UnitBlock",
-    "VN",
     "WEEKLY_CATCH_UP_DAYS",
     "WIRE",
     "World",
