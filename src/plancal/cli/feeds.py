@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from plancal.cli.app import err, feeds_app, out, settings, store, today_in
-from plancal.errors import PlancalError
+from plancal.errors import FeedError, PlancalError
 
 
 @feeds_app.command("export")
@@ -75,7 +75,7 @@ def feeds_lint(
     = None,
 ) -> None:
     """Kiểm tra các tệp lịch (.ics) theo RFC 5545: dòng CRLF, gập dòng, thuộc tính bắt buộc, UID trùng, giờ kết thúc."""
-    from plancal.feeds.lint import lint
+    from plancal.feeds.lint import check
 
     if not files:
         folder = settings().calendar_dir
@@ -91,14 +91,15 @@ def feeds_lint(
             failed += 1
             err.print(f"[red]✗ {path}[/red]: không đọc được tệp ({exc.strerror})")
             continue
-        problems = lint(data, str(path))
-        if problems:
+        try:
+            check(data, str(path))
+        except FeedError as exc:
             failed += 1
-            err.print(f"[red]✗ {path}[/red]: {len(problems)} lỗi")
-            for problem in problems:
+            err.print(f"[red]✗ {path}[/red]: {len(exc.problems)} lỗi")
+            for problem in exc.problems:
                 err.print("  " + str(problem).replace("\n", "\n  "), markup=False, highlight=False)
-        else:
-            out.print(f"[green]✓[/green] {path}")
+            continue
+        out.print(f"[green]✓[/green] {path}")
     if failed:
         err.print(f"[red]{failed}/{len(files)} tệp lịch có lỗi.[/red]")
         raise typer.Exit(1)
