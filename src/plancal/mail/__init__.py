@@ -2,7 +2,6 @@
 
 from plancal.mail.composition import (
     DEFAULT_SENDER_NAME,
-    VN,
     WIRE,
     Envelope,
     Rendered,
@@ -85,7 +84,6 @@ __all__ = [
     "THEMES_CATCH_UP_DAYS",
     "TemporaryFailure",
     "UnitBlock",
-    "VN",
     "WEEKLY_CATCH_UP_DAYS",
     "WIRE",
     "World",

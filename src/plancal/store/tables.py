@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     JSON,
@@ -19,9 +20,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from plancal.schedule.occurrence import ACTIONABLE, Cutoff, Cycle, Kind, Occurrence, State, Status
+from plancal.settings import DEFAULT_TIMEZONE
 from plancal.units.directory import Unit
 
-VN = timezone(timedelta(hours=7))
+#: the store keeps naive UTC; local times come back in the plans' default zone (the store is opened from a
+#: URL alone and does not see PLANCAL_TIMEZONE)
+VN = ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def vn_midnight_utc(d: date) -> datetime:
