@@ -27,6 +27,7 @@ import multiprocessing
 import os
 import platform
 import pstats
+import pwd
 import re
 import shutil
 import smtplib
@@ -66,18 +67,20 @@ from plancal.store import Store, Submission, open_store  # noqa: E402
 
 PLANCAL_CLI = [sys.executable, "-c", "from plancal.cli import main; main()"]
 EXPORT_IN_SUBPROCESS = textwrap.dedent("""\
-    import resource, sys
+    import sys
     from plancal.feed import export_feeds
     from plancal.settings import Settings
     from plancal.store import open_store
     from datetime import date
     s = Settings.from_env()
     store = open_store(s.db_url)
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    def peak():  # KiB; ru_maxrss would carry the parent's peak over fork + exec on Linux
+        return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+    base = peak()
     if sys.argv[1] == "export":
         r = export_feeds(store, s, date.fromisoformat(sys.argv[2]))
         assert r.written > 0, r
-    print(base, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    print(base, peak())
     """)
 # -------------------------------------------------------------------------------------------------------
 
@@ -451,10 +454,10 @@ class Bench:
 
         baseline, _ = peak("baseline", "")
         _, plancal_kib = peak("export", FEEDS_TODAY.isoformat())
-        bound = subprocess.run([sys.executable, "-c", STREAMING_BOUND, str(settings.calendar_dir), str(self.tmp / "calendar-stream")],
-                               check=True, capture_output=True, text=True).stdout.split()
+        bound = subprocess.run([sys.executable, "-c", STREAMING_BOUND, str(settings.calendar_dir),
+                                str(self.tmp / "calendar-stream")], check=True, capture_output=True, text=True).stdout.split()
         bound_kib = int(bound[1])
-        self.add(Row("peak memory of an export (ru_maxrss)", f"{plancal_kib / 1024:,.0f} MiB",
+        self.add(Row("peak memory of an export (VmHWM)", f"{plancal_kib / 1024:,.0f} MiB",
                      f"streaming {bound_kib / 1024:,.0f} MiB", plancal_kib / bound_kib,
                      f"plancal imported + store opened: {baseline / 1024:,.0f} MiB; bare python {int(bound[0]) / 1024:,.0f} MiB"))
 
@@ -470,8 +473,9 @@ class Bench:
             dues = dict(db.execute("SELECT due_effective, count(*) FROM occurrences WHERE status = 'open' "
                                    f"AND kind IN ({kinds_sql()}) GROUP BY due_effective").fetchall())
 
-            def score(d: date) -> int:
-                return sum(dues.get((d + timedelta(days=m)).isoformat(), 0) for m in marks)
+            def score(d: date) -> tuple[bool, int]:
+                late = sum(dues.get((d + timedelta(days=m)).isoformat(), 0) for m in marks if m < 0)
+                return late > 0, sum(dues.get((d + timedelta(days=m)).isoformat(), 0) for m in marks)
 
             mondays = [date(2025, 2, 3) + timedelta(weeks=w) for w in range(40)]
             best = max(mondays, key=lambda d: (score(d), -d.toordinal()))
@@ -597,7 +601,8 @@ class Bench:
                     headers = []
                     if status == "304":
                         headers = ["-H", f"If-None-Match: {etag_of(url)}"]
-                    assert str(http_status(url, headers)) == status, (url, status)
+                    got = http_status(url, headers)
+                    assert str(got) == status, f"{url} answered {got}, expected {status}"
                     results.append(run_wrk(wrk, url, headers, duration))
                 (p_rps, p_p99), (n_rps, n_p99) = results
                 self.add(Row(f"feed server {status} ({path[:12]}…)", f"{p_rps:,.0f} req/s p99 {p_p99:.1f} ms",
@@ -686,17 +691,20 @@ BOUNDS_DOC = """
 - **feed server**: nginx with docs/nginx.conf on the same calendar/ folder; `wrk -t2 -c10` for a few
   seconds per URL, req/s and p99 latency; 200 (a unit feed), 304 (If-None-Match with that server's ETag),
   404 (an unknown token of valid shape). plancal's side: `plancal feeds serve` (uvicorn) in its own process.
-- **peak memory**: ru_maxrss of a subprocess running `export_feeds` into an empty folder, against a
-  subprocess (stdlib only) that streams: reads each written feed, keeps distinct pieces once, writes each
-  feed as it is produced.
+- **peak memory**: peak resident set (VmHWM of /proc/self/status, the per-process figure: on Linux
+  ru_maxrss survives fork + exec and would report this harness's own peak) of a subprocess running
+  `export_feeds` into an empty folder, against a subprocess (stdlib only) that streams: reads each
+  written feed, keeps distinct pieces once, writes each feed as it is produced.
 - **growth**: `due_recipients` and its SQL bound at each scale; the exponent is the least-squares slope of
   log time against log units.
 """
 
 STREAMING_BOUND = textwrap.dedent("""\
-    import os, re, resource, sys
+    import re, sys
     from pathlib import Path
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    def peak():
+        return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+    base = peak()
     src, dst = Path(sys.argv[1]), Path(sys.argv[2])
     event = re.compile(rb"BEGIN:VEVENT\\r\\n.*?END:VEVENT\\r\\n", re.S)
     cache = {}
@@ -712,7 +720,7 @@ STREAMING_BOUND = textwrap.dedent("""\
         out = dst / path.relative_to(src)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(b"".join(parts))
-    print(base, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    print(base, peak())
     """)
 
 OCCURRENCE_COLUMNS = ("uid", "plan_id", "kind", "source_id", "unit_id", "period_key", "period_label", "window_start",
@@ -829,9 +837,11 @@ def nginx_config(prefix: Path, port: int, calendar_dir: Path) -> Path:
     for sub in ("logs", "tmp"):
         (prefix / sub).mkdir(parents=True, exist_ok=True)
     conf = prefix / "nginx.conf"
+    # as root, nginx's workers would run as nobody and could not read a private temp folder
+    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};\n" if os.geteuid() == 0 else ""
     conf.write_text(textwrap.dedent(f"""\
         daemon off;
-        worker_processes 1;
+        {user}worker_processes 1;
         pid {prefix}/nginx.pid;
         error_log {prefix}/logs/error.log warn;
         events {{ worker_connections 256; }}
