@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -25,17 +26,11 @@ from plancal.feed import plan_feed_name
 from plancal.feedserver import NOT_FOUND_BODY
 from plancal.issuance import issue_file
 from plancal.settings import Settings
-from plancal.store import Store
+from plancal.store import Store, open_store
 from tests.conftest import ROOT
 from tests.feedfixtures import PLAN_003, PLAN_003_ID, export, free_port
 
 CONF = ROOT / "docs" / "nginx.conf"
-
-
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    """SQLite only: nginx reads the exported files, the store behind them does not matter here."""
-    return f"sqlite:///{tmp_path / 'plancal.db'}"
 
 
 def nginx_binary() -> str:
@@ -74,10 +69,15 @@ def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[in
         conn.close()
 
 
-@pytest.fixture
-def served(store: Store, settings: Settings, tmp_path: Path) -> Iterator[tuple[int, Store, Settings]]:
-    """nginx with docs/nginx.conf over an exported calendar/, proxying /u/ to a real plancal feed server."""
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Store, Settings]]:
+    """nginx with docs/nginx.conf over an exported calendar/, proxying /u/ to a real plancal feed server.
+    One per module (SQLite: nginx reads the exported files, the store behind them does not matter here)."""
     binary = nginx_binary()
+    tmp_path = tmp_path_factory.mktemp("nginx")
+    settings = replace(Settings.from_env({}), home=tmp_path, database_url=f"sqlite:///{tmp_path / 'plancal.db'}",
+                       calendar_dir=tmp_path / "calendar", outbox_dir=tmp_path / "outbox")
+    store = open_store(settings.db_url)
     issue_file(store, PLAN_003)
     export(store, settings)
     (tmp_path / "secret.ics").write_text("BEGIN:VCALENDAR\r\nSECRET\r\n", encoding="utf-8")  # beside calendar/
@@ -118,6 +118,7 @@ def served(store: Store, settings: Settings, tmp_path: Path) -> Iterator[tuple[i
             proc.wait(timeout=10)
         if nginx.stderr is not None:
             nginx.stderr.close()
+        store.engine.dispose()
 
 
 def test_readme_refers_to_the_tested_configuration() -> None:
@@ -166,7 +167,7 @@ def test_unknown_tokens_are_404(served: tuple[int, Store, Settings]) -> None:
 
 @pytest.mark.parametrize("path", [
     "/u/../secret.ics", "/u/%2e%2e/secret.ics", "/u/..%2fsecret.ics", "/u/notes.txt", "/u/..%5c..%5csecret.ics",
-    "/secret.ics", "/plancal.db", "/calendar/public.ics", "/plans/..%2f..%2fsecret.ics",
+    "/secret.ics", "/plancal.db", "/calendar/public.ics",
 ])
 def test_traversal_and_stray_files_are_404(served: tuple[int, Store, Settings], path: str) -> None:
     status, _, body = get(served[0], path)
@@ -174,7 +175,8 @@ def test_traversal_and_stray_files_are_404(served: tuple[int, Store, Settings], 
     assert b"SECRET" not in body and b"secret" not in body
 
 
-@pytest.mark.parametrize("path", ["/plans/../../secret.ics", "/u/%2e%2e%2f%2e%2e%2fsecret.ics", "/../secret.ics"])
+@pytest.mark.parametrize("path", ["/plans/../../secret.ics", "/u/%2e%2e%2f%2e%2e%2fsecret.ics", "/../secret.ics",
+                                  "/plans/..%2f..%2fsecret.ics"])
 def test_traversal_above_the_root_is_refused(served: tuple[int, Store, Settings], path: str) -> None:
     """nginx itself answers 400 to a path that climbs above "/" (before any location): refused, never served."""
     status, _, body = get(served[0], path)
