@@ -809,7 +809,8 @@ def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     return (f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}, {cpu}), {int(mem) / 1024 / 1024:.1f} GiB RAM, "
-            f"Python {platform.python_version()}, {platform.platform()}, SQLite {sqlite3.sqlite_version}")
+            f"Python {platform.python_version()}, {platform.platform()}, SQLite {sqlite3.sqlite_version}, "
+            f"load average {os.getloadavg()[0]:.1f} at the end (other jobs inflate every figure)")
 
 
 # -- servers ---------------------------------------------------------------------------------------------
