@@ -17,6 +17,10 @@ from plancal.vn.periods import Period, parse_window, span
 
 VnDate = Annotated[date, BeforeValidator(parse_date)]
 Shift = Literal["next", "previous", "none"]
+#: Civil Code 2015 art. 148(5): a limit on a day off ends at the end of the next working day
+Grace = Literal["civil-code-148", "none"]
+#: who set a date: the plan's text, or the standing agency when it deploys the plan
+SetBy = Literal["plan", "agency"]
 Frequency = Literal["month", "quarter", "half", "year"]
 
 
@@ -113,7 +117,12 @@ class When(Strict):
       months), ``from``/``until`` (narrower than the plan period);
     - ``after: <duty id>`` with ``days`` — chained: due ``days`` after that duty's stated due date in
       the same period.
-    ``shift`` overrides the plan's rule for a due date that falls on a day off.
+    ``shift`` overrides the plan's rule for the aim when the limit falls on a day off: ``previous``
+    (default: the last working day before it, inside the period), ``none`` (the date itself: an event's
+    day), ``next`` (read as ``grace: civil-code-148``: aim before, legal limit the next working day).
+    ``grace: civil-code-148`` where the plan invokes Civil Code art. 148(5) for this limit.
+    ``before: true`` also works with ``on``: "trước ngày 15/05/2025" → the last day allowed is 14/05.
+    ``set_by``: who set the date (default ``plan``); ``agency`` for a date the plan does not state.
     """
 
     on: VnDate | None = None
@@ -130,6 +139,8 @@ class When(Strict):
     after: Slug | None = None
     days: int | None = None
     shift: Shift | None = None
+    grace: Grace | None = None
+    set_by: SetBy = "plan"
 
     @model_validator(mode="after")
     def _one_mode(self) -> When:
@@ -139,8 +150,10 @@ class When(Strict):
             raise ValueError(
                 "cần đúng một cách ghi thời hạn (on, within, ongoing, days_after_issue, every hoặc after), "
                 f"đang có: {', '.join(modes) or 'không có'}")
-        if self.every is None and (self.day is not None or self.month is not None or self.months or self.before):
-            raise ValueError("day, month, months và before chỉ dùng cùng every")
+        if self.every is None and (self.day is not None or self.month is not None or self.months):
+            raise ValueError("day, month và months chỉ dùng cùng every")
+        if self.before and self.every is None and self.on is None:
+            raise ValueError("before chỉ dùng cùng every hoặc on")
         if self.after is None and self.days is not None:
             raise ValueError("days chỉ dùng cùng after")
         if self.after is not None and self.days is None:
@@ -168,6 +181,9 @@ class Duty(Strict):
     to: Slug | None = None
     when: When
     note: str | None = None
+    #: "đề nghị": asked of a body outside the issuer's hierarchy (tracked, never late); derived from the
+    #: unit directory when omitted
+    request: bool | None = None
 
     @model_validator(mode="after")
     def _who(self) -> Duty:
@@ -188,6 +204,10 @@ class SubPlans(Strict):
     days: int | None = Field(default=None, ge=1)
     what: str = "Xây dựng và ban hành kế hoạch triển khai thực hiện"
     to: Slug | None = None
+    #: who set ``days``: by default the plan when ``days`` is written here, the agency when it comes from
+    #: ``defaults.sub_plan_days``
+    set_by: SetBy | None = None
+    request: bool | None = None
 
 
 class Theme(Strict):
@@ -239,6 +259,8 @@ class Preparation(Strict):
     who: list[Selector]
     to: Slug | None = None
     days_before: int = Field(ge=0)
+    #: preparation offsets are the standing agency's choice unless the plan states them
+    set_by: SetBy = "agency"
 
 
 class Pilot(Strict):
@@ -296,6 +318,26 @@ class ReportDeadline(Strict):
     who: list[Selector]
     day: int = Field(ge=1, le=31)
     month: Literal["cutoff", "next"] = "cutoff"
+    set_by: SetBy = "plan"
+    request: bool | None = None
+
+
+class Milestone(Strict):
+    """An event the plan refers to but does not hold ("hướng tới Đại hội … toàn quốc lần thứ XI"): shown to
+    the plan's units, never owed by anyone, never late."""
+
+    id: Slug
+    what: str
+    on: VnDate | None = None
+    within: Window | None = None
+    held_by: str | None = None  # free text or a unit id: who holds it
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _when(self) -> Milestone:
+        if (self.on is None) == (self.within is None):
+            raise ValueError("mốc sự kiện cần đúng một trong on (ngày) hoặc within (khoảng thời gian)")
+        return self
 
 
 class Report(Strict):
@@ -312,7 +354,8 @@ class Report(Strict):
 
 
 class Defaults(Strict):
-    shift: Shift = "next"
+    shift: Shift = "previous"
+    grace: Grace = "none"
     sub_plan_days: int = Field(default=30, ge=1)
 
 
@@ -359,6 +402,7 @@ class Plan(Strict):
     themes: list[Theme] = []
     conferences: list[Conference] = []
     reports: list[Report] = []
+    milestones: list[Milestone] = []
 
     @property
     def start(self) -> date:
@@ -382,7 +426,8 @@ class Plan(Strict):
             raise ValueError(f"thời gian kế hoạch kết thúc ({self.end:%d/%m/%Y}) trước khi bắt đầu ({self.start:%d/%m/%Y})")
         if self.amended is not None and self.amended < self.issued:
             raise ValueError("ngày sửa đổi (amended) trước ngày ban hành (issued)")
-        ids = [d.id for d in self.duties] + [c.id for c in self.conferences] + [r.id for r in self.reports]
+        ids = [d.id for d in self.duties] + [c.id for c in self.conferences] + [r.id for r in self.reports] + \
+            [m.id for m in self.milestones]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"mã nhiệm vụ bị trùng: {', '.join(dupes)}")

@@ -30,7 +30,8 @@ class IssueResult:
 
 _OCC_FIELDS = ("plan_id", "kind", "source_id", "unit_id", "period_key", "period_label", "window_start",
                "due_stated", "due_effective", "title", "detail", "to_unit_id", "quota", "pilot", "peak", "what",
-               "cycle", "data_from", "data_to", "cutoff", "conference_uid")
+               "cycle", "data_from", "data_to", "cutoff", "conference_uid", "due_limit", "date_source", "relation",
+               "agency_own")
 
 
 class Plans(Units):
