@@ -210,6 +210,7 @@ def load_plan(path: Path, directory: Directory | None = None) -> LoadedPlan:
 
 def _selectors(plan: Plan) -> Iterator[tuple[Path_, list[Any]]]:
     yield ("recipients",), plan.recipients
+    yield ("requested",), plan.requested
     if plan.sub_plans:
         yield ("sub_plans", "who"), plan.sub_plans.who
     for i, d in enumerate(plan.duties):

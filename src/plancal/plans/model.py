@@ -181,9 +181,9 @@ class Duty(Strict):
     to: Slug | None = None
     when: When
     note: str | None = None
-    #: "đề nghị": asked of a body outside the issuer's hierarchy (tracked, never late); derived from the
-    #: unit directory when omitted
-    request: bool | None = None
+    #: "đề nghị": asked of a body outside the issuer's hierarchy (tracked, never late): ``true`` for every
+    #: unit of the duty, or the selectors of the requested ones; derived from the unit directory when omitted
+    request: bool | list[Selector] | None = None
 
     @model_validator(mode="after")
     def _who(self) -> Duty:
@@ -207,7 +207,7 @@ class SubPlans(Strict):
     #: who set ``days``: by default the plan when ``days`` is written here, the agency when it comes from
     #: ``defaults.sub_plan_days``
     set_by: SetBy | None = None
-    request: bool | None = None
+    request: bool | list[Selector] | None = None
 
 
 class Theme(Strict):
@@ -319,7 +319,7 @@ class ReportDeadline(Strict):
     day: int = Field(ge=1, le=31)
     month: Literal["cutoff", "next"] = "cutoff"
     set_by: SetBy = "plan"
-    request: bool | None = None
+    request: bool | list[Selector] | None = None
 
 
 class Milestone(Strict):
@@ -390,6 +390,8 @@ class Plan(Strict):
     period: Annotated[PlanPeriod, BeforeValidator(_plan_period)]
     standing_agency: Slug
     scope: Slug | None = None
+    #: bodies the plan requests ("đề nghị") rather than assigns, wherever they are named
+    requested: list[Selector] = []
     recipients: list[Selector]
     parent: Slug | None = None
     units: list[str] = []

@@ -26,6 +26,7 @@ class Expansion:
     work: WorkCalendar
     tz: ZoneInfo
     out: list[Occurrence] = field(default_factory=list)
+    _requested_units: frozenset[str] | None = None
 
     # -- units ------------------------------------------------------------------------------
     @property
@@ -55,11 +56,24 @@ class Expansion:
         wherever the plan says ``request``."""
         if request is not None:
             return Relation.REQUESTED if request else Relation.ASSIGNED
+        if unit_id is not None and unit_id in self._requested():
+            return Relation.REQUESTED
         if unit_id is None or unit_id == self.plan.issuer:
             return Relation.ASSIGNED
         if unit_id in self.directory and self.plan.issuer in self.directory.ancestors(unit_id):
             return Relation.ASSIGNED
         return Relation.REQUESTED
+
+    def _requested(self) -> frozenset[str]:
+        if self._requested_units is None:
+            self._requested_units = frozenset(self.resolve(self.plan.requested))
+        return self._requested_units
+
+    def requested(self, spec: bool | list[str | KindSelector] | None, unit_id: str) -> bool | None:
+        """A plan's ``request`` for one unit: true, false, or None (derive from the directory)."""
+        if isinstance(spec, list):
+            return True if unit_id in self.resolve(spec) else None
+        return spec
 
     def add(self, *, kind: Kind, source_id: str, unit_id: str | None, period: Period, due: date,
             title: str, shift: str | None = None, grace: str | None = None, set_by: str = "plan",

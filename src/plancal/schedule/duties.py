@@ -86,7 +86,8 @@ def duties(ex: Expansion) -> None:
                     ex.add(kind=Kind.ONGOING if duty.when.ongoing else Kind.DUTY, source_id=duty.id, unit_id=unit_id,
                              period=per, due=due, title=title, detail=duty.note or "", quota=quota,
                              shift="none" if duty.when.ongoing else duty.when.shift, grace=duty.when.grace,
-                             set_by=duty.when.set_by, request=duty.request, to_unit_id=duty.to)
+                             set_by=duty.when.set_by, request=ex.requested(duty.request, unit_id),
+                             to_unit_id=duty.to)
 
 
 def sub_plans(ex: Expansion) -> None:
@@ -99,5 +100,5 @@ def sub_plans(ex: Expansion) -> None:
     per = Period(per.start, per.end, "window", "sub-plan")
     for unit_id in ex.resolve(sp.who):
         ex.add(kind=Kind.SUB_PLAN, source_id="sub-plan", unit_id=unit_id, period=per, due=due, title=sp.what,
-                 to_unit_id=sp.to or ex.plan.standing_agency, set_by=set_by, request=sp.request,
+                 to_unit_id=sp.to or ex.plan.standing_agency, set_by=set_by, request=ex.requested(sp.request, unit_id),
                  detail=f"Trên cơ sở {ex.plan.display_number}: {ex.plan.title}")

@@ -26,7 +26,7 @@ def reports(ex: Expansion) -> None:
                     for unit_id in ex.resolve(dl.who):
                         ex.add(kind=Kind.REPORT, source_id=report.id, unit_id=unit_id, period=per, due=due,
                                  title=f"{report.what} {per.label}", what=report.what, to_unit_id=report.to,
-                                 detail=detail, set_by=dl.set_by, request=dl.request,
+                                 detail=detail, set_by=dl.set_by, request=ex.requested(dl.request, unit_id),
                                  floor=cutoff + timedelta(days=1), **window)
                 if report.consolidate:
                     due = report_due(cutoff, report.consolidate.day, report.consolidate.month)
@@ -35,7 +35,7 @@ def reports(ex: Expansion) -> None:
                         ex.add(kind=Kind.CONSOLIDATION, source_id=report.id, unit_id=unit_id, period=per,
                                  due=due, title=f"{what} {per.label}", what=what,
                                  to_unit_id=report.consolidate_to or ex.plan.issuer, detail=detail,
-                                 set_by=report.consolidate.set_by, request=report.consolidate.request,
+                                 set_by=report.consolidate.set_by, request=ex.requested(report.consolidate.request, unit_id),
                                  floor=cutoff + timedelta(days=1), **window)
 
 
