@@ -48,7 +48,7 @@ def test_issue_bad_plan_stores_nothing_then_agenda(tmp_path: Path, home: Path, d
     agenda = run(["agenda", "--unit", "ag-bao-an-giang", "--from", "1/4/2021", "--to", "30/4/2021",
                   "--today", "1/4/2021"], home, db_url)
     assert agenda.returncode == 0, agenda.stderr
-    assert "26/04/2021" in agenda.stdout and "24/04/2021" in agenda.stdout  # effective and stated
+    assert "23/04/2021" in agenda.stdout and "24/04/2021" in agenda.stdout  # aim and stated limit
     unknown = run(["agenda", "--unit", "khong-co"], home, db_url)
     assert unknown.returncode == 1 and "không có đơn vị 'khong-co'" in unknown.stderr
 

@@ -31,7 +31,7 @@ from plancal.feeds.names import PRODID, PUBLIC, event_uid, plan_feed_name, unit_
 from plancal.schedule.occurrence import ACTIONABLE, KINDS
 from plancal.settings import Settings
 from plancal.store import OccurrenceRow, PlanRow, UnitRow
-from plancal.tracking.status import KIND_LABEL
+from plancal.tracking.status import DATE_SOURCE_LABEL, KIND_LABEL
 from plancal.vn.dates import short
 
 #: how often clients should fetch again (Google ignores it and refreshes every 8-24 h)
@@ -66,11 +66,13 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC)
 
 
-def deadline_text(stated: date, effective: date) -> str:
-    """"24/04/2021 (ngày nghỉ, hạn thực tế 26/04/2021)" or just "26/04/2021"."""
+def deadline_text(stated: date, effective: date, date_source: str = "plan") -> str:
+    """The aim and who set the date: "23/04/2021 (hạn cuối 24/04/2021 là ngày nghỉ; theo kế hoạch)" or
+    "18/07/2021 (do cơ quan thường trực ấn định)"."""
+    source = DATE_SOURCE_LABEL.get(date_source, date_source)
     if stated == effective:
-        return short(effective)
-    return f"{short(stated)} (ngày nghỉ, hạn thực tế {short(effective)})"
+        return f"{short(effective)} ({source})"
+    return f"{short(effective)} (hạn cuối {short(stated)} là ngày nghỉ; {source})"
 
 
 def _shorten(text: str, limit: int = 70) -> str:
@@ -310,7 +312,7 @@ class EventRenderer:
                 start, end = _utc(row.starts_at).astimezone(self.tz), _utc(row.ends_at).astimezone(self.tz)
                 lines.append(f"Thời gian: {start:%H:%M}–{end:%H:%M} ngày {short(start.date())}")
             else:
-                lines.append(f"Tổ chức xong trước hạn: {deadline_text(row.due_stated, row.due_effective)}")
+                lines.append(f"Tổ chức xong trước hạn: {deadline_text(row.due_stated, row.due_effective, row.date_source)}")
             others = [u for u in row.audience or () if u != row.unit_id]
             if others:
                 names = [self.name(u) for u in others]
@@ -323,11 +325,11 @@ class EventRenderer:
             if row.to_unit_id:
                 lines.append(f"Gửi đến: {self.name(row.to_unit_id)}")
             lines.append(f"Kỳ: {row.period_label}")
-            lines.append(f"Hạn: {deadline_text(row.due_stated, row.due_effective)}")
+            lines.append(f"Hạn: {deadline_text(row.due_stated, row.due_effective, row.date_source)}")
             if row.detail:
                 lines.append(row.detail)
         if row.status == "done" and row.done_on is not None:
-            late = " (muộn)" if row.done_on > row.due_effective else ""
+            late = " (muộn)" if row.state(row.done_on) == "done_late" else ""
             lines.append(f"Tình trạng: đã hoàn thành, nhận ngày {short(row.done_on)}{late}.")
         elif row.status == "cancelled":
             when = f" ngày {short(row.cancelled_on)}" if row.cancelled_on else ""

@@ -11,7 +11,7 @@ from plancal.mail.letters import Letter
 
 # -- views handed to the templates -------------------------------------------------------------------
 from plancal.store import OccurrenceRow, PlanRow, Store, UnitRow
-from plancal.tracking.status import KIND_LABEL
+from plancal.tracking.status import DATE_SOURCE_LABEL, KIND_LABEL
 
 
 # -- views handed to the templates -------------------------------------------------------------------
@@ -37,10 +37,16 @@ class Item:
     to_name: str
     quota: str | None
     status: str
+    date_source: str = "plan"  # who set the date: plan | agency
 
     @property
     def shifted(self) -> bool:
         return self.due != self.due_stated
+
+    @property
+    def source_label(self) -> str:
+        """"theo kế hoạch" or "do cơ quan thường trực ấn định"."""
+        return DATE_SOURCE_LABEL.get(self.date_source, self.date_source)
 
     @property
     def late_days(self) -> int:
@@ -142,7 +148,8 @@ class World:
                     plan_number=plan.display_number if plan else row.plan_id, plan_title=plan.title if plan else "",
                     unit_id=row.unit_id or "", unit_name=self.name(row.unit_id), period_label=row.period_label,
                     due=row.due_effective, due_stated=row.due_stated, days=(row.due_effective - today).days,
-                    to_name=self.name(row.to_unit_id), quota=row.quota, status=row.state(today))
+                    to_name=self.name(row.to_unit_id), quota=row.quota, status=row.state(today),
+                    date_source=row.date_source)
 
 
 def _only(letters: Iterable[Letter], recipients: Collection[str] | None) -> list[Letter]:

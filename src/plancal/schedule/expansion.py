@@ -14,6 +14,7 @@ from plancal.plans.model import KindSelector, Plan
 from plancal.schedule.conferences import conferences
 from plancal.schedule.context import Expansion
 from plancal.schedule.duties import duties, sub_plans
+from plancal.schedule.milestones import milestones
 from plancal.schedule.occurrence import KINDS, Occurrence
 from plancal.schedule.reports import reports
 from plancal.schedule.themes import anniversaries, themes
@@ -45,6 +46,7 @@ def expand_plan(plan: Plan, directory: Directory, registry: Registry, work: Work
     reports(ex)
     conferences(ex)
     anniversaries(ex, themes(ex))
+    milestones(ex)
     seen: dict[str, Occurrence] = {}
     for occ in ex.out:
         seen.setdefault(occ.uid, occ)  # a unit named twice by overlapping selectors gets one occurrence
