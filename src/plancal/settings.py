@@ -8,7 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_LEAD_DAYS: tuple[int, ...] = (7, 3, 1, 0)
-DEFAULT_OVERDUE_DAYS: tuple[int, ...] = (1, 7)
+#: working days after the legal limit at which the late unit's own digest reminds it
+DEFAULT_OVERDUE_DAYS: tuple[int, ...] = (1, 3)
+#: the escalation ladder, in working days late: the standing agency, then the issuer and the unit's parent
+DEFAULT_ESCALATE_AGENCY_AFTER = 3
+DEFAULT_ESCALATE_ISSUER_AFTER = 10
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -45,6 +49,9 @@ class Settings:
     #: per kind of duty, overriding lead_days / overdue_days: (("report", (14, 7, 3, 1, 0)), …)
     lead_days_by_kind: tuple[tuple[str, tuple[int, ...]], ...] = ()
     overdue_days_by_kind: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    #: working days late at which the standing agency, then the issuer and the late unit's parent, are told
+    escalate_agency_after: int = DEFAULT_ESCALATE_AGENCY_AFTER
+    escalate_issuer_after: int = DEFAULT_ESCALATE_ISSUER_AFTER
     lease_seconds: int = 300
     cancelled_keep_days: int = 30
 
@@ -79,9 +86,11 @@ class Settings:
             smtp_security=get("PLANCAL_SMTP_SECURITY", "none"),
             mail_from=get("PLANCAL_MAIL_FROM", "plancal@localhost"),
             lead_days=_ints(get("PLANCAL_LEAD_DAYS", "7,3,1,0")),
-            overdue_days=_ints(get("PLANCAL_OVERDUE_DAYS", "1,7")),
+            overdue_days=_ints(get("PLANCAL_OVERDUE_DAYS", "1,3")),
             lead_days_by_kind=_per_kind(env, "PLANCAL_LEAD_DAYS_"),
             overdue_days_by_kind=_per_kind(env, "PLANCAL_OVERDUE_DAYS_"),
+            escalate_agency_after=int(get("PLANCAL_ESCALATE_AGENCY_AFTER", str(DEFAULT_ESCALATE_AGENCY_AFTER))),
+            escalate_issuer_after=int(get("PLANCAL_ESCALATE_ISSUER_AFTER", str(DEFAULT_ESCALATE_ISSUER_AFTER))),
             lease_seconds=int(get("PLANCAL_LEASE_SECONDS", "300")),
             cancelled_keep_days=int(get("PLANCAL_CANCELLED_KEEP_DAYS", "30")),
         )

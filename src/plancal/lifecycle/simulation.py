@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from plancal.mail.items import World
-from plancal.mail.leadtimes import LeadTimes
+from plancal.mail.leadtimes import LeadTimes, limit_of
 from plancal.mail.planners.conferences import CONFERENCE_NOTICE_DAYS
 from plancal.mail.planners.digests import digests
 from plancal.mail.planners.escalations import escalations
-from plancal.mail.planners.summaries import weekly_summaries
+from plancal.mail.planners.summaries import summary_day, weekly_summaries
+from plancal.mail.planners.themes import themes_day
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.settings import Settings
 
@@ -82,16 +83,16 @@ def stages_for(store: Store, settings: Settings, today: date) -> list[str]:
     found = []
     sub_plans = store.occurrences(kinds=["sub_plan"], statuses=["open"], start=today - timedelta(days=lead.max_after),
                                   end=today + timedelta(days=lead.max_before))
-    if any(lead.triggers("sub_plan", (r.due_effective - today).days) for r in sub_plans):
+    if any(lead.reminds("sub_plan", r.due_effective, limit_of(r), today, world.work) for r in sub_plans):
         found.append("sub_unit_plans")
-    if today.day == 1 and has_themes(store, today):
+    if themes_day(today, world.work) and has_themes(store, today):
         found.append("monthly_themes")
     if any(conferences_active(conference_groups(store, p.id), today, CONFERENCE_NOTICE_DAYS) for p in active):
         found.append("conferences")
     if open_windows(store, today):
         found.append("semiannual_reports")
-    # the weekly summary goes out on Monday (the days after are only a catch-up for a missed run)
-    weekly = today.weekday() == 0 and weekly_summaries(store, settings, today, world=world)
+    # the weekly summary goes out on the week's first working day (the days after only catch up a missed run)
+    weekly = summary_day(today, world.work) and weekly_summaries(store, settings, today, world=world)
     if weekly or digests(store, settings, today, lead=lead, world=world) \
             or escalations(store, settings, today, lead=lead, world=world):
         found.append("reminders")
