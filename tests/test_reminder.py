@@ -289,3 +289,10 @@ def test_due_recipients_cover_every_daily_kind(store: Store, settings: Settings)
     assert mail.delivery_key("digest", "2021-04-26", "A@B.VN") == "digest|2021-04-26|a@b.vn"
     long_key = mail.delivery_key("notice", "x" * 500, "a@b.vn")
     assert len(long_key) <= 400 and long_key != mail.delivery_key("notice", "x" * 499 + "y", "a@b.vn")
+
+
+def test_issuing_a_plan_whose_period_has_ended_sends_no_notice(store: Store, settings: Settings) -> None:
+    issue_003(store)
+    assert len(mail.plan_notices(store, settings, date(2021, 12, 31), PLAN_003_ID)) == 11  # its last day
+    assert mail.plan_notices(store, settings, date(2022, 1, 1), PLAN_003_ID) == []
+    assert mail.send_plan_notices(store, settings, date(2026, 11, 20), RecordingMailer(), PLAN_003_ID).sent == 0
