@@ -37,6 +37,7 @@ def weekly_summaries(store: Store, settings: Settings, today: date, *, recipient
         return []
     monday = today - timedelta(days=today.weekday())
     week_end = monday + timedelta(days=6)
+    first = next(monday + timedelta(days=n) for n in range(7) if world.work.is_working_day(monday + timedelta(days=n)))
     iso = today.isocalendar()
     per: dict[str, list[PlanSummary]] = defaultdict(list)
     for plan in world.plans.values():
@@ -62,7 +63,7 @@ def weekly_summaries(store: Store, settings: Settings, today: date, *, recipient
         plan_ids = [s.plan_id for s in summaries]
         agency_names = [world.name(world.plans[p].standing_agency_id) for p in plan_ids]
         letters.append(Letter(
-            kind="weekly", ident=f"{iso.year}-W{iso.week:02d}", recipient=email, day=monday, template="weekly_summary",
+            kind="weekly", ident=f"{iso.year}-W{iso.week:02d}", recipient=email, day=first, template="weekly_summary",
             context={"today": today, "monday": monday, "sunday": week_end, "week": iso.week, "plans": summaries,
                      "n_late": sum(len(s.late) for s in summaries),
                      "n_due": sum(len(s.due_this_week) for s in summaries)},

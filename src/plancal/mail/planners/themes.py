@@ -68,7 +68,7 @@ def monthly_themes(store: Store, settings: Settings, today: date, *, recipients:
             continue
         plan_ids = {r.plan_id for r in rows}
         letters.append(Letter(
-            kind="themes", ident=f"{start:%Y-%m}", recipient=email, day=start, template="monthly_themes",
+            kind="themes", ident=f"{start:%Y-%m}", recipient=email, day=first, template="monthly_themes",
             context={"today": today, "month": start.month, "year": start.year,
                      "plans": _by_plan(theme_items, world), "anniversaries": tuple(ann_items),
                      "standing": tuple(standing_items)},
