@@ -24,12 +24,12 @@ from plancal.store import Store, Submission
 from plancal.tracking.status import agenda
 from tests.feedfixtures import (
     PLAN_003,
-    issue_all,
     PLAN_003_ID,
     TODAY,
     event_blocks,
     events,
     expected_unit_uids,
+    issue_all,
     plan_feed_bytes,
     rows_by_uid,
     unit_feed_bytes,
