@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.sources.utils import parse_env_vars
 
@@ -26,7 +26,11 @@ from plancal.errors import Problem, SettingsError
 #: the plans' time zone (Vietnam, UTC+7, no daylight saving): the one default, overridden by PLANCAL_TIMEZONE
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 DEFAULT_LEAD_DAYS: tuple[int, ...] = (7, 3, 1, 0)
-DEFAULT_OVERDUE_DAYS: tuple[int, ...] = (1, 7)
+#: working days after the legal limit at which the late unit's own digest reminds it
+DEFAULT_OVERDUE_DAYS: tuple[int, ...] = (1, 3)
+#: the escalation ladder, in working days late: the standing agency, then the issuer and the unit's parent
+DEFAULT_ESCALATE_AGENCY_AFTER = 3
+DEFAULT_ESCALATE_ISSUER_AFTER = 10
 PREFIX = "PLANCAL_"
 #: per kind of duty: PLANCAL_LEAD_DAYS_REPORT=14,7,3,1,0 (the kinds are checked by plancal.mail.leadtimes)
 PER_KIND = ("LEAD_DAYS_", "OVERDUE_DAYS_")
@@ -62,6 +66,9 @@ class Settings:
     #: per kind of duty, overriding lead_days / overdue_days: (("report", (14, 7, 3, 1, 0)), …)
     lead_days_by_kind: tuple[tuple[str, tuple[int, ...]], ...] = ()
     overdue_days_by_kind: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    #: working days late at which the standing agency, then the issuer and the late unit's parent, are told
+    escalate_agency_after: int = DEFAULT_ESCALATE_AGENCY_AFTER
+    escalate_issuer_after: int = DEFAULT_ESCALATE_ISSUER_AFTER
     lease_seconds: int = 300
     cancelled_keep_days: int = 30
 
@@ -160,6 +167,8 @@ class _Environment(BaseSettings):
     MAIL_FROM: str = "plancal@localhost"
     LEAD_DAYS: Days = DEFAULT_LEAD_DAYS
     OVERDUE_DAYS: Days = DEFAULT_OVERDUE_DAYS
+    ESCALATE_AGENCY_AFTER: Annotated[int, Field(ge=1, le=366)] = DEFAULT_ESCALATE_AGENCY_AFTER
+    ESCALATE_ISSUER_AFTER: Annotated[int, Field(ge=1, le=366)] = DEFAULT_ESCALATE_ISSUER_AFTER
     LEASE_SECONDS: Annotated[int, Field(gt=0)] = 300
     CANCELLED_KEEP_DAYS: Annotated[int, Field(ge=0)] = 30
 
@@ -171,6 +180,14 @@ class _Environment(BaseSettings):
                                    file_secret_settings: PydanticBaseSettingsSource,
                                    ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings,)  # the environment comes in through _MappingSource (from_env's mapping)
+
+    @field_validator("ESCALATE_ISSUER_AFTER")
+    @classmethod
+    def _ladder(cls, value: int, info: ValidationInfo) -> int:
+        agency = info.data.get("ESCALATE_AGENCY_AFTER")
+        if agency is not None and value < agency:
+            raise ValueError("the issuer hears after the standing agency")
+        return value
 
     @field_validator("HOME", "CALENDAR_DIR", "OUTBOX_DIR", "TEMPLATES_DIR", mode="before")
     @classmethod
@@ -262,7 +279,10 @@ ACCEPTED: dict[str, str] = {
     "smtp_security": "một trong: none, starttls, ssl",
     "mail_from": "địa chỉ thư, ví dụ 'Lịch kế hoạch <lich@snv.angiang.gov.vn>'",
     "lead_days": "các số ngày nguyên ≥ 0 cách nhau bằng dấu phẩy, ví dụ 7,3,1,0",
-    "overdue_days": "các số ngày nguyên ≥ 0 cách nhau bằng dấu phẩy, ví dụ 1,7",
+    "overdue_days": "các số ngày làm việc nguyên ≥ 0 sau hạn, cách nhau bằng dấu phẩy, ví dụ 1,3",
+    "escalate_agency_after": "số ngày làm việc quá hạn (1-366) thì báo cơ quan thường trực, ví dụ 3",
+    "escalate_issuer_after": "số ngày làm việc quá hạn (1-366, không nhỏ hơn PLANCAL_ESCALATE_AGENCY_AFTER) thì "
+                             "báo cơ quan ban hành và đơn vị cấp trên, ví dụ 10",
     "lease_seconds": "số giây nguyên lớn hơn 0, ví dụ 300",
     "cancelled_keep_days": "số ngày nguyên ≥ 0, ví dụ 30",
 }

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
+from plancal.mail.leadtimes import limit_of, working_days_late
 from plancal.mail.letters import Letter
 
 # -- views handed to the templates -------------------------------------------------------------------
 from plancal.store import OccurrenceRow, PlanRow, Store, UnitRow
 from plancal.tracking.status import DATE_SOURCE_LABEL, KIND_LABEL
+from plancal.vn.workdays import WorkCalendar
 
 
 # -- views handed to the templates -------------------------------------------------------------------
@@ -38,6 +40,8 @@ class Item:
     quota: str | None
     status: str
     date_source: str = "plan"  # who set the date: plan | agency
+    #: working days after the legal limit (set by the planners that speak of lateness)
+    working_late: int = 0
 
     @property
     def shifted(self) -> bool:
@@ -100,6 +104,8 @@ class World:
 
     units: dict[str, UnitRow]
     plans: dict[str, PlanRow]
+    #: the working days that lateness is counted in
+    work: WorkCalendar = field(default_factory=WorkCalendar)
 
     @classmethod
     def load(cls, store: Store) -> World:
@@ -149,7 +155,12 @@ class World:
                     unit_id=row.unit_id or "", unit_name=self.name(row.unit_id), period_label=row.period_label,
                     due=row.due_effective, due_stated=row.due_stated, days=(row.due_effective - today).days,
                     to_name=self.name(row.to_unit_id), quota=row.quota, status=row.state(today),
-                    date_source=row.date_source)
+                    date_source=row.date_source,
+                    working_late=_working_late(row, today, self.work))
+
+
+def _working_late(row: OccurrenceRow, today: date, work: WorkCalendar) -> int:
+    return working_days_late(limit_of(row), today, work)
 
 
 def _only(letters: Iterable[Letter], recipients: Collection[str] | None) -> list[Letter]:

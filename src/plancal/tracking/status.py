@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from plancal.schedule.occurrence import ACTIONABLE
+from plancal.schedule.occurrence import ACTIONABLE, KINDS, Kind
 from plancal.store import OccurrenceRow, Store
 
 STATE_LABEL = {
@@ -50,7 +50,14 @@ class LateItem:
 
 def agenda(store: Store, *, start: date, end: date, unit_id: str | None = None,
            plan_id: str | None = None) -> list[OccurrenceRow]:
-    return store.occurrences(plan_id=plan_id, unit_id=unit_id, start=start, end=end)
+    """What falls due between ``start`` and ``end``; a standing duty ("thường xuyên") where its period
+    starts (it has no deadline of its own), not in the last month of the plan."""
+    rows = [r for r in store.occurrences(plan_id=plan_id, unit_id=unit_id, start=start, end=end)
+            if r.kind != Kind.ONGOING]
+    standing = [r for r in store.occurrences(plan_id=plan_id, unit_id=unit_id, start=start, kinds=[Kind.ONGOING])
+                if start <= r.window_start <= end]
+    return sorted([*rows, *standing], key=lambda r: (r.window_start if r.kind == Kind.ONGOING else r.due_effective,
+                                                     KINDS.index(Kind(r.kind)), r.unit_id or "", r.uid))
 
 
 def late(store: Store, today: date, *, plan_id: str | None = None) -> list[LateItem]:
