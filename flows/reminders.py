@@ -40,6 +40,8 @@ def reminders(today: date | None = None) -> dict[str, Any]:
     log = get_run_logger()
     ctx = open_context()
     day = resolve_today(today, ctx.settings)
+    if not mail.mail_day(day):
+        log.info("%s là ngày nghỉ: không gửi thư; ngày làm việc tiếp theo sẽ gửi bù.", day.strftime("%d/%m/%Y"))
 
     letters = plan_letters(ctx, day)
     mailings = [send_letters(ctx, batch, day, what) for what, batch in letters.items() if batch]

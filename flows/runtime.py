@@ -29,8 +29,7 @@ from prefect.runtime import flow_run
 from plancal.errors import DeliveryError, PlancalError, PlanError, StoreError, UnitError
 from plancal.mail.mailers import Mailer, mailer_from_settings
 from plancal.settings import Settings
-from plancal.store import Store
-from plancal.store.engine import open_store
+from plancal.store import Store, open_store
 
 #: how I/O tasks retry: a database or mail server that hiccups gets two more tries
 IO_RETRIES = 2

@@ -84,7 +84,7 @@ def test_due_soon_and_late_lists(store: Store, plan: str) -> None:
     assert "Từ Thứ Hai, 15/03/2021 đến Chủ nhật, 28/03/2021" in soon and "24/03/2021" in soon
     late = views.late_markdown(store, plan_row, date(2021, 3, 1))
     lines = [line for line in late.splitlines() if line.startswith("| Báo")]
-    assert [line.split("|")[5].strip() for line in lines] == ["35 ngày", "5 ngày"]  # longest delay first
+    assert [line.split("|")[5].strip() for line in lines] == ["36 ngày", "5 ngày"]  # longest delay first, counted from the limit
     assert "Không có việc nào đến hạn." in views.due_soon_markdown(store, plan_row, date(2022, 6, 1))
 
 
@@ -125,8 +125,8 @@ def test_reporting_windows_and_the_consolidated_report(store: Store, plan: str) 
     assert [w.period_key for w in found] == ["2021-H1", "2021"]
     h1 = found[0]
     assert h1.data_range == (date(2020, 12, 15), date(2021, 6, 14)) and h1.decree_09
-    assert h1.deadline == date(2021, 6, 18) and h1.consolidation_due == date(2021, 6, 21)  # 20/6 is a Sunday
-    assert h1.opens == date(2021, 6, 4) and h1.closes == date(2021, 6, 28)
+    assert h1.deadline == date(2021, 6, 18) and h1.consolidation_due == date(2021, 6, 18)  # 20/6 is a Sunday: aim Friday
+    assert h1.opens == date(2021, 6, 4) and h1.closes == date(2021, 6, 25)
     assert [w.period_key for w in open_windows(store, date(2021, 6, 3))] == []
     assert [w.period_key for w in open_windows(store, date(2021, 6, 4))] == ["2021-H1"]
     assert not h1.consolidating(date(2021, 6, 17)) and h1.consolidating(date(2021, 6, 18))

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
@@ -96,8 +95,7 @@ def not_modified(request: Request, etag: str, mtime: int) -> bool:
 
 def create_app(store: Store, settings: Settings, *, today: Callable[[], date] | None = None) -> FastAPI:
     """The feed server. ``today`` (for feeds written on demand) defaults to the date in the plan time zone."""
-    zone = ZoneInfo(settings.timezone)
-    current_day = today or (lambda: datetime.now(zone).date())
+    current_day = today or (lambda: datetime.now(settings.tz).date())
     cache = _FileCache()
     templates = Environment(loader=FileSystemLoader(str(settings.templates_dir)), autoescape=True,
                             keep_trailing_newline=True)

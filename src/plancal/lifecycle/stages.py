@@ -14,6 +14,9 @@ from plancal.mail.items import World
 from plancal.mail.leadtimes import LeadTimes
 from plancal.mail.letters import MailKind
 from plancal.mail.planners.conferences import CONFERENCE_NOTICE_DAYS
+from plancal.mail.planners.summaries import summary_day
+from plancal.mail.planners.themes import themes_day
+from plancal.schedule.occurrence import Kind
 from plancal.settings import Settings
 from plancal.store import Store
 from plancal.tracking.windows import open_windows
@@ -24,7 +27,7 @@ from plancal.views.themes import has_themes
 class Stage(StrEnum):
     ISSUE = "issue"  # a plan file is issued (on demand)
     SUB_UNIT_PLANS = "sub_unit_plans"  # the sub-unit plans that arrived, who has issued one
-    MONTHLY_THEMES = "monthly_themes"  # the month's themes and anniversaries (on the 1st)
+    MONTHLY_THEMES = "monthly_themes"  # the month's themes and anniversaries (its first working day)
     CONFERENCES = "conferences"  # conference preparation steps, pilot first
     SEMIANNUAL_REPORTS = "semiannual_reports"  # calls for reports, who has reported, the draft consolidation
     REMINDERS = "reminders"  # the morning digests, escalations and weekly summary
@@ -57,18 +60,18 @@ def stages_for(store: Store, settings: Settings, today: date) -> list[Stage]:
     lead = LeadTimes.from_settings(settings)
     active = [p for p in world.plans.values() if not p.closed]
     found = []
-    sub_plans = store.occurrences(kinds=["sub_plan"], statuses=["open"], start=today - timedelta(days=lead.max_after),
+    sub_plans = store.occurrences(kinds=[Kind.SUB_PLAN], statuses=["open"], start=today - timedelta(days=lead.max_after),
                                   end=today + timedelta(days=lead.max_before))
-    if any(lead.triggers("sub_plan", (r.due_effective - today).days) for r in sub_plans):
+    if any(lead.reminds(Kind.SUB_PLAN, r.due_effective, r.due_limit, today, world.work) for r in sub_plans):
         found.append(Stage.SUB_UNIT_PLANS)
-    if today.day == 1 and has_themes(store, today):
+    if themes_day(today, world.work) and has_themes(store, today):
         found.append(Stage.MONTHLY_THEMES)
     if any(conferences_active(conference_groups(store, p.id), today, CONFERENCE_NOTICE_DAYS) for p in active):
         found.append(Stage.CONFERENCES)
     if open_windows(store, today):
         found.append(Stage.SEMIANNUAL_REPORTS)
-    # the weekly summary goes out on Monday (the days after are only a catch-up for a missed run)
+    # the weekly summary goes out on the week's first working day (the days after only catch up a missed run)
     if any(daily.planner(store, settings, today, world=world) for daily in daily_mail(Stage.REMINDERS)
-           if daily.kind != MailKind.WEEKLY or today.weekday() == 0):
+           if daily.kind != MailKind.WEEKLY or summary_day(today, world.work)):
         found.append(Stage.REMINDERS)
     return found

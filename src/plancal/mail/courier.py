@@ -29,7 +29,7 @@ from datetime import date, datetime
 
 from plancal.clock import utc_now
 from plancal.errors import DeliveryError, Problem
-from plancal.mail.composition import VN, compose
+from plancal.mail.composition import compose
 from plancal.mail.items import World
 from plancal.mail.letters import Letter, MailKind
 from plancal.mail.mailers import Mailer
@@ -319,7 +319,7 @@ def deliver(store: Store, settings: Settings, mailer: Mailer, letters: Iterable[
     tally = courier.deliver(letters, hold=hold)
     report = tally.report()
     if notify_coordinators and tally.bad:
-        day = today or clock().astimezone(VN).date()
+        day = today or clock().astimezone(settings.tz).date()
         notices = bad_address_letters(store, day, tally.bad, courier._coordinators)
         if notices:
             extra = deliver(store, settings, mailer, notices, today=day, clock=clock, retry=retry, worker=worker,

@@ -22,6 +22,12 @@ from plancal.mail.planners.summaries import weekly_summaries
 from plancal.mail.planners.themes import monthly_themes
 from plancal.settings import Settings
 from plancal.store import Store, unsent
+from plancal.vn.workdays import WorkCalendar
+
+
+def mail_day(today: date, work: WorkCalendar | None = None) -> bool:
+    """Whether time-driven mail goes out on ``today``: working days only."""
+    return (work or WorkCalendar()).is_working_day(today)
 
 
 class Planner(Protocol):
@@ -113,6 +119,8 @@ def catch_up_letters(store: Store, settings: Settings, today: date, *, recipient
     each planned again for its own day — so it says what it said then, minus what was done since.
     Mails planned every day anyway (themes, weekly summary, conference steps, report calls) are caught
     up by their own planners."""
+    if not WorkCalendar().is_working_day(today):
+        return []  # mail goes out on working days: the next one catches up
     pending = unsent(store, since=today - timedelta(days=days), before=today, kinds=["digest", "escalation", "notice"],
                      now=clock())
     if not pending:
@@ -160,7 +168,10 @@ def send_daily(store: Store, settings: Settings, today: date, mailer: Mailer, *,
                recipients: Collection[str] | None = None, **options: Any) -> dict[str, DeliveryReport]:
     """Every time-driven mail of ``today`` (what ``plancal mail reminders`` runs): first what the last days
     could not send, then each of :data:`DAILY`. Once a step finds the server down, the following steps
-    record their mails as not sent instead of waiting on it again."""
+    record their mails as not sent instead of waiting on it again. On a day off nothing goes out; the next
+    working day catches up."""
+    if not mail_day(today):
+        return {CATCH_UP_STEP: DeliveryReport(), **{_STEP[daily.kind]: DeliveryReport() for daily in DAILY}}
     reports = {CATCH_UP_STEP: send_catch_up(store, settings, today, mailer, recipients=recipients, **options)}
     down = reports[CATCH_UP_STEP].server_error
     world = World.load(store)

@@ -218,6 +218,7 @@ def load_plan(path: Path, directory: Directory | None = None) -> LoadedPlan:
 
 def _selectors(plan: Plan) -> Iterator[tuple[Path_, list[Any]]]:
     yield ("recipients",), plan.recipients
+    yield ("requested",), plan.requested
     if plan.sub_plans:
         yield ("sub_plans", "who"), plan.sub_plans.who
     for i, d in enumerate(plan.duties):
@@ -268,12 +269,13 @@ MAX_GUESSES = 2000
 
 
 def _duplicate_ids(plan: Plan, where: Located) -> list[Problem]:
-    """Duties, conferences and reports share one id namespace; a second use names both lines."""
+    """Duties, conferences, reports and milestones share one id namespace; a second use names both lines."""
     first: dict[str, Path_] = {}
     problems = []
     items = [("duties", i, d.id) for i, d in enumerate(plan.duties)]
     items += [("conferences", i, c.id) for i, c in enumerate(plan.conferences)]
     items += [("reports", i, r.id) for i, r in enumerate(plan.reports)]
+    items += [("milestones", i, m.id) for i, m in enumerate(plan.milestones)]
     for section, i, item_id in items:
         path: Path_ = (section, i, "id")
         if item_id in first:

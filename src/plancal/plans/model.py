@@ -57,6 +57,10 @@ Days = Annotated[int, Field(ge=0, le=MAX_DAYS)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 Shift = Literal["next", "previous", "none"]
+#: Civil Code 2015 art. 148(5): a limit on a day off ends at the end of the next working day
+Grace = Literal["civil-code-148", "none"]
+#: who set a date: the plan's text, or the standing agency when it deploys the plan
+SetBy = Literal["plan", "agency"]
 Frequency = Literal["month", "quarter", "half", "year"]
 
 
@@ -162,7 +166,12 @@ class When(Strict):
       months), ``from``/``until`` (narrower than the plan period);
     - ``after: <duty id>`` with ``days`` — chained: due ``days`` after that duty's stated due date in
       the same period.
-    ``shift`` overrides the plan's rule for a due date that falls on a day off.
+    ``shift`` overrides the plan's rule for the aim when the limit falls on a day off: ``previous``
+    (default: the last working day before it, inside the period), ``none`` (the date itself: an event's
+    day), ``next`` (read as ``grace: civil-code-148``: aim before, legal limit the next working day).
+    ``grace: civil-code-148`` where the plan invokes Civil Code art. 148(5) for this limit.
+    ``before: true`` also works with ``on``: "trước ngày 15/05/2025" → the last day allowed is 14/05.
+    ``set_by``: who set the date (default ``plan``); ``agency`` for a date the plan does not state.
     """
 
     on: VnDate | None = None
@@ -179,6 +188,8 @@ class When(Strict):
     after: Slug | None = None
     days: Annotated[int, Field(ge=-MAX_DAYS, le=MAX_DAYS)] | None = None
     shift: Shift | None = None
+    grace: Grace | None = None
+    set_by: SetBy = "plan"
 
     @model_validator(mode="after")
     def _one_mode(self) -> When:
@@ -188,8 +199,10 @@ class When(Strict):
             raise ValueError(
                 "cần đúng một cách ghi thời hạn (on, within, ongoing, days_after_issue, every hoặc after), "
                 f"đang có: {', '.join(modes) or 'không có'}")
-        if self.every is None and (self.day is not None or self.month is not None or self.months or self.before):
-            raise ValueError("day, month, months và before chỉ dùng cùng every")
+        if self.every is None and (self.day is not None or self.month is not None or self.months):
+            raise ValueError("day, month và months chỉ dùng cùng every")
+        if self.before and self.every is None and self.on is None:
+            raise ValueError("before chỉ dùng cùng every hoặc on")
         if self.after is None and self.days is not None:
             raise ValueError("days chỉ dùng cùng after")
         if self.after is not None and self.days is None:
@@ -224,6 +237,9 @@ class Duty(Strict):
     when: When
     note: Text | None = None
     source: Source | None = None
+    #: "đề nghị": asked of a body outside the issuer's hierarchy (tracked, never late): ``true`` for every
+    #: unit of the duty, or the selectors of the requested ones; derived from the unit directory when omitted
+    request: bool | list[Selector] | None = None
 
     @model_validator(mode="after")
     def _who(self) -> Duty:
@@ -245,6 +261,10 @@ class SubPlans(Strict):
     what: Text = "Xây dựng và ban hành kế hoạch triển khai thực hiện"
     to: Slug | None = None
     source: Source | None = None
+    #: who set ``days``: by default the plan when ``days`` is written here, the agency when it comes from
+    #: ``defaults.sub_plan_days``
+    set_by: SetBy | None = None
+    request: bool | list[Selector] | None = None
 
 
 class Theme(Strict):
@@ -297,6 +317,8 @@ class Preparation(Strict):
     who: Selectors
     to: Slug | None = None
     days_before: Days
+    #: preparation offsets are the standing agency's choice unless the plan states them
+    set_by: SetBy = "agency"
 
 
 class Pilot(Strict):
@@ -355,6 +377,26 @@ class ReportDeadline(Strict):
     who: Selectors
     day: int = Field(ge=1, le=31)
     month: Literal["cutoff", "next"] = "cutoff"
+    set_by: SetBy = "plan"
+    request: bool | list[Selector] | None = None
+
+
+class Milestone(Strict):
+    """An event the plan refers to but does not hold ("hướng tới Đại hội … toàn quốc lần thứ XI"): shown to
+    the plan's units, never owed by anyone, never late."""
+
+    id: Slug
+    what: str
+    on: VnDate | None = None
+    within: Window | None = None
+    held_by: str | None = None  # free text or a unit id: who holds it
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _when(self) -> Milestone:
+        if (self.on is None) == (self.within is None):
+            raise ValueError("mốc sự kiện cần đúng một trong on (ngày) hoặc within (khoảng thời gian)")
+        return self
 
 
 class Report(Strict):
@@ -373,7 +415,8 @@ class Report(Strict):
 
 
 class Defaults(Strict):
-    shift: Shift = "next"
+    shift: Shift = "previous"
+    grace: Grace = "none"
     sub_plan_days: int = Field(default=30, ge=1, le=MAX_DAYS)
 
 
@@ -416,6 +459,8 @@ class Plan(Strict):
     period: Annotated[PlanPeriod, BeforeValidator(_plan_period)]
     standing_agency: Slug
     scope: Slug | None = None
+    #: bodies the plan requests ("đề nghị") rather than assigns, wherever they are named
+    requested: Selectors = []
     recipients: Selectors
     parent: Slug | None = None
     units: Annotated[list[Annotated[str, Field(min_length=1, max_length=1000)]], Field(max_length=100)] = []
@@ -431,6 +476,7 @@ class Plan(Strict):
     #: the fields (lĩnh vực) an exemplar of this plan is registered under (plancal exemplars)
     exemplar_fields: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]],
                                Field(max_length=MAX_ITEMS)] = []
+    milestones: Annotated[list[Milestone], Field(max_length=MAX_ITEMS)] = []
 
     @property
     def start(self) -> date:

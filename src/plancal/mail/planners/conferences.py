@@ -21,6 +21,8 @@ def conference_steps(store: Store, settings: Settings, today: date, *, recipient
                      world: World | None = None) -> list[Letter]:
     """Once per conference, from ``CONFERENCE_NOTICE_DAYS`` before its first preparation step: the steps."""
     world = world or World.load(store)
+    if not world.work.is_working_day(today):
+        return []  # mail goes out on working days
     conferences = [c for c in store.occurrences(start=today, kinds=[Kind.CONFERENCE], statuses=["open"])
                    if world.active(c.plan_id) is not None and c.unit_id]
     if not conferences:

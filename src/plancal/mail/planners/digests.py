@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import date, timedelta
 
 from plancal.mail.items import Item, UnitBlock, World, _join_names, _only
-from plancal.mail.leadtimes import LeadTimes
+from plancal.mail.leadtimes import LeadTimes, limit_of, mail_days
 from plancal.mail.letters import Letter, MailKind
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.settings import Settings
@@ -17,16 +17,21 @@ from plancal.store import Store
 # -- reminder digests -----------------------------------------------------------------------------
 def digests(store: Store, settings: Settings, today: date, *, recipients: Collection[str] | None = None,
             lead: LeadTimes | None = None, world: World | None = None) -> list[Letter]:
-    """One digest per address for ``today``: due today, due in the next days, overdue."""
+    """One digest per address for ``today``: due today, due in the next days, overdue. Only on working
+    days; the first working day after days off carries the lead-time marks that fell on them."""
     lead = lead or LeadTimes.from_settings(settings)
     world = world or World.load(store)
-    rows = store.occurrences(start=today - timedelta(days=lead.max_after), end=today + timedelta(days=lead.max_before),
+    days = mail_days(today, world.work)
+    if not days:
+        return []
+    rows = store.occurrences(start=today - timedelta(days=lead.max_after),
+                             end=today + timedelta(days=lead.max_before + (today - days[0]).days),
                              kinds=ACTIONABLE, statuses=["open"])
     per: dict[str, dict[str, list[Item]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
         if row.unit_id is None or world.active(row.plan_id) is None:
             continue
-        if not lead.triggers(row.kind, (row.due_effective - today).days):
+        if not lead.reminds(row.kind, row.due_effective, limit_of(row), today, world.work):
             continue
         item = world.item(row, today)
         for email in world.emails(row.unit_id):

@@ -18,13 +18,16 @@ from plancal.store import OccurrenceRow, Store
 # -- plan issued ---------------------------------------------------------------------------------
 def plan_notices(store: Store, settings: Settings, today: date, plan_id: str, *,
                  recipients: Collection[str] | None = None, world: World | None = None) -> list[Letter]:
-    """The plan was issued (or amended): each unit it names hears its duties, dates and feed address."""
+    """The plan was issued (or amended): each unit it names hears its duties, dates and feed address —
+    unless its period has ended by ``today`` (issuing an old plan for the record sends nothing)."""
     world = world or World.load(store)
     plan = world.plans.get(plan_id)
     if plan is None:
         known = ", ".join(sorted(world.plans)) or "chưa có kế hoạch nào"
         raise StoreError([Problem(f"không có kế hoạch '{plan_id}' (đã ban hành: {known})", field="plan",
                                   hint="ban hành trước bằng 'plancal issue TỆP.yaml'")])
+    if today > plan.period_end:
+        return []  # a plan whose period has ended is on record, not news: nobody is told to act on it
     rows = store.occurrences(plan_id=plan_id)
     by_unit: dict[str, list[OccurrenceRow]] = defaultdict(list)
     for row in rows:

@@ -23,6 +23,8 @@ def report_calls(store: Store, settings: Settings, today: date, *, recipients: C
     """The call for semiannual and annual reports, ``REPORT_CALL_DAYS`` before the deadline: once per
     plan, period and address."""
     world = world or World.load(store)
+    if not world.work.is_working_day(today):
+        return []  # mail goes out on working days
     rows = store.occurrences(start=today, end=today + timedelta(days=REPORT_CALL_DAYS), kinds=[Kind.REPORT, Kind.CONSOLIDATION],
                              statuses=["open"])
     per: dict[tuple[str, str, str], list[Item]] = defaultdict(list)

@@ -11,21 +11,33 @@ from plancal.mail.letters import Letter, MailKind
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.settings import Settings
 from plancal.store import Store
+from plancal.vn.workdays import WorkCalendar
 
-#: the weekly summary goes out on Monday; a run that missed it still sends it during these first days
+#: the weekly summary goes out on the week's first working day; a run that missed it still sends it
+#: during the working days up to this weekday (0 = Monday)
 WEEKLY_CATCH_UP_DAYS = 3
+
+
+def summary_day(today: date, work: WorkCalendar) -> bool:
+    """Whether ``today`` is the first working day of its week, when the weekly summary goes out."""
+    monday = today - timedelta(days=today.weekday())
+    return work.is_working_day(today) and all(not work.is_working_day(monday + timedelta(days=n))
+                                              for n in range(today.weekday()))
 
 
 # -- weekly summary ------------------------------------------------------------------------------
 def weekly_summaries(store: Store, settings: Settings, today: date, *, recipients: Collection[str] | None = None,
                      world: World | None = None) -> list[Letter]:
-    """On Monday (or the first run of the week's first days), to each standing agency: the week ahead,
-    who is late and how late, what was done last week — per plan it coordinates."""
-    if today.weekday() >= WEEKLY_CATCH_UP_DAYS:
-        return []
+    """On the week's first working day (or a working day shortly after, for a run that missed it), to
+    each standing agency: the week ahead, who is late and how late (in working days), what was done last
+    week — per plan it coordinates."""
     world = world or World.load(store)
+    if not world.work.is_working_day(today) or (today.weekday() >= WEEKLY_CATCH_UP_DAYS
+                                                 and not summary_day(today, world.work)):
+        return []
     monday = today - timedelta(days=today.weekday())
     week_end = monday + timedelta(days=6)
+    first = next(monday + timedelta(days=n) for n in range(7) if world.work.is_working_day(monday + timedelta(days=n)))
     iso = today.isocalendar()
     per: dict[str, list[PlanSummary]] = defaultdict(list)
     for plan in world.plans.values():
@@ -51,7 +63,7 @@ def weekly_summaries(store: Store, settings: Settings, today: date, *, recipient
         plan_ids = [s.plan_id for s in summaries]
         agency_names = [world.name(world.plans[p].standing_agency_id) for p in plan_ids]
         letters.append(Letter(
-            kind=MailKind.WEEKLY, ident=f"{iso.year}-W{iso.week:02d}", recipient=email, day=monday, template="weekly_summary",
+            kind=MailKind.WEEKLY, ident=f"{iso.year}-W{iso.week:02d}", recipient=email, day=first, template="weekly_summary",
             context={"today": today, "monday": monday, "sunday": week_end, "week": iso.week, "plans": summaries,
                      "n_late": sum(len(s.late) for s in summaries),
                      "n_due": sum(len(s.due_this_week) for s in summaries)},

@@ -1,7 +1,7 @@
 """the register of exemplars (điển hình tiên tiến)
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0003
 Create Date: 2027-01-10 10:00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

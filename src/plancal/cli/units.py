@@ -1,0 +1,35 @@
+"""``plancal units import`` and ``units list``: the unit directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from plancal.cli.app import out, store, units_app
+from plancal.units.reading import read_units
+
+
+@units_app.command("import")
+def units_import(file: Path) -> None:
+    """Nhập danh mục đơn vị từ YAML hoặc CSV."""
+    st = store()
+    units = read_units(file)
+    st.directory().merged(units)  # validates parents, cycles and duplicates against what is stored
+    added, updated = st.import_units(units)
+    out.print(f"[green]✓[/green] {file}: {len(units)} đơn vị — thêm {added}, cập nhật {updated}")
+
+
+@units_app.command("list")
+def units_list(kind: Annotated[str | None, typer.Option(help="Chỉ loại này")] = None) -> None:
+    """Liệt kê các đơn vị."""
+    table = Table()
+    for col in ("Mã", "Tên", "Loại", "Cấp trên", "Thư điện tử"):
+        table.add_column(col, overflow="fold")
+    for r in store().unit_rows():
+        if kind and r.kind != kind:
+            continue
+        table.add_row(r.id, r.name, r.kind, r.parent_id or "", ", ".join(r.emails or []))
+    out.print(table)
