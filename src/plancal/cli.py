@@ -366,6 +366,16 @@ def simulate(
     out.print(f"[green]✓[/green] Mô phỏng {result['plan']} từ {result['from']} đến {result['to']}: {runs}")
 
 
+@app.command("days-off")
+def days_off_cmd(year: Annotated[int, typer.Argument(help="Năm, ví dụ 2026")]) -> None:
+    """Ngày nghỉ lễ, nghỉ hoán đổi và ngày làm bù của một năm, kèm nguồn của từng ngày."""
+    from plancal.vn import daysoff
+
+    if not 1995 <= year <= 2100:
+        raise PlancalError(f"năm {year} nằm ngoài khoảng có lịch nghỉ", hint="chọn một năm từ 1995 đến 2100")
+    out.print(daysoff.render(year, daysoff.days_off(year)), markup=False, highlight=False)
+
+
 def main() -> None:
     try:
         app()

@@ -1,5 +1,6 @@
-"""Working days in Vietnam: weekends, public holidays (Labour Code 2019 art. 112 with the announced
-day swaps the ``holidays`` package knows) and local overrides for swaps announced later.
+"""Working days in Vietnam: weekends, public holidays (Labour Code 2019 art. 112), the announced days off
+and make-up days (``vn/data/days_off.yaml`` over the ``holidays`` package, see :mod:`plancal.vn.daysoff`)
+and a plan's local overrides.
 
 Civil Code 2015 art. 148(5): a period whose last day is a day off ends at the end of the next
 working day. That is ``shift="next"``, the default; a plan or duty may say ``previous`` or ``none``.
@@ -9,22 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
-from functools import lru_cache
 from typing import Literal
 
-import holidays
+from plancal.vn.daysoff import year_table
 
 Shift = Literal["next", "previous", "none"]
 
 
-@lru_cache(maxsize=64)
 def _public_holidays(year: int) -> dict[date, str]:
-    return dict(holidays.country_holidays("VN", years=year, language="vi").items())
+    return year_table(year)[0]
 
 
-@lru_cache(maxsize=64)
 def _weekend_workdays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("VN", years=year).weekend_workdays)
+    return year_table(year)[1]
 
 
 class WorkCalendar:
@@ -50,12 +48,12 @@ class WorkCalendar:
             return cached
         if d in self.extra_work:
             result = True
-        elif d in self.extra_off or d in _public_holidays(d.year):
+        elif d in self.extra_off:
             result = False
-        elif d.weekday() >= 5:
-            result = d in _weekend_workdays(d.year)
-        else:
+        elif d in _weekend_workdays(d.year):
             result = True
+        else:
+            result = d not in _public_holidays(d.year) and d.weekday() < 5
         self._cache[d] = result
         return result
 
