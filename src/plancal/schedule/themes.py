@@ -9,6 +9,7 @@ from datetime import date
 from plancal.plans.model import Theme
 from plancal.schedule.context import Expansion
 from plancal.schedule.occurrence import Kind
+from plancal.vn.canchi import can_chi
 from plancal.vn.dates import short
 from plancal.vn.periods import Period, last_day
 
@@ -41,6 +42,8 @@ def themes(ex: Expansion) -> set[tuple[str, int, bool]]:
 def theme_title(ex: Expansion, theme: Theme, year: int) -> str:
     def count(m: re.Match[str]) -> str:
         key = m.group(1)
+        if key == "can-chi":  # the name of the lunar year that begins in the theme's year: "Xuân {can-chi}"
+            return can_chi(year)
         if key not in ex.registry:
             return m.group(0)
         n = ex.registry[key].count(year)
