@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -13,14 +14,33 @@ import yaml
 from plancal.errors import Problem, UnitError
 from plancal.source import line_of, parse
 from plancal.units.directory import Directory, Unit
+from plancal.vn.dates import parse_date
 from plancal.vn.text import one_line
+
+KEYS = ("id", "name", "kind", "parent", "emails", "formal_name", "valid_from", "valid_to", "successor")
+
+
+def _day(row: dict[str, object], key: str, source: str, line: int | None) -> date | None:
+    value = row.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise UnitError([Problem(f"{key}: {exc}", file=source, line=line, field=key,
+                                 hint="viết ngày dạng ngày/tháng/năm, ví dụ 30/06/2025")]) from None
+
+
+def _text(row: dict[str, object], key: str) -> str | None:
+    value = row.get(key)
+    return one_line(str(value)) if value not in (None, "") else None
 
 
 def _unit_from_row(row: dict[str, object], source: str, line: int | None) -> Unit:
-    unknown = set(row) - {"id", "name", "kind", "parent", "emails", "email"}
+    unknown = set(row) - {*KEYS, "email"}
     if unknown:
         raise UnitError([Problem(f"khóa không được phép: {', '.join(sorted(unknown))}", file=source, line=line,
-                                 hint="một đơn vị chỉ có id, name, kind, parent, emails")])
+                                 hint=f"một đơn vị chỉ có {', '.join(KEYS)}")])
     missing = [k for k in ("id", "name", "kind") if not row.get(k)]
     if missing:
         raise UnitError([Problem(f"thiếu trường bắt buộc: {', '.join(missing)}", file=source, line=line,
@@ -33,7 +53,9 @@ def _unit_from_row(row: dict[str, object], source: str, line: int | None) -> Uni
     parent = row.get("parent") or None
     return Unit(id=str(row["id"]).strip(), name=one_line(str(row["name"])), kind=str(row["kind"]).strip(),
                 parent=str(parent).strip() if parent else None,
-                emails=tuple(str(e).strip() for e in raw), source=source, line=line)
+                emails=tuple(str(e).strip() for e in raw), formal_name=_text(row, "formal_name"),
+                valid_from=_day(row, "valid_from", source, line), valid_to=_day(row, "valid_to", source, line),
+                successor=(_text(row, "successor") or "").strip() or None, source=source, line=line)
 
 
 def read_units(path: Path) -> list[Unit]:

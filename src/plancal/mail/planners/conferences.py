@@ -41,7 +41,7 @@ def conference_steps(store: Store, settings: Settings, today: date, *, recipient
                    "starts_at": conf.to_occurrence().starts_at, "steps": step_items,
                    "plan": world.plans[conf.plan_id]}
         for unit_id in unit_ids:
-            for email in world.emails(unit_id):
+            for email in world.emails(unit_id, today):
                 letters.append(Letter(
                     kind="conference", ident=conf.uid, recipient=email, day=today, template="conference_steps",
                     context={**context, "unit_name": world.name(unit_id), "unit_id": unit_id},

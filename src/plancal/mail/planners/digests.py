@@ -29,7 +29,7 @@ def digests(store: Store, settings: Settings, today: date, *, recipients: Collec
         if not lead.triggers(row.kind, (row.due_effective - today).days):
             continue
         item = world.item(row, today)
-        for email in world.emails(row.unit_id):
+        for email in world.emails(row.unit_id, today):
             per[email][row.unit_id].append(item)
     letters = []
     for email in sorted(per):

@@ -36,7 +36,7 @@ def escalations(store: Store, settings: Settings, today: date, *, recipients: Co
         for target, role in targets:
             if target == row.unit_id:
                 continue
-            for email in world.emails(target):
+            for email in world.emails(target, today):
                 if email not in seen:
                     seen.add(email)
                     per[email][target].append((item, role))

@@ -54,7 +54,7 @@ def plan_notices(store: Store, settings: Settings, today: date, plan_id: str, *,
                    "n_dates": sum(len(d.dates) for d in duties), "themes": themes, "anniversaries": anniversaries,
                    "feed_url": url, "webcal_url": webcal_url(url),
                    "subscribe_url": f"{settings.feed_base_url}/{UNIT_DIR}/{unit.feed_token}"}
-        for email in world.emails(unit_id):
+        for email in world.emails(unit_id, today):
             letters.append(Letter(
                 kind="notice", ident=f"{plan.id}@r{plan.revision}/{unit_id}", recipient=email, day=today,
                 template="plan_issued", context=context, to_name=unit.name, reply_to=world.reply_to([plan.id]),

@@ -43,7 +43,7 @@ def weekly_summaries(store: Store, settings: Settings, today: date, *, recipient
                                  if row.status == "done" and row.done_on is not None
                                  and monday - timedelta(days=7) <= row.done_on < monday),
             open_total=sum(1 for i in items if i.status in ("open", "due", "late")))
-        for email in world.emails(plan.standing_agency_id):
+        for email in world.emails(plan.standing_agency_id, today):
             per[email].append(summary)
     letters = []
     for email in sorted(per):

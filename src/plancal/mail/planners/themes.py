@@ -32,7 +32,7 @@ def monthly_themes(store: Store, settings: Settings, today: date, *, recipients:
         if world.active(row.plan_id) is None:
             continue
         for unit_id in row.audience or []:
-            for email in world.emails(unit_id):
+            for email in world.emails(unit_id, today):
                 if row not in per[email]:
                     per[email].append(row)
                 if world.name(unit_id) not in names[email]:
