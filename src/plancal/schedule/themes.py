@@ -64,8 +64,9 @@ def anniversaries(ex: Expansion, wanted: set[tuple[str, int, bool]]) -> None:
             continue
         n = ann.count(year)
         detail = ann.title(year)
-        if ann.is_round(year):
-            detail += f"\nNăm chẵn: kỷ niệm {n} năm."
+        word = ann.round_word(year)
+        if word:
+            detail += f"\n{word.capitalize()}: kỷ niệm {n} năm."
         if ann.lunar:
             detail += f"\nNgày {ann.day} tháng {ann.month} âm lịch, năm {year} nhằm ngày {short(day)}."
         per = Period(day, day, "day", f"{year}")

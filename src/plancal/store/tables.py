@@ -83,7 +83,9 @@ class PlanRow(Base):
 
     @property
     def display_number(self) -> str:
-        return self.number or f"Kế hoạch ngày {self.issued:%d/%m/%Y}"
+        """How documents cite the plan: "Kế hoạch số 227/KH-UBND ngày 31/10/2024"."""
+        number = f" số {self.number}" if self.number else ""
+        return f"Kế hoạch{number} ngày {self.issued:%d/%m/%Y}"
 
 
 class OccurrenceRow(Base):

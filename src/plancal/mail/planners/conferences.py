@@ -45,7 +45,7 @@ def conference_steps(store: Store, settings: Settings, today: date, *, recipient
                 letters.append(Letter(
                     kind="conference", ident=conf.uid, recipient=email, day=today, template="conference_steps",
                     context={**context, "unit_name": world.name(unit_id), "unit_id": unit_id},
-                    to_name=world.name(unit_id), reply_to=world.reply_to([conf.plan_id]),
+                    to_name=world.letter_name(unit_id), reply_to=world.reply_to([conf.plan_id]),
                     coordinators=world.coordinators([conf.plan_id])))
     # one address serving two units of the same conference gets it once
     unique = {letter.key: letter for letter in reversed(letters)}

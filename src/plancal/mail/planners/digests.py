@@ -48,6 +48,6 @@ def digests(store: Store, settings: Settings, today: date, *, recipients: Collec
             kind="digest", ident=today.isoformat(), recipient=email, day=today, template="digest",
             context={"today": today, "blocks": tuple(blocks), "n_today": counts["due_today"], "n_soon": counts["soon"],
                      "n_overdue": counts["overdue"], "agencies": world.agencies(plan_ids)},
-            to_name=_join_names(b.unit_name for b in blocks), reply_to=world.reply_to(plan_ids),
+            to_name=_join_names(world.letter_name(b.unit_id) for b in blocks), reply_to=world.reply_to(plan_ids),
             coordinators=world.coordinators(plan_ids)))
     return _only(letters, recipients)

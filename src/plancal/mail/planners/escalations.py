@@ -51,6 +51,6 @@ def escalations(store: Store, settings: Settings, today: date, *, recipients: Co
             context={"today": today, "plans": _by_plan(items, world), "n_items": len(items),
                      "n_units": len({i.unit_id for i in items}), "roles": tuple(roles),
                      "recipient_units": tuple(world.name(u) for u in sorted(per[email]))},
-            to_name=_join_names(world.name(u) for u in sorted(per[email])), reply_to=world.reply_to(plan_ids),
+            to_name=_join_names(world.letter_name(u) for u in sorted(per[email])), reply_to=world.reply_to(plan_ids),
             coordinators=world.coordinators(plan_ids)))
     return _only(letters, recipients)

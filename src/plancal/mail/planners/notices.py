@@ -57,6 +57,6 @@ def plan_notices(store: Store, settings: Settings, today: date, plan_id: str, *,
         for email in world.emails(unit_id, today):
             letters.append(Letter(
                 kind="notice", ident=f"{plan.id}@r{plan.revision}/{unit_id}", recipient=email, day=today,
-                template="plan_issued", context=context, to_name=unit.name, reply_to=world.reply_to([plan.id]),
+                template="plan_issued", context=context, to_name=unit.letter_name, reply_to=world.reply_to([plan.id]),
                 coordinators=world.coordinators([plan.id]), plan_id=plan.id))
     return _only(letters, recipients)

@@ -34,8 +34,8 @@ def report_calls(store: Store, settings: Settings, today: date, *, recipients: C
         for email in world.emails(row.unit_id, today):
             key = (row.plan_id, row.period_key, email)
             per[key].append(item)
-            if item.unit_name not in names[key]:
-                names[key].append(item.unit_name)
+            if world.letter_name(row.unit_id) not in names[key]:
+                names[key].append(world.letter_name(row.unit_id))
     letters = []
     for (plan_id, period_key, email), items in sorted(per.items()):
         items.sort(key=lambda i: (i.due, i.kind, i.unit_name))

@@ -49,7 +49,7 @@ def weekly_summaries(store: Store, settings: Settings, today: date, *, recipient
     for email in sorted(per):
         summaries = tuple(sorted(per[email], key=lambda s: s.plan_id))
         plan_ids = [s.plan_id for s in summaries]
-        agency_names = [world.name(world.plans[p].standing_agency_id) for p in plan_ids]
+        agency_names = [world.letter_name(world.plans[p].standing_agency_id) for p in plan_ids]
         letters.append(Letter(
             kind="weekly", ident=f"{iso.year}-W{iso.week:02d}", recipient=email, day=monday, template="weekly_summary",
             context={"today": today, "monday": monday, "sunday": week_end, "week": iso.week, "plans": summaries,

@@ -35,8 +35,8 @@ def monthly_themes(store: Store, settings: Settings, today: date, *, recipients:
             for email in world.emails(unit_id, today):
                 if row not in per[email]:
                     per[email].append(row)
-                if world.name(unit_id) not in names[email]:
-                    names[email].append(world.name(unit_id))
+                if world.letter_name(unit_id) not in names[email]:
+                    names[email].append(world.letter_name(unit_id))
     letters = []
     for email in sorted(per):
         rows = per[email]
