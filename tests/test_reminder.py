@@ -253,7 +253,7 @@ def test_report_calls_only_for_semiannual_and_annual_reports(store: Store, setti
     assert {x.recipient for x in letters} == {"a@tinh.gov.vn", "b@tinh.gov.vn"}
     assert {x.ident for x in letters} == {"thu-nghiem/2021-H1"}
     rendered = render(letters[0], outbox_settings(settings))
-    assert rendered.subject == "Đề nghị báo cáo 6 tháng đầu năm 2021 – 1/KH-UBND"
+    assert rendered.subject == "Đề nghị báo cáo 6 tháng đầu năm 2021 – Kế hoạch số 1/KH-UBND ngày 15/01/2021"
     assert "Số liệu tính từ ngày 15/12/2020 đến ngày 14/06/2021" in rendered.text
     assert "Hạn gửi: ngày 18 tháng 6 năm 2021 (Thứ Sáu), còn 14 ngày" in rendered.text
     consolidation = mail.report_calls(store, settings, date(2021, 6, 8))

@@ -125,7 +125,7 @@ def test_a_sub_unit_plan_in_the_inbox_is_attached_to_its_parent(home: Settings) 
     table = json.loads(artifacts_of(state)[views.sub_plans_key(ND)].data)
     names = {u.id: u.name for u in store.unit_rows()}
     mine = next(r for r in table if r["Đơn vị"] == names[child.issuer])
-    assert mine["Kế hoạch cấp dưới"] == child.number and mine["Tình trạng"] == "đã hoàn thành"
+    assert mine["Kế hoạch cấp dưới"] == child.display_number and mine["Tình trạng"] == "đã hoàn thành"
     late = [r for r in table if r["Tình trạng"].startswith("quá hạn")]
     assert len(late) == len(table) - 1  # on 12/02/2020 everyone else is past the deadline
     assert f"plan:{ND}" in flow_run_of(state).tags

@@ -61,9 +61,21 @@ class UnitRow(Base):
     parent_id: Mapped[str | None] = mapped_column(String(80), index=True)
     emails: Mapped[list[str]] = mapped_column(JSON, default=list)
     feed_token: Mapped[str] = mapped_column(String(64), unique=True)
+    formal_name: Mapped[str | None] = mapped_column(String(300))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    successor_id: Mapped[str | None] = mapped_column(String(80))
 
     def to_unit(self) -> Unit:
-        return Unit(self.id, self.name, self.kind, self.parent_id, tuple(self.emails or ()))
+        return Unit(self.id, self.name, self.kind, self.parent_id, tuple(self.emails or ()), formal_name=self.formal_name,
+                    valid_from=self.valid_from, valid_to=self.valid_to, successor=self.successor_id)
+
+    @property
+    def letter_name(self) -> str:
+        return self.to_unit().letter_name
+
+    def exists_on(self, d: date) -> bool:
+        return self.to_unit().exists_on(d)
 
 
 class PlanRow(Base):
@@ -86,7 +98,9 @@ class PlanRow(Base):
 
     @property
     def display_number(self) -> str:
-        return self.number or f"Kế hoạch ngày {self.issued:%d/%m/%Y}"
+        """How documents cite the plan: "Kế hoạch số 227/KH-UBND ngày 31/10/2024"."""
+        number = f" số {self.number}" if self.number else ""
+        return f"Kế hoạch{number} ngày {self.issued:%d/%m/%Y}"
 
 
 class OccurrenceRow(Base):
