@@ -38,6 +38,10 @@ from plancal.draft import commands as draft_commands  # noqa: E402
 
 app.command("draft")(draft_commands.draft)
 app.command("when")(draft_commands.when)
+from plancal.intake import commands as intake_commands  # noqa: E402
+
+app.add_typer(intake_commands.app, name="submissions")
+app.command("waive")(intake_commands.waive)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -199,7 +203,7 @@ def feeds_serve(
     """Chạy máy chủ lịch: /u/<mã>.ics, /u/<mã> (trang đăng ký), /plans/<kế hoạch>.ics, /public.ics."""
     import uvicorn
 
-    from plancal.feeds.server import create_app
+    from plancal.web.app import create_app
 
     s = settings()
     out.print(f"Máy chủ lịch: http://{host or s.feed_host}:{port or s.feed_port} (địa chỉ công khai {s.feed_base_url})")

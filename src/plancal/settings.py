@@ -9,6 +9,8 @@ from pathlib import Path
 
 DEFAULT_LEAD_DAYS: tuple[int, ...] = (7, 3, 1, 0)
 DEFAULT_OVERDUE_DAYS: tuple[int, ...] = (1, 7)
+DEFAULT_UPLOAD_EXTENSIONS: tuple[str, ...] = ("pdf", "doc", "docx", "odt", "xls", "xlsx", "ods", "jpg", "jpeg", "png",
+                                              "zip")
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -47,10 +49,22 @@ class Settings:
     overdue_days_by_kind: tuple[tuple[str, tuple[int, ...]], ...] = ()
     lease_seconds: int = 300
     cancelled_keep_days: int = 30
+    #: files units attach to a submission: at most this many bytes, with one of these extensions
+    upload_max_bytes: int = 10 * 1024 * 1024
+    upload_extensions: tuple[str, ...] = DEFAULT_UPLOAD_EXTENSIONS
 
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.home / 'plancal.db').as_posix()}"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Where submitted files are kept: outside the web root, never served."""
+        return self.home / "uploads"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.home / "exports"
 
     @property
     def mail_configured(self) -> bool:
@@ -84,6 +98,10 @@ class Settings:
             overdue_days_by_kind=_per_kind(env, "PLANCAL_OVERDUE_DAYS_"),
             lease_seconds=int(get("PLANCAL_LEASE_SECONDS", "300")),
             cancelled_keep_days=int(get("PLANCAL_CANCELLED_KEEP_DAYS", "30")),
+            upload_max_bytes=int(float(get("PLANCAL_UPLOAD_MAX_MB", "10")) * 1024 * 1024),
+            upload_extensions=tuple(e.strip().lower().lstrip(".") for e in
+                                    get("PLANCAL_UPLOAD_EXTENSIONS", ",".join(DEFAULT_UPLOAD_EXTENSIONS)).split(",")
+                                    if e.strip()),
         )
 
 

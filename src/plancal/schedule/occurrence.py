@@ -28,6 +28,7 @@ class Status(StrEnum):
     OPEN = "open"
     DONE = "done"
     CANCELLED = "cancelled"
+    WAIVED = "waived"  # the coordinator excused the unit (with a reason)
 
 
 class State(StrEnum):
@@ -39,6 +40,7 @@ class State(StrEnum):
     DONE = "done"
     DONE_LATE = "done_late"
     CANCELLED = "cancelled"
+    WAIVED = "waived"
 
 
 class Cycle(StrEnum):

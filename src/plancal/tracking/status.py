@@ -15,6 +15,7 @@ STATE_LABEL = {
     "done": "đã hoàn thành",
     "done_late": "hoàn thành muộn",
     "cancelled": "đã hủy",
+    "waived": "được miễn",
 }
 KIND_LABEL = {
     "sub_plan": "Kế hoạch cấp dưới",
