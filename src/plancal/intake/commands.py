@@ -52,7 +52,11 @@ def submissions_import(
     """Nhập văn bản đến (Cơ quan gửi, Số, ký hiệu, Ngày đến, Trích yếu): khớp với việc đang chờ của các đơn vị.
     Có dòng sai thì không ghi dòng nào."""
     s = Settings.from_env()
-    result = import_records(open_store(s.db_url), file, today=_today(s, today), dry_run=dry_run, plan_id=plan)
+    st = open_store(s.db_url)
+    try:
+        result = import_records(st, file, today=_today(s, today), dry_run=dry_run, plan_id=plan)
+    finally:
+        st.engine.dispose()
     out.print(preview_table(result))
     if dry_run:
         out.print(f"Xem trước: sẽ ghi nhận {result.recorded} văn bản; chưa ghi gì (bỏ --dry-run để ghi).")
