@@ -4,7 +4,7 @@ the plan's rules — one list that passes and one that breaks each rule in turn.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from plancal.errors import PlancalError
 from plancal.intake.delegates import COLUMNS, Rule, check_file, share
 from plancal.lifecycle.issuance import issue_file
 from plancal.mail.composition import render
-from plancal.mail.planners.conferences import conference_steps
+from plancal.mail.planners.conferences import CONFERENCE_NOTICE_DAYS, conference_steps
 from plancal.plans.loading import load_plan
 from plancal.schedule.occurrence import Kind
 from plancal.settings import Settings
@@ -24,6 +24,7 @@ from tests.conftest import PLANS
 from tests.helpers import SourcePlan
 
 PLAN_FILE = PLANS / "002-nam-dong-2020.yaml"
+ND = "nd-2020-hoi-nghi-dhtt"
 P002 = SourcePlan("002-nam-dong-2020.yaml")
 HEADER = ",".join(COLUMNS.values())
 
@@ -143,7 +144,10 @@ def test_each_level_in_its_window_pilot_first_preparation_before() -> None:
 def test_the_conference_notice_shows_the_official_name_and_agenda(store: Store) -> None:
     issue_file(store, PLAN_FILE)
     settings = Settings.from_env({})
-    letters = [x for x in conference_steps(store, settings, date(2020, 5, 1))
+    district = next(o for o in store.occurrences(plan_id=ND, kinds=[Kind.CONFERENCE]) if o.unit_id == "nd-ubnd-huyen")
+    first_step = min(p.due_effective for p in store.occurrences(plan_id=ND, kinds=[Kind.PREPARATION])
+                     if p.conference_uid == district.uid)
+    letters = [x for x in conference_steps(store, settings, first_step - timedelta(days=CONFERENCE_NOTICE_DAYS))
                if x.context["conference"].title.startswith("Hội nghị tuyên dương điển hình tiên tiến huyện")]
     assert letters
     rendered = render(letters[0], settings)

@@ -74,10 +74,10 @@ def test_at_least_15_exemplars_a_year_to_the_central_board() -> None:
 def test_yearly_quotas_per_level() -> None:
     found = of("duty", "nhan-rong-dien-hinh-hang-nam")
     quota = {o.unit_id: o.quota for o in found}
-    assert quota["qng-h-binh-son"] == "5-7 điển hình tập thể, cá nhân"
+    assert quota["qng-h-binh-son"] == "ít nhất 5-7 điển hình tập thể, cá nhân"  # the plan's own words
     assert quota["qng-xa-binh-chau"] == "ít nhất 2 điển hình tập thể, cá nhân"
-    assert quota["qng-so-y-te"] == "1-2 điển hình tập thể, cá nhân"
-    assert quota["qng-ubmttq"] == "1-2 điển hình tập thể, cá nhân"
+    assert quota["qng-so-y-te"] == "ít nhất 1-2 điển hình tập thể, cá nhân"
+    assert quota["qng-ubmttq"] == "ít nhất 1-2 điển hình tập thể, cá nhân"
     assert {o.period_key for o in found} == {"2023", "2024", "2025"}
 
 
@@ -85,7 +85,7 @@ def test_two_to_three_exemplars_every_month_province_wide() -> None:
     found = of("duty", "tuyen-truyen-2-3-dien-hinh-thang")
     assert len(found) == 36
     assert found[0].due_stated == date(2023, 1, 31) and found[-1].due_stated == date(2025, 12, 31)
-    assert all(o.unit_id == "qng-so-noi-vu" and o.quota is not None and o.quota.startswith("2-3") for o in found)
+    assert all(o.unit_id == "qng-so-noi-vu" and o.quota is not None and o.quota.startswith("từ 2-3") for o in found)
 
 
 def test_monthly_introductions_to_the_provincial_board() -> None:

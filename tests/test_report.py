@@ -84,7 +84,7 @@ def test_due_soon_and_late_lists(store: Store, plan: str) -> None:
     assert "Từ Thứ Hai, 15/03/2021 đến Chủ nhật, 28/03/2021" in soon and "24/03/2021" in soon
     late = views.late_markdown(store, plan_row, date(2021, 3, 1))
     lines = [line for line in late.splitlines() if line.startswith("| Báo")]
-    assert [line.split("|")[5].strip() for line in lines] == ["36 ngày", "5 ngày"]  # longest delay first, counted from the limit
+    assert [line.split("|")[3].strip() for line in lines] == ["36 ngày", "5 ngày"]  # longest first, from the limit
     assert "Không có việc nào đến hạn." in views.due_soon_markdown(store, plan_row, date(2022, 6, 1))
 
 
@@ -112,7 +112,7 @@ recipients: ["@issuer", {{kind: commune, under: huyen-a}}]
     assert place is not None and place.expected and place.done_on == date(2021, 2, 1)
     first = cascade.status(store, plan, date(2021, 2, 10))
     assert [(s.unit_id, s.state, s.plan_number) for s in first] == [("huyen-b", "late", None),
-                                                                   ("huyen-a", "done", "3/KH-UBND")]
+                                                                   ("huyen-a", "done", "Kế hoạch số 3/KH-UBND ngày 01/02/2021")]
     assert "đã ban hành 1 (muộn 0), quá hạn 1" in views.sub_plan_summary(first)
     child.write_text(child.read_text(encoding="utf-8").replace("Kế hoạch của huyện A", "Kế hoạch sửa đổi"), encoding="utf-8")
     assert cascade.pending_files(store, inbox) == [child]  # amended: to be issued again

@@ -1,1 +1,2 @@
-"""Hearing back from the units: submissions, the exemplars they introduce, their delegate lists."""
+"""Hearing back from the units: submissions from the units' own page and from the office's records, the
+exemplars they introduce, their delegate lists."""

@@ -117,9 +117,19 @@ class World:
         unit = self.units.get(unit_id)
         return unit.name if unit else unit_id
 
-    def emails(self, unit_id: str | None) -> list[str]:
+    def letter_name(self, unit_id: str | None) -> str:
+        """The unit as letters address it ("UBND xã Hương Lộc"); titles keep :meth:`name`."""
+        if unit_id is None:
+            return ""
+        unit = self.units.get(unit_id)
+        return unit.letter_name if unit else unit_id
+
+    def emails(self, unit_id: str | None, day: date | None = None) -> list[str]:
+        """The unit's addresses; none on a ``day`` the unit does not exist (it ended, or has not started)."""
         unit = self.units.get(unit_id or "")
-        return list(dict.fromkeys(e.strip().lower() for e in (unit.emails or []) if e.strip())) if unit else []
+        if unit is None or (day is not None and not unit.exists_on(day)):
+            return []
+        return list(dict.fromkeys(e.strip().lower() for e in (unit.emails or []) if e.strip()))
 
     def active(self, plan_id: str) -> PlanRow | None:
         plan = self.plans.get(plan_id)

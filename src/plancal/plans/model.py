@@ -134,6 +134,8 @@ class Quota(Strict):
     max: Count | None = None
     unit: Annotated[str, Field(min_length=1, max_length=100)]
     scope: Literal["each", "total"] = "each"
+    #: the plan's own words for the number, kept as written ("ít nhất 5-7", "từ 2-3"); the bounds stay typed
+    words: str | None = None
 
     @model_validator(mode="after")
     def _bounds(self) -> Quota:
@@ -144,7 +146,9 @@ class Quota(Strict):
         return self
 
     def text(self) -> str:
-        if self.min is not None and self.max is not None:
+        if self.words:
+            n = self.words
+        elif self.min is not None and self.max is not None:
             n = str(self.min) if self.min == self.max else f"{self.min}-{self.max}"
         elif self.min is not None:
             n = f"ít nhất {self.min}"
@@ -492,7 +496,9 @@ class Plan(Strict):
 
     @property
     def display_number(self) -> str:
-        return self.number or f"Kế hoạch ngày {self.issued:%d/%m/%Y}"
+        """How documents cite the plan: "Kế hoạch số 227/KH-UBND ngày 31/10/2024"."""
+        number = f" số {self.number}" if self.number else ""
+        return f"Kế hoạch{number} ngày {self.issued:%d/%m/%Y}"
 
     @model_validator(mode="after")
     def _consistency(self) -> Plan:

@@ -1,10 +1,21 @@
-"""The unit directory: units (id, name, kind, parent, addresses) and their hierarchy."""
+"""The unit directory: units (id, name, kind, parent, addresses, lifetime) and their hierarchy.
+
+Units change: a body may start (``valid_from``) and end (``valid_to``, the last day it exists) and hand its
+work to a ``successor`` (since 1/7/2025 the district level is gone; departments merged in 2025).
+:meth:`Directory.holder_on` says who holds a unit's work on a day.
+
+A unit has a place name for titles (``name``: "xã Hương Lộc") and a formal name for letters
+(``formal_name``: "UBND xã Hương Lộc"). When none is given, :func:`formal_name` derives it: for a unit whose
+kind is a People's Committee (``PEOPLES_COMMITTEE_KINDS``: province, city, district, commune, ward,
+special-zone) whose name does not already name the committee, "UBND " + name; otherwise the name itself.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from plancal.errors import Problem, UnitError
@@ -46,9 +57,36 @@ class Unit:
     kind: str
     parent: str | None = None
     emails: tuple[str, ...] = ()
+    #: the name for letters ("UBND xã Hương Lộc"); None: derived by :func:`formal_name`
+    formal_name: str | None = None
+    #: first and last day the unit exists (None: since always, still exists)
+    valid_from: date | None = None
+    valid_to: date | None = None
+    #: the unit that takes over its work after ``valid_to``
+    successor: str | None = None
     # where the row came from, for error messages
     source: str | None = field(default=None, compare=False)
     line: int | None = field(default=None, compare=False)
+
+    @property
+    def letter_name(self) -> str:
+        """How letters address the unit: its formal name, or the one the rule derives."""
+        return self.formal_name or formal_name(self.kind, self.name)
+
+    def exists_on(self, d: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= d) and (self.valid_to is None or d <= self.valid_to)
+
+
+PEOPLES_COMMITTEE_KINDS = frozenset({"province", "city", "district", "commune", "ward", "special-zone"})
+_COMMITTEE = re.compile(r"^(UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\b", re.IGNORECASE)
+
+
+def formal_name(kind: str, name: str) -> str:
+    """The rule: a People's Committee kind gets "UBND " before its place name ("xã Hương Lộc" → "UBND xã
+    Hương Lộc"), unless the name already says it; any other unit is addressed by its name."""
+    if kind in PEOPLES_COMMITTEE_KINDS and not _COMMITTEE.match(name):
+        return f"UBND {name}"
+    return name
 
 
 def _text_problems(u: Unit, where: dict[str, Any]) -> list[Problem]:
@@ -113,6 +151,19 @@ class Directory:
                     problems.append(Problem(f"địa chỉ thư '{email[:100]}' của đơn vị '{shown}' không hợp lệ: {why}",
                                             field="emails", **where, hint="viết dạng ten@mien.gov.vn"))
         for u in units:
+            where = {"file": u.source, "line": u.line}
+            if u.valid_from and u.valid_to and u.valid_to < u.valid_from:
+                problems.append(Problem(f"đơn vị '{u.id}' kết thúc ({u.valid_to:%d/%m/%Y}) trước khi bắt đầu "
+                                        f"({u.valid_from:%d/%m/%Y})", field="valid_to", **where,
+                                        hint="valid_to là ngày cuối cùng đơn vị còn hoạt động"))
+            if u.successor and u.successor not in seen:
+                problems.append(Problem(f"đơn vị kế thừa '{u.successor}' của '{u.id}' không có trong danh mục",
+                                        field="successor", **where, hint="khai đơn vị kế thừa, hoặc sửa mã cho đúng"))
+            elif u.successor == u.id:
+                problems.append(Problem(f"đơn vị '{u.id}' không thể kế thừa chính nó", field="successor", **where))
+            if u.successor and u.valid_to is None:
+                problems.append(Problem(f"đơn vị '{u.id}' có đơn vị kế thừa nhưng chưa có ngày kết thúc",
+                                        field="valid_to", **where, hint="ghi valid_to: ngày cuối cùng còn hoạt động"))
             if u.parent and u.parent not in seen:
                 problems.append(Problem(f"đơn vị cấp trên '{u.parent}' của '{u.id}' không có trong danh mục",
                                         field="parent", file=u.source, line=u.line,
@@ -173,6 +224,23 @@ class Directory:
             out.append(cur)
             cur = self._units[cur].parent if cur in self._units else None
         return out
+
+    def holder_on(self, unit_id: str, d: date) -> str | None:
+        """Who holds ``unit_id``'s work on ``d``: the unit while it exists, then its successor (and theirs);
+        None when nobody does (it has not started yet, or it ended with no successor that exists on ``d``)."""
+        seen: set[str] = set()
+        cur: str | None = unit_id
+        while cur is not None and cur not in seen:
+            seen.add(cur)
+            unit = self._units.get(cur)
+            if unit is None:
+                return cur  # not in this directory: nothing known about its lifetime
+            if unit.exists_on(d):
+                return cur
+            if unit.valid_to is None or d <= unit.valid_to:
+                return None  # before it started
+            cur = unit.successor
+        return None
 
     def of_kind(self, kind: str, under: str | None = None) -> list[str]:
         pool = self.descendants(under) if under else sorted(self._units)

@@ -12,16 +12,19 @@ import io
 import re
 from collections import Counter
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
 from plancal.errors import Problem, UnitError
 from plancal.source import decode, parse, read_bytes
 from plancal.units.directory import Directory, Unit
+from plancal.vn.dates import parse_date
 from plancal.vn.text import one_line
 
 MAX_UNITS = 20_000
 """Units in one file (a province with every commune and agency has about 2,000)."""
-_FIELDS = ("id", "name", "kind", "parent", "emails", "email")
+KEYS = ("id", "name", "kind", "parent", "emails", "formal_name", "valid_from", "valid_to", "successor")
+_FIELDS = (*KEYS, "email")
 
 
 def _text(value: object, source: str, line: int | None, key: str) -> str:
@@ -31,11 +34,27 @@ def _text(value: object, source: str, line: int | None, key: str) -> str:
     return str(value)
 
 
+def _optional(row: dict[object, object], key: str, source: str, line: int | None) -> str | None:
+    value = row.get(key)
+    return one_line(_text(value, source, line, key)).strip() or None if value not in (None, "") else None
+
+
+def _day(row: dict[object, object], key: str, source: str, line: int | None) -> date | None:
+    value = row.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise UnitError([Problem(f"{key}: {exc}", file=source, line=line, field=key,
+                                 hint="viết ngày dạng ngày/tháng/năm, ví dụ 30/06/2025")]) from None
+
+
 def _unit_from_row(row: dict[object, object], source: str, line: int | None) -> Unit:
     unknown = {str(k) for k in row} - set(_FIELDS)
     if unknown:
         raise UnitError([Problem(f"khóa không được phép: {', '.join(sorted(unknown))[:200]}", file=source, line=line,
-                                 hint="một đơn vị chỉ có id, name, kind, parent, emails")])
+                                 hint=f"một đơn vị chỉ có {', '.join(KEYS)}")])
     missing = [k for k in ("id", "name", "kind") if row.get(k) in (None, "")]
     if missing:
         raise UnitError([Problem(f"thiếu trường bắt buộc: {', '.join(missing)}", file=source, line=line,
@@ -49,7 +68,10 @@ def _unit_from_row(row: dict[object, object], source: str, line: int | None) -> 
     return Unit(id=_text(row["id"], source, line, "id").strip(), name=one_line(_text(row["name"], source, line, "name")),
                 kind=_text(row["kind"], source, line, "kind").strip(),
                 parent=_text(parent, source, line, "parent").strip() if parent else None,
-                emails=tuple(_text(e, source, line, "emails").strip() for e in raw), source=source, line=line)
+                emails=tuple(_text(e, source, line, "emails").strip() for e in raw),
+                formal_name=_optional(row, "formal_name", source, line),
+                valid_from=_day(row, "valid_from", source, line), valid_to=_day(row, "valid_to", source, line),
+                successor=_optional(row, "successor", source, line), source=source, line=line)
 
 
 def _read_csv(text: str, source: str) -> list[Unit]:

@@ -79,11 +79,16 @@ class Received:
             return f"Muộn {self.days} ngày"
         if self.state == State.LATE:
             return f"Chưa gửi (quá hạn {self.days} ngày)"
+        if self.state == State.AWAITED:
+            return "Chưa gửi (đề nghị, chờ báo cáo)"
+        if self.state == State.WAIVED:
+            return "Được miễn"
         return "Chưa đến hạn"
 
 
 @dataclass(frozen=True)
 class QuotaLine:
+    duty_id: str
     unit: str
     period: str
     quota: str
@@ -157,7 +162,8 @@ class Consolidated:
 
     @property
     def missing(self) -> int:
-        return self.count(State.LATE)
+        """Not received past the limit: late, or awaited (a request, "đề nghị", is never late)."""
+        return self.count(State.LATE, State.AWAITED)
 
     @property
     def pending(self) -> int:
@@ -201,9 +207,10 @@ def _window(store: Store, plan_id: str, period: Period) -> ReportWindow | None:
 
 
 def _late_days(row: OccurrenceRow, today: date) -> int:
+    """Days past the legal limit (a submission on the stated last day is on time)."""
     if row.done_on is not None:
-        return max(0, (row.done_on - row.due_effective).days)
-    return max(0, (today - row.due_effective).days)
+        return max(0, (row.done_on - row.due_limit).days)
+    return max(0, (today - row.due_limit).days)
 
 
 def consolidated(store: Store, plan_id: str, period: Period, today: date, *,
@@ -220,7 +227,7 @@ def consolidated(store: Store, plan_id: str, period: Period, today: date, *,
                                       State(r.state(today)), _late_days(r, today)) for r in reports),
                             key=lambda x: x.unit))
     register = store.exemplars(plan_id)
-    quotas = tuple(QuotaLine(names.get(a.unit_id, a.unit_id) if a.unit_id else "Toàn địa bàn", a.period.label,
+    quotas = tuple(QuotaLine(a.duty_id, names.get(a.unit_id, a.unit_id) if a.unit_id else "Toàn địa bàn", a.period.label,
                              a.quota.text(), a.counted, a.verdict)
                    for a in attainment(loaded, register, data_from, data_to, today))
     by_field: dict[str, Counter[bool]] = {}

@@ -54,9 +54,17 @@ class Anniversary:
         return None if self.founded is None else year - self.founded
 
     def is_round(self, year: int) -> bool:
-        """A "năm chẵn": the 5th, 10th, 15th … anniversary (70 năm, 75 năm)."""
+        """A "năm tròn" or "năm chẵn" (see :meth:`round_word`): the 5th, 10th, 15th … anniversary."""
         n = self.count(year)
         return n is not None and n > 0 and n % 5 == 0
+
+    def round_word(self, year: int) -> str | None:
+        """Decree 145/2013/NĐ-CP art. 3: "năm tròn" for an anniversary ending in 0 (70 năm), "năm chẵn" for one
+        ending in 5 (75 năm); None otherwise."""
+        if not self.is_round(year):
+            return None
+        n = self.count(year)
+        return "năm tròn" if n is not None and n % 10 == 0 else "năm chẵn"
 
     def title(self, year: int) -> str:
         """ "91 năm Ngày thành lập Đảng Cộng sản Việt Nam (03/02/1930 - 03/02/2021)"."""

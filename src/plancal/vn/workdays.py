@@ -1,5 +1,6 @@
-"""Working days in Vietnam: weekends, public holidays (Labour Code 2019 art. 112 with the announced
-day swaps the ``holidays`` package knows) and local overrides for swaps announced later.
+"""Working days in Vietnam: weekends, public holidays (Labour Code 2019 art. 112), the announced days off
+and make-up days (``vn/data/days_off.yaml`` over the ``holidays`` package, see :mod:`plancal.vn.daysoff`)
+and a plan's local overrides.
 
 A stated limit ("trước ngày 25" → the 24th) gives two dates. The **aim** (:meth:`WorkCalendar.aim`) is
 the last working day on or before it: a clerk sends the document before a Sunday, never after. The
@@ -12,19 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
-from functools import lru_cache
 
-import holidays
+from plancal.vn.daysoff import year_table
 
 
-@lru_cache(maxsize=64)
 def _public_holidays(year: int) -> dict[date, str]:
-    return dict(holidays.country_holidays("VN", years=year, language="vi").items())
+    return year_table(year)[0]
 
 
-@lru_cache(maxsize=64)
 def _weekend_workdays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("VN", years=year).weekend_workdays)
+    return year_table(year)[1]
 
 
 class WorkCalendar:
@@ -50,12 +48,12 @@ class WorkCalendar:
             return cached
         if d in self.extra_work:
             result = True
-        elif d in self.extra_off or d in _public_holidays(d.year):
+        elif d in self.extra_off:
             result = False
-        elif d.weekday() >= 5:
-            result = d in _weekend_workdays(d.year)
-        else:
+        elif d in _weekend_workdays(d.year):
             result = True
+        else:
+            result = d not in _public_holidays(d.year) and d.weekday() < 5
         self._cache[d] = result
         return result
 

@@ -43,11 +43,11 @@ def conference_steps(store: Store, settings: Settings, today: date, *, recipient
                    "starts_at": conf.to_occurrence().starts_at, "steps": step_items,
                    "plan": world.plans[conf.plan_id]}
         for unit_id in unit_ids:
-            for email in world.emails(unit_id):
+            for email in world.emails(unit_id, today):
                 letters.append(Letter(
                     kind=MailKind.CONFERENCE, ident=conf.uid, recipient=email, day=today, template="conference_steps",
                     context={**context, "unit_name": world.name(unit_id), "unit_id": unit_id},
-                    to_name=world.name(unit_id), reply_to=world.reply_to([conf.plan_id]),
+                    to_name=world.letter_name(unit_id), reply_to=world.reply_to([conf.plan_id]),
                     coordinators=world.coordinators([conf.plan_id])))
     # one address serving two units of the same conference gets it once
     unique = {letter.key: letter for letter in reversed(letters)}

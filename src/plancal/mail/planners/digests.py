@@ -34,7 +34,7 @@ def digests(store: Store, settings: Settings, today: date, *, recipients: Collec
         if not lead.reminds(row.kind, row.due_effective, limit_of(row), today, world.work):
             continue
         item = world.item(row, today)
-        for email in world.emails(row.unit_id):
+        for email in world.emails(row.unit_id, today):
             per[email][row.unit_id].append(item)
     letters = []
     for email in sorted(per):
@@ -53,6 +53,6 @@ def digests(store: Store, settings: Settings, today: date, *, recipients: Collec
             kind=MailKind.DIGEST, ident=today.isoformat(), recipient=email, day=today, template="digest",
             context={"today": today, "blocks": tuple(blocks), "n_today": counts["due_today"], "n_soon": counts["soon"],
                      "n_overdue": counts["overdue"], "agencies": world.agencies(plan_ids)},
-            to_name=_join_names(b.unit_name for b in blocks), reply_to=world.reply_to(plan_ids),
+            to_name=_join_names(world.letter_name(b.unit_id) for b in blocks), reply_to=world.reply_to(plan_ids),
             coordinators=world.coordinators(plan_ids)))
     return _only(letters, recipients)

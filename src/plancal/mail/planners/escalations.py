@@ -55,7 +55,7 @@ def escalations(store: Store, settings: Settings, today: date, *, recipients: Co
             target = targets[rung]
             if not target or target == row.unit_id:
                 continue
-            for email in world.emails(target):
+            for email in world.emails(target, today):
                 if email not in seen:
                     seen.add(email)
                     per[email][target].append((item, ROLE[rung]))
@@ -71,6 +71,6 @@ def escalations(store: Store, settings: Settings, today: date, *, recipients: Co
                      "n_units": len({i.unit_id for i in items}), "roles": tuple(roles),
                      "agencies": world.agencies(plan_ids),
                      "recipient_units": tuple(world.name(u) for u in sorted(per[email]))},
-            to_name=_join_names(world.name(u) for u in sorted(per[email])), reply_to=world.reply_to(plan_ids),
+            to_name=_join_names(world.letter_name(u) for u in sorted(per[email])), reply_to=world.reply_to(plan_ids),
             coordinators=world.coordinators(plan_ids)))
     return _only(letters, recipients)

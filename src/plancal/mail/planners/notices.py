@@ -57,9 +57,9 @@ def plan_notices(store: Store, settings: Settings, today: date, plan_id: str, *,
                    "n_dates": sum(len(d.dates) for d in duties), "themes": themes, "anniversaries": anniversaries,
                    "feed_url": url, "webcal_url": webcal_url(url),
                    "subscribe_url": f"{settings.feed_base_url}/{UNIT_DIR}/{unit.feed_token}"}
-        for email in world.emails(unit_id):
+        for email in world.emails(unit_id, today):
             letters.append(Letter(
                 kind=MailKind.NOTICE, ident=f"{plan.id}@r{plan.revision}/{unit_id}", recipient=email, day=today,
-                template="plan_issued", context=context, to_name=unit.name, reply_to=world.reply_to([plan.id]),
+                template="plan_issued", context=context, to_name=unit.letter_name, reply_to=world.reply_to([plan.id]),
                 coordinators=world.coordinators([plan.id]), plan_id=plan.id))
     return _only(letters, recipients)

@@ -33,11 +33,11 @@ def report_calls(store: Store, settings: Settings, today: date, *, recipients: C
         if row.unit_id is None or world.active(row.plan_id) is None or row.cycle not in CALLED:
             continue
         item = world.item(row, today)
-        for email in world.emails(row.unit_id):
+        for email in world.emails(row.unit_id, today):
             key = (row.plan_id, row.period_key, email)
             per[key].append(item)
-            if item.unit_name not in names[key]:
-                names[key].append(item.unit_name)
+            if world.letter_name(row.unit_id) not in names[key]:
+                names[key].append(world.letter_name(row.unit_id))
     letters = []
     for (plan_id, period_key, email), items in sorted(per.items()):
         items.sort(key=lambda i: (i.due, i.kind, i.unit_name))

@@ -55,13 +55,13 @@ def weekly_summaries(store: Store, settings: Settings, today: date, *, recipient
                                  if row.status == "done" and row.done_on is not None
                                  and monday - timedelta(days=7) <= row.done_on < monday),
             open_total=sum(1 for i in items if i.status in ("open", "due", "late")))
-        for email in world.emails(plan.standing_agency_id):
+        for email in world.emails(plan.standing_agency_id, today):
             per[email].append(summary)
     letters = []
     for email in sorted(per):
         summaries = tuple(sorted(per[email], key=lambda s: s.plan_id))
         plan_ids = [s.plan_id for s in summaries]
-        agency_names = [world.name(world.plans[p].standing_agency_id) for p in plan_ids]
+        agency_names = [world.letter_name(world.plans[p].standing_agency_id) for p in plan_ids]
         letters.append(Letter(
             kind=MailKind.WEEKLY, ident=f"{iso.year}-W{iso.week:02d}", recipient=email, day=first, template="weekly_summary",
             context={"today": today, "monday": monday, "sunday": week_end, "week": iso.week, "plans": summaries,

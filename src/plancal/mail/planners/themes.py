@@ -52,11 +52,11 @@ def monthly_themes(store: Store, settings: Settings, today: date, *, recipients:
         if world.active(row.plan_id) is None:
             continue
         for unit_id in ([row.unit_id] if row.kind == Kind.ONGOING and row.unit_id else row.audience or []):
-            for email in world.emails(unit_id):
+            for email in world.emails(unit_id, today):
                 if row not in per[email]:
                     per[email].append(row)
-                if world.name(unit_id) not in names[email]:
-                    names[email].append(world.name(unit_id))
+                if world.letter_name(unit_id) not in names[email]:
+                    names[email].append(world.letter_name(unit_id))
     letters = []
     for email in sorted(per):
         rows = per[email]
