@@ -114,8 +114,8 @@ def test_names_with_newlines_cannot_inject_headers(store: Store, settings: Setti
     message = got.message()
     names = {k.lower() for k in message}
     assert "bcc" not in names and "cc" not in names and "x-injected" not in names
-    assert message["Subject"] == ("Thông báo kế hoạch: 12/KH Cc: evil@example.com – Tuyên truyền X-Injected: yes "
-                                  "thân thư giả")
+    assert message["Subject"] == ("Thông báo kế hoạch: Kế hoạch số 12/KH Cc: evil@example.com ngày 01/03/2021 – "
+                                  "Tuyên truyền X-Injected: yes thân thư giả")
     assert "\n" not in message["Subject"] and "\n" not in str(message["To"])
     assert message["To"].addresses[0].addr_spec == BAO
     raw_to = email.message_from_bytes(got.data, policy=policy.compat32)["To"]

@@ -112,7 +112,7 @@ recipients: ["@issuer", {{kind: commune, under: huyen-a}}]
     assert place is not None and place.expected and place.done_on == date(2021, 2, 1)
     first = cascade.status(store, plan, date(2021, 2, 10))
     assert [(s.unit_id, s.state, s.plan_number) for s in first] == [("huyen-b", "late", None),
-                                                                   ("huyen-a", "done", "3/KH-UBND")]
+                                                                   ("huyen-a", "done", "Kế hoạch số 3/KH-UBND ngày 01/02/2021")]
     assert "đã ban hành 1 (muộn 0), quá hạn 1" in views.sub_plan_summary(first)
     child.write_text(child.read_text(encoding="utf-8").replace("Kế hoạch của huyện A", "Kế hoạch sửa đổi"), encoding="utf-8")
     assert cascade.pending_files(store, inbox) == [child]  # amended: to be issued again

@@ -18,6 +18,8 @@ class Submission:
     unit_id: str
     received: date
     note: str = ""
+    #: which alternative deliverable was sent (1-based), for a duty with ``either:``
+    alternative: int | None = None
 
 
 class Submissions(Database):
@@ -30,14 +32,21 @@ class Submissions(Database):
             if row.unit_id != sub.unit_id:
                 raise StoreError([Problem(f"nhiệm vụ này thuộc đơn vị '{row.unit_id}', không phải '{sub.unit_id}'",
                                           field="unit")])
+            choices = list(row.alternatives or [])
+            if sub.alternative is not None and not 1 <= sub.alternative <= len(choices):
+                raise StoreError([Problem(f"nhiệm vụ này không có cách thực hiện thứ {sub.alternative}", field="alternative",
+                                          hint=("chọn một trong: " + "; ".join(f"{i}. {c}" for i, c in enumerate(choices, 1)))
+                                          if choices else "nhiệm vụ chỉ có một cách thực hiện: bỏ lựa chọn này")])
             existing = s.scalars(select(SubmissionRow).where(SubmissionRow.occurrence_uid == sub.occurrence_uid)).first()
-            if existing is not None and (existing.received, existing.note) == (sub.received, sub.note):
+            if existing is not None and (existing.received, existing.note, existing.alternative) == \
+                    (sub.received, sub.note, sub.alternative):
                 return False
             if existing is None:
                 s.add(SubmissionRow(occurrence_uid=sub.occurrence_uid, unit_id=sub.unit_id, received=sub.received,
-                                    note=sub.note, recorded_at=datetime.now(UTC).replace(tzinfo=None)))
+                                    note=sub.note, alternative=sub.alternative,
+                                    recorded_at=datetime.now(UTC).replace(tzinfo=None)))
             else:
-                existing.received, existing.note = sub.received, sub.note
+                existing.received, existing.note, existing.alternative = sub.received, sub.note, sub.alternative
             row.status = "done"
             row.done_on = sub.received
             row.sequence += 1
