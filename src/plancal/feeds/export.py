@@ -17,9 +17,10 @@ mean the same bytes. The result is byte for byte what a full render writes (a te
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from plancal.feeds.names import PLAN_DIR, PUBLIC, UID_SUFFIX, UNIT_DIR, feed_pat
 from plancal.feeds.rendering import _BEGIN_EVENT, _END, _END_EVENT, INFORMATIONAL, SPANNING, FeedBuilder, RenderedFeed
 from plancal.schedule.occurrence import KINDS
 from plancal.settings import Settings
-from plancal.store import PlanRow, Store, UnitRow
+from plancal.store import PlanRow, Store
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,16 @@ _CODE = _code_digest()
 _UID, _PLAN, _KIND, _UNIT, _AUDIENCE, _STATUS, _CANCELLED_ON, _SEQUENCE, _HASH, _DONE_ON, _MODIFIED, _START, _DUE = range(13)
 
 
+def _date(value: date | str) -> date:
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _list(value: list[str] | str | None) -> list[str]:
+    if isinstance(value, str):
+        return json.loads(value) or []
+    return value or []
+
+
 def _row_token(v: Sequence[Any]) -> str:
     return f"{v[_UID]}|{v[_SEQUENCE]}|{v[_HASH]}|{v[_STATUS]}|{v[_DONE_ON]}|{v[_CANCELLED_ON]}|{v[_MODIFIED]}"
 
@@ -192,12 +203,13 @@ def _version_sort_key(v: Sequence[Any]) -> tuple[date, int, str, str]:
 class FeedIndex:
     """Which rows each feed shows and the marker of each feed, from row versions alone (no rendering)."""
 
-    def __init__(self, units: Sequence[UnitRow], plans: Sequence[PlanRow], versions: Iterable[Sequence[Any]],
-                 settings: Settings, today: date) -> None:
+    def __init__(self, units: Sequence[tuple[str, str, str]], plans: Sequence[PlanRow],
+                 versions: Iterable[Sequence[Any]], settings: Settings, today: date) -> None:
+        """``units``: (id, name, feed token) of every unit, in the order of ``Store.unit_rows``."""
         context = (_CODE, settings.timezone, settings.cancelled_keep_days,
                    [(p.id, p.number, p.title, p.issued, p.revision_date, p.period_start, p.period_end,
                      sorted(p.recipients or ()), p.revision, p.digest) for p in plans],
-                   [(u.id, u.name) for u in units])
+                   [(uid, name) for uid, name, _ in units])
         self.context = hashlib.sha256(repr(context).encode()).hexdigest()[:16]
         keep = timedelta(days=settings.cancelled_keep_days)
         self.by_plan: dict[str, list[Sequence[Any]]] = defaultdict(list)
@@ -208,19 +220,19 @@ class FeedIndex:
             for u in p.recipients or ():
                 plans_of[u].add(p.id)
         for v in versions:
-            if v[_STATUS] == "cancelled" and (v[_CANCELLED_ON] is None or today > v[_CANCELLED_ON] + keep):
+            if v[_STATUS] == "cancelled" and (v[_CANCELLED_ON] is None or today > _date(v[_CANCELLED_ON]) + keep):
                 continue
             token = _row_token(v)
             self.by_plan[v[_PLAN]].append(v)
             if v[_KIND] in INFORMATIONAL:
                 informational[v[_PLAN]].append(token)
-                for u in v[_AUDIENCE] or ():
+                for u in _list(v[_AUDIENCE]):
                     plans_of[u].add(v[_PLAN])
                 continue
             if v[_UNIT]:
                 actionable[v[_UNIT]].append(token)
             if v[_KIND] == "conference":
-                for u in dict.fromkeys(v[_AUDIENCE] or ()):
+                for u in dict.fromkeys(_list(v[_AUDIENCE])):
                     if u != v[_UNIT]:
                         actionable[u].append(token)
         info_digest = {pid: self._digest("info", pid, tokens) for pid, tokens in informational.items()}
@@ -228,10 +240,10 @@ class FeedIndex:
             PUBLIC: self._digest("public", *(info_digest[p.id] for p in plans if p.id in info_digest))}
         for p in plans:
             self.markers[plan_feed_name(p.id)] = self._digest("plan", p.id, [_row_token(v) for v in self.by_plan[p.id]])
-        for u in units:
-            infos = sorted(info_digest[pid] for pid in plans_of.get(u.id, ()) if pid in info_digest)
-            self.markers[unit_feed_name(u.feed_token)] = self._digest("unit", u.id, actionable.get(u.id, []), *infos)
-        self.unit_ids = {unit_feed_name(u.feed_token): u.id for u in units}
+        for uid, _, token in units:
+            infos = sorted(info_digest[pid] for pid in plans_of.get(uid, ()) if pid in info_digest)
+            self.markers[unit_feed_name(token)] = self._digest("unit", uid, actionable.get(uid, []), *infos)
+        self.unit_ids = {unit_feed_name(token): uid for uid, _, token in units}
         self.plan_ids = {plan_feed_name(p.id): p.id for p in plans}
 
     def _digest(self, *parts: object) -> str:
@@ -263,28 +275,32 @@ def _old_events(data: bytes) -> tuple[bytes, dict[tuple[bytes, bytes, bytes], by
     for chunk in chunks[1:]:
         if not chunk.endswith(_END_EVENT):
             return None
-        event = _BEGIN_EVENT + chunk
-        flat = event.replace(b"\r\n ", b"")
-        key = (_value(flat, b"\r\nUID:"), _value(flat, b"\r\nSEQUENCE:"), _value(flat, b"\r\nLAST-MODIFIED:"))
-        events[key] = event
+        # these three lines are short (a 40-character uid), never folded
+        key = (_value(chunk, b"\r\nUID:"), _value(chunk, b"\r\nSEQUENCE:"), _value(chunk, b"\r\nLAST-MODIFIED:"))
+        events[key] = _BEGIN_EVENT + chunk
     return chunks[0], events
 
 
-def _value(flat: bytes, prefix: bytes) -> bytes:
-    start = flat.find(prefix)
+def _value(chunk: bytes, prefix: bytes) -> bytes:
+    start = chunk.find(prefix)
     if start < 0:
         return b""
     start += len(prefix)
-    return flat[start:flat.index(b"\r\n", start)]
+    end = chunk.index(b"\r\n", start)
+    if chunk.startswith(b" ", end + 2):  # folded after all: never reuse such an event
+        return b""
+    return chunk[start:end]
 
 
 def _event_key(v: Sequence[Any]) -> tuple[bytes, bytes, bytes]:
-    modified: datetime = v[_MODIFIED]
+    modified = v[_MODIFIED]
+    if isinstance(modified, str):
+        modified = datetime.fromisoformat(modified)
     return (f"{v[_UID]}{UID_SUFFIX}".encode(), str(v[_SEQUENCE]).encode(), f"{modified:%Y%m%dT%H%M%S}Z".encode())
 
 
-def _render_few(store: Store, settings: Settings, today: date, index: FeedIndex, units: Sequence[UnitRow],
-                plans: Sequence[PlanRow], dirty: Sequence[str], digests: dict[str, str]) -> list[RenderedFeed]:
+def _render_few(store: Store, settings: Settings, today: date, index: FeedIndex, plans: Sequence[PlanRow],
+                dirty: Sequence[str], digests: dict[str, str]) -> list[RenderedFeed]:
     """Render a few feeds, reading only the rows they show; a plan feed reuses its file's unchanged events."""
     unit_ids = [index.unit_ids[n] for n in dirty if n in index.unit_ids]
     spliced: dict[str, tuple[bytes, list[bytes | Sequence[Any]]]] = {}
@@ -319,13 +335,13 @@ def _render_few(store: Store, settings: Settings, today: date, index: FeedIndex,
             found[r.uid] = r
         rows = list(found.values())
     by_uid = {r.uid: r for r in rows}
-    b = FeedBuilder(units, plans, rows, settings, today)
+    b = FeedBuilder(store.unit_rows(), plans, rows, settings, today)
     out: list[RenderedFeed] = []
     for name in dirty:
         if name in spliced:
             head, parts = spliced[name]
-            events = [p if isinstance(p, bytes) else b.renderer.render(by_uid[p[_UID]], "plan") for p in parts]
-            out.append(RenderedFeed(name, b"".join((head, *events, _END)), index.markers[name]))
+            body = [p if isinstance(p, bytes) else b.renderer.render(by_uid[str(p[_UID])], "plan") for p in parts]
+            out.append(RenderedFeed(name, b"".join((head, *body, _END)), index.markers[name]))
     rest = set(dirty) - set(spliced)
     out.extend(RenderedFeed(f.name, f.data, index.markers[f.name]) for f in b.feeds(rest))
     return out
@@ -334,8 +350,8 @@ def _render_few(store: Store, settings: Settings, today: date, index: FeedIndex,
 def export_feeds(store: Store, settings: Settings, today: date) -> ExportResult:
     """Write every feed (public, one per plan, one per unit) under ``settings.calendar_dir``: only those
     whose marker changed are rendered, and only those whose bytes changed are written."""
-    units, plans = store.unit_rows(), store.plans()
-    index = FeedIndex(units, plans, store.occurrence_versions(), settings, today)
+    plans = store.plans()
+    index = FeedIndex(store.unit_tokens(), plans, store.occurrence_versions(), settings, today)
     digests = store.feed_digests()
     dirty = [name for name, marker in index.markers.items()
              if digests.get(name) != marker or not feed_path(settings, name).is_file()]
@@ -343,10 +359,10 @@ def export_feeds(store: Store, settings: Settings, today: date) -> ExportResult:
     if not dirty:
         feeds: Iterable[RenderedFeed] = ()
     elif len(dirty) > _FEW:
-        b = FeedBuilder(units, plans, store.occurrences(include_cancelled=True), settings, today)
+        b = FeedBuilder(store.unit_rows(), plans, store.occurrences(include_cancelled=True), settings, today)
         feeds = (RenderedFeed(f.name, f.data, index.markers[f.name]) for f in b.feeds(set(dirty)))
     else:
-        feeds = _render_few(store, settings, today, index, units, plans, dirty, digests)
+        feeds = _render_few(store, settings, today, index, plans, dirty, digests)
     result = publish(store, settings, feeds, prune=True, expected=index.markers, digests=digests)
     return ExportResult(result.written, result.unchanged + clean, result.removed)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-
 from typing import Any
 
 from sqlalchemy import delete, insert, select

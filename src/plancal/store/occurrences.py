@@ -12,7 +12,6 @@ from plancal.errors import Problem, StoreError
 from plancal.store.session import Database
 from plancal.store.tables import OccurrenceRow
 
-
 #: the columns of :meth:`Occurrences.occurrence_versions`
 VERSION_COLUMNS = ("uid", "plan_id", "kind", "unit_id", "audience", "status", "cancelled_on", "sequence", "content_hash",
                    "done_on", "modified_at", "window_start", "due_effective")
@@ -42,12 +41,13 @@ class Occurrences(Database):
             return list(s.scalars(q))
 
     def occurrence_versions(self) -> list[tuple[Any, ...]]:
-        """What decides each row's place and bytes in the feeds, as plain tuples (no ORM objects): uid,
-        plan, kind, unit, audience, status, cancelled_on, sequence, content hash, done_on, modified_at,
-        window start, effective due date — in the order of :data:`VERSION_COLUMNS`."""
-        q = select(*(getattr(OccurrenceRow, c) for c in VERSION_COLUMNS))
+        """What decides each row's place and bytes in the feeds, as plain tuples straight from the driver
+        (no ORM objects, no type conversion: tens of thousands of rows in a few tens of milliseconds), in
+        the order of :data:`VERSION_COLUMNS`. Dates and times are what the driver gives (ISO text on
+        SQLite, ``date``/``datetime`` on PostgreSQL); the audience is JSON text or a list."""
+        sql = f"SELECT {', '.join(VERSION_COLUMNS)} FROM occurrences"
         with self.session() as s:
-            return [tuple(r) for r in s.execute(q)]
+            return list(s.connection().exec_driver_sql(sql).tuples())
 
     def occurrences_by_uid(self, uids: Iterable[str]) -> list[OccurrenceRow]:
         """These rows (any status), in chunks small enough for any driver's parameter limit."""
