@@ -26,7 +26,7 @@ from prefect.client.orchestration import get_client
 from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 
-from plancal.errors import DeliveryError, PlancalError, PlanError, StoreError, UnitError
+from plancal.errors import DeliveryError, PlancalError
 from plancal.mail.mailers import Mailer, mailer_from_settings
 from plancal.settings import Settings
 from plancal.store import Store, open_store
@@ -139,15 +139,20 @@ def tag_run(tags: Iterable[str]) -> None:
 
 # -- tasks and retries -----------------------------------------------------------------------------
 def transient(_task: Any, _task_run: Any, state: Any) -> bool:
-    """Retry a failed I/O task unless the failure is bad input, which another try cannot fix."""
+    """Retry a failed I/O task unless the failure is bad input, which another try cannot fix.
+
+    A PlancalError is bad input and never retried (a duty id with a typo must fail at once), except
+    when it wraps a failure of the machinery (its ``__cause__``: a driver or network error, as the
+    store's "database refused" does) or reports mail the relay did not take (field ``smtp``)."""
     try:
         state.result()
-    except (PlanError, UnitError):
-        return False
-    except (DeliveryError, StoreError, OSError, TimeoutError):
+    except PlancalError as exc:
+        cause = exc.__cause__
+        if cause is not None and not isinstance(cause, PlancalError):
+            return True
+        return isinstance(exc, DeliveryError) and any(p.field == "smtp" for p in exc.problems)
+    except (OSError, TimeoutError):
         return True
-    except PlancalError:
-        return False
     except Exception:  # noqa: BLE001 - anything else (a driver error, a crash) may pass
         return True
     return False

@@ -17,8 +17,8 @@ import plancal
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE = ROOT / "src" / "plancal"
-LAYERS = ("errors", "clock", "settings", "source", "vn", "units", "plans", "schedule", "store", "tracking", "feeds",
-          "mail", "views", "lifecycle", "draft", "cli", "__init__")  # __init__: the public API, loaded lazily
+LAYERS = ("errors", "clock", "settings", "source", "vn", "units", "plans", "schedule", "store", "tracking", "intake",
+          "feeds", "mail", "views", "web", "lifecycle", "draft", "cli", "__init__")  # __init__: the public API, loaded lazily
 FORBIDDEN = ("prefect", "flows")
 
 

@@ -41,11 +41,12 @@ def digest_days(store: Store, settings: Settings, recipient: str, title_part: st
 
 def test_default_lead_times_count_on_the_effective_due_date(store: Store, settings: Settings) -> None:
     issue_003(store)
-    # April's articles: aim Monday 26/04; 7 and 3 days before on working days; 1 before is Sunday 25/04,
-    # a day off, carried by Monday's digest; late after the limit: 1 and 3 working days (27/04, 29/04)
+    # April's articles "trước ngày 25": limit Saturday 24/04, aim Friday 23/04 (7, 3, 1, 0 days before);
+    # late after the limit: 1 and 3 working days (Monday 26/04, Wednesday 28/04)
     got = digest_days(store, settings, BAO, "Gửi bài viết", "tháng 4/2021")
-    assert got == {date(2021, 4, 19), date(2021, 4, 23), date(2021, 4, 26), date(2021, 4, 27), date(2021, 4, 29)}
-    letters = {x.recipient: x for x in mail.digests(store, settings, date(2021, 4, 26))}
+    assert got == {date(2021, 4, 16), date(2021, 4, 20), date(2021, 4, 22), date(2021, 4, 23), date(2021, 4, 26),
+                   date(2021, 4, 28)}
+    letters = {x.recipient: x for x in mail.digests(store, settings, date(2021, 4, 23))}
     [block] = letters[BAO].context["blocks"]
     assert [i.title[:12] for i in block.due_today] == ["Gửi bài viết"] and not block.soon and not block.overdue
     assert block.due_today[0].due_stated == date(2021, 4, 24) and block.due_today[0].shifted

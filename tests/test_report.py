@@ -84,7 +84,7 @@ def test_due_soon_and_late_lists(store: Store, plan: str) -> None:
     assert "Từ Thứ Hai, 15/03/2021 đến Chủ nhật, 28/03/2021" in soon and "24/03/2021" in soon
     late = views.late_markdown(store, plan_row, date(2021, 3, 1))
     lines = [line for line in late.splitlines() if line.startswith("| Báo")]
-    assert [line.split("|")[5].strip() for line in lines] == ["36 ngày", "5 ngày"]  # longest delay first, counted from the limit
+    assert [line.split("|")[3].strip() for line in lines] == ["36 ngày", "5 ngày"]  # longest first, from the limit
     assert "Không có việc nào đến hạn." in views.due_soon_markdown(store, plan_row, date(2022, 6, 1))
 
 

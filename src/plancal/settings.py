@@ -34,6 +34,8 @@ DEFAULT_ESCALATE_ISSUER_AFTER = 10
 PREFIX = "PLANCAL_"
 #: per kind of duty: PLANCAL_LEAD_DAYS_REPORT=14,7,3,1,0 (the kinds are checked by plancal.mail.leadtimes)
 PER_KIND = ("LEAD_DAYS_", "OVERDUE_DAYS_")
+DEFAULT_UPLOAD_EXTENSIONS: tuple[str, ...] = ("pdf", "doc", "docx", "odt", "xls", "xlsx", "ods", "jpg", "jpeg", "png",
+                                              "zip")
 
 
 def default_templates() -> Path:
@@ -71,6 +73,9 @@ class Settings:
     escalate_issuer_after: int = DEFAULT_ESCALATE_ISSUER_AFTER
     lease_seconds: int = 300
     cancelled_keep_days: int = 30
+    #: files units attach to a submission: at most this many bytes, with one of these extensions
+    upload_max_bytes: int = 10 * 1024 * 1024
+    upload_extensions: tuple[str, ...] = DEFAULT_UPLOAD_EXTENSIONS
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -80,6 +85,15 @@ class Settings:
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.home / 'plancal.db').as_posix()}"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Where submitted files are kept: outside the web root, never served."""
+        return self.home / "uploads"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.home / "exports"
 
     @property
     def mail_configured(self) -> bool:
@@ -108,6 +122,8 @@ class Settings:
             per_kind[prefix].append((name.removeprefix(PREFIX + prefix).lower(), days))
         if problems:
             raise SettingsError(problems)
+        if "upload_max_mb" in values:
+            values["upload_max_bytes"] = int(values.pop("upload_max_mb") * 1024 * 1024)
         if PREFIX + "OUTBOX_DIR" not in env:
             values["outbox_dir"] = values["home"] / "outbox"
         return cls(**values, lead_days_by_kind=tuple(per_kind["LEAD_DAYS_"]),
@@ -169,6 +185,8 @@ class _Environment(BaseSettings):
     OVERDUE_DAYS: Days = DEFAULT_OVERDUE_DAYS
     ESCALATE_AGENCY_AFTER: Annotated[int, Field(ge=1, le=366)] = DEFAULT_ESCALATE_AGENCY_AFTER
     ESCALATE_ISSUER_AFTER: Annotated[int, Field(ge=1, le=366)] = DEFAULT_ESCALATE_ISSUER_AFTER
+    UPLOAD_MAX_MB: Annotated[float, Field(gt=0, le=1024)] = 10
+    UPLOAD_EXTENSIONS: Annotated[tuple[str, ...], NoDecode] = DEFAULT_UPLOAD_EXTENSIONS
     LEASE_SECONDS: Annotated[int, Field(gt=0)] = 300
     CANCELLED_KEEP_DAYS: Annotated[int, Field(ge=0)] = 30
 
@@ -180,6 +198,16 @@ class _Environment(BaseSettings):
                                    file_secret_settings: PydanticBaseSettingsSource,
                                    ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings,)  # the environment comes in through _MappingSource (from_env's mapping)
+
+    @field_validator("UPLOAD_EXTENSIONS", mode="before")
+    @classmethod
+    def _extensions(cls, value: object) -> object:
+        if isinstance(value, str):
+            found = tuple(e.strip().lower().lstrip(".") for e in value.split(",") if e.strip())
+            if not found or not all(e.isascii() and e.isalnum() for e in found):
+                raise ValueError("not a list of extensions")
+            return found
+        return value
 
     @field_validator("ESCALATE_ISSUER_AFTER")
     @classmethod
@@ -283,6 +311,8 @@ ACCEPTED: dict[str, str] = {
     "escalate_agency_after": "số ngày làm việc quá hạn (1-366) thì báo cơ quan thường trực, ví dụ 3",
     "escalate_issuer_after": "số ngày làm việc quá hạn (1-366, không nhỏ hơn PLANCAL_ESCALATE_AGENCY_AFTER) thì "
                              "báo cơ quan ban hành và đơn vị cấp trên, ví dụ 10",
+    "upload_max_mb": "số MB lớn hơn 0 (tối đa 1024), ví dụ 10",
+    "upload_extensions": "các phần mở rộng tệp cách nhau bằng dấu phẩy, ví dụ pdf,docx,xlsx",
     "lease_seconds": "số giây nguyên lớn hơn 0, ví dụ 300",
     "cancelled_keep_days": "số ngày nguyên ≥ 0, ví dụ 30",
 }

@@ -16,7 +16,7 @@ from flows.conferences import conferences
 from flows.export_calendars import export_calendars
 from flows.issue_plan import issue_plan
 from flows.monthly_themes import monthly_themes
-from flows.record_submission import record_submission
+from flows.record_submission import SubmissionForm, record_submission
 from flows.reminders import reminders
 from flows.runtime import open_context
 from flows.semiannual_reports import semiannual_reports
@@ -216,8 +216,9 @@ def test_record_submission_marks_the_duty_done_and_updates_the_feed(home: Settin
     unit = next(u for u in store.unit_rows() if u.id == "ag-bao-an-giang")
     feed = home.calendar_dir / unit_feed_name(unit.feed_token)
     before = feed.read_bytes()
-    state = record_submission(plan=AG, unit=unit.id, duty="bao-an-giang-bai-viet", period="2021-04",
-                              received=date(2021, 4, 28), note="2 bài", today=date(2021, 4, 28), return_state=True)
+    form = SubmissionForm(plan=AG, unit=unit.id, duty="bao-an-giang-bai-viet", period="2021-04",
+                          received=date(2021, 4, 28), note="2 bài")
+    state = record_submission(form=form, today=date(2021, 4, 28), return_state=True)
     assert state.is_completed(), state.message
     assert flow_run_of(state).name == "submission ag-bao-an-giang bao-an-giang-bai-viet 2021-04"
     row = store.find_occurrence(AG, "bao-an-giang-bai-viet", unit.id, "2021-04")
@@ -227,10 +228,12 @@ def test_record_submission_marks_the_duty_done_and_updates_the_feed(home: Settin
     rows = json.loads(artifacts_of(state)[views.status_key(AG)].data)
     assert next(r for r in rows if r["Đơn vị"] == unit.name and "bài viết" in r["Nhiệm vụ"])["Muộn"] == 1
 
-    assert record_submission(plan=AG, unit=unit.id, duty="bao-an-giang-bai-viet", period="2021-04",
-                             received=date(2021, 4, 28), note="2 bài", today=date(2021, 4, 28))["changed"] is False
-    wrong = record_submission(plan="khong-co", unit=unit.id, duty="x", received=date(2021, 4, 26), return_state=True)
+    assert record_submission(form=form, today=date(2021, 4, 28))["changed"] is False
+    wrong = record_submission(form=form.model_copy(update={"plan": "khong-co"}), return_state=True)
     assert wrong.is_failed() and "không có kế hoạch 'khong-co'" in (wrong.message or "")
+    typo = record_submission(form=form.model_copy(update={"duty": "bao-an-giang-bai-vet"}), today=date(2021, 4, 28),
+                             return_state=True)
+    assert typo.is_failed() and "[duty]" in (typo.message or "") and "bao-an-giang-bai-viet" in (typo.message or "")
 
 
 def test_export_calendars_rewrites_only_what_changed(home: Settings) -> None:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flows.runtime import local_today, resolve_today, transient
 from flows.simulate import FLOWS
-from plancal.errors import DeliveryError, PlanError, StoreError, UnitError
+from plancal.errors import DeliveryError, PlanError, Problem, StoreError, UnitError
 from plancal.lifecycle.stages import Stage
 from plancal.settings import Settings
 
@@ -25,10 +25,14 @@ class _State:
 
 def test_only_transient_failures_are_retried() -> None:
     task, run = SimpleNamespace(), SimpleNamespace()
-    for exc in (DeliveryError("máy chủ thư bận"), StoreError("mất kết nối"), OSError("disk"), TimeoutError(),
+    wrapped = StoreError("mất kết nối")
+    wrapped.__cause__ = ConnectionError("server closed the connection")
+    for exc in (DeliveryError([Problem("3 thư chưa gửi được", field="smtp")]), wrapped, OSError("disk"), TimeoutError(),
                 RuntimeError("driver")):
         assert transient(task, run, _State(exc)), exc
-    for exc in (PlanError("tệp sai"), UnitError("đơn vị sai")):
+    for exc in (PlanError("tệp sai"), UnitError("đơn vị sai"), StoreError([Problem("không xác định được nhiệm vụ",
+                                                                                    field="period")]),
+                StoreError("không có kế hoạch 'x'"), DeliveryError([Problem("không có mẫu thư", field="template")])):
         assert not transient(task, run, _State(exc)), exc
 
 

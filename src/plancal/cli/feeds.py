@@ -31,7 +31,7 @@ def feeds_serve(
     """Chạy máy chủ lịch: /u/<mã>.ics, /u/<mã> (trang đăng ký), /plans/<kế hoạch>.ics, /public.ics."""
     import uvicorn
 
-    from plancal.feeds.server import create_app
+    from plancal.web.app import create_app
 
     s = settings()
     out.print(f"Máy chủ lịch: http://{host or s.feed_host}:{port or s.feed_port} (địa chỉ công khai {s.feed_base_url})")

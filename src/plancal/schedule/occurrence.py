@@ -29,6 +29,7 @@ class Status(StrEnum):
     OPEN = "open"
     DONE = "done"
     CANCELLED = "cancelled"
+    WAIVED = "waived"  # the coordinator excused the unit (with a reason)
 
 
 class State(StrEnum):
@@ -42,6 +43,7 @@ class State(StrEnum):
     CANCELLED = "cancelled"
     #: a request ("đề nghị") past its limit: not received yet, never "late" (nobody outside is told so)
     AWAITED = "awaited"
+    WAIVED = "waived"
 
 
 class DateSource(StrEnum):

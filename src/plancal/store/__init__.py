@@ -13,12 +13,13 @@ from plancal.store.deliveries import (
 )
 from plancal.store.engine import open_store, upgrade
 from plancal.store.plans import IssueResult
-from plancal.store.submissions import Submission
+from plancal.store.submissions import TRANSITION_LABEL, HistoryEntry, StoredFile, Submission, Transition
 from plancal.store.tables import (
     DeliveryRow,
     FeedRow,
     OccurrenceRow,
     PlanRow,
+    StatusChangeRow,
     SubmissionRow,
     UnitRow,
     new_token,
@@ -28,14 +29,19 @@ from plancal.store.tables import (
 __all__ = [
     "DeliveryLog",
     "DeliveryRow",
+    "HistoryEntry",
     "FeedRow",
     "IssueResult",
     "LogEntry",
     "OccurrenceRow",
     "PlanRow",
+    "StatusChangeRow",
     "Store",
+    "StoredFile",
     "Submission",
     "SubmissionRow",
+    "TRANSITION_LABEL",
+    "Transition",
     "UnitRow",
     "Unsent",
     "delivery_counts",

@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 
 from plancal.plans.loading import LoadedPlan
 from plancal.schedule.occurrence import ACTIONABLE, Occurrence
+from plancal.store.submissions import Transition, log_change
 from plancal.store.tables import Base, OccurrenceRow, PlanRow, _naive_utc, vn_midnight_utc
 from plancal.store.units import Units
 
@@ -85,6 +86,8 @@ class Plans(Units):
                     row.audience = list(occ.audience)
                     row.content_hash = digest
                     if row.status == "cancelled":
+                        log_change(s, row, Transition.PENDING, source="plan", changed_on=plan.revision_date,
+                                   reason="kế hoạch sửa đổi đưa lại nhiệm vụ này")
                         row.status, row.cancelled_on = "open", None
                     row.sequence += 1
                     row.modified_at = max(modified, row.modified_at)
@@ -95,6 +98,8 @@ class Plans(Units):
                 s.execute(insert(Base.metadata.tables["occurrences"]), fresh)
             for uid, row in existing.items():
                 if uid not in seen and row.status != "cancelled":
+                    log_change(s, row, Transition.CANCELLED, source="plan", changed_on=plan.revision_date,
+                               reason="kế hoạch sửa đổi bỏ nhiệm vụ này")
                     row.status = "cancelled"
                     row.cancelled_on = plan.revision_date
                     row.sequence += 1

@@ -167,6 +167,8 @@ class OccurrenceRow(Base):
         requested = self.relation == Relation.REQUESTED
         if self.status == Status.CANCELLED:
             return State.CANCELLED
+        if self.status == Status.WAIVED:
+            return State.WAIVED
         if self.status == Status.DONE:
             late = self.done_on is not None and self.done_on > self.due_limit and not requested
             return State.DONE_LATE if late else State.DONE
@@ -184,6 +186,37 @@ class SubmissionRow(Base):
     unit_id: Mapped[str] = mapped_column(String(80))
     received: Mapped[date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    #: the number of the document sent ("15/BC-UBND"), the file that came with it, who recorded it
+    document_number: Mapped[str] = mapped_column(String(120), default="")
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(String(20), default="coordinator")
+
+
+class StatusChangeRow(Base):
+    """Every change of an occurrence's status, in order: nothing is overwritten. The newest row of an
+    occurrence is its current status; a correction is a new row that names the one it corrects."""
+
+    __tablename__ = "submission_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    occurrence_uid: Mapped[str] = mapped_column(ForeignKey("occurrences.uid"), index=True)
+    unit_id: Mapped[str | None] = mapped_column(String(80))
+    #: pending | on_time | late | missing | waived | cancelled
+    status: Mapped[str] = mapped_column(String(12))
+    previous: Mapped[str | None] = mapped_column(String(12))
+    received: Mapped[date | None] = mapped_column(Date)
+    document_number: Mapped[str] = mapped_column(String(120), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    file_size: Mapped[int | None] = mapped_column(Integer)
+    #: coordinator | unit | import | plan (an amendment) | sub-plan | tracking
+    source: Mapped[str] = mapped_column(String(20), default="coordinator")
+    corrects: Mapped[int | None] = mapped_column(Integer)
+    #: the day the change was made (the ``today`` it was made on), and the wall-clock time it was stored
+    changed_on: Mapped[date | None] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
 
 

@@ -17,6 +17,7 @@ STATE_LABEL = {
     "done_late": "hoàn thành muộn",
     "cancelled": "đã hủy",
     "awaited": "chưa nhận",
+    "waived": "được miễn",
 }
 KIND_LABEL = {
     "sub_plan": "Kế hoạch cấp dưới",

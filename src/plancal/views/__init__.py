@@ -3,11 +3,15 @@
 
 from plancal.views.cells import duty_label, plan_file_label, plan_title
 from plancal.views.conferences import conference_groups, conferences_active, conferences_markdown
-from plancal.views.dashboard import current_plans, dashboard_markdown
+from plancal.views.dashboard import current_plans, dashboard_markdown, late_all_markdown, week_markdown
+from plancal.views.export import status_xlsx
 from plancal.views.keys import (
     DASHBOARD_KEY,
+    DUE_WEEK_KEY,
+    LATE_ALL_KEY,
     THEMES_KEY,
     artifact_key,
+    artifact_url,
     collection_key,
     conferences_key,
     consolidated_key,
@@ -25,10 +29,13 @@ __all__ = [
     "BUCKET_LABEL",
     "DASHBOARD_KEY",
     "DUE_SOON_DAYS",
+    "DUE_WEEK_KEY",
+    "LATE_ALL_KEY",
     "MAX_ROWS",
     "STATUS_ROWS",
     "THEMES_KEY",
     "artifact_key",
+    "artifact_url",
     "collection_key",
     "collection_rows",
     "conference_groups",
@@ -44,13 +51,16 @@ __all__ = [
     "duty_label",
     "has_themes",
     "late_key",
+    "late_all_markdown",
     "late_markdown",
     "plan_file_label",
     "plan_title",
     "status_key",
     "status_rows",
+    "status_xlsx",
     "sub_plan_rows",
     "sub_plan_summary",
     "sub_plans_key",
     "themes_markdown",
+    "week_markdown",
 ]

@@ -13,18 +13,27 @@ from datetime import date, timedelta
 
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.store import PlanRow, Store
-from plancal.views.cells import _cell, _names, _shorten, _table
-from plancal.views.keys import due_soon_key, late_key, status_key
-from plancal.views.status import DUE_SOON_DAYS
+from plancal.tracking.status import late
+from plancal.views.cells import _cell, _due, _names, _shorten, _state, _table, duty_label
+from plancal.views.keys import DUE_WEEK_KEY, LATE_ALL_KEY, artifact_url, due_soon_key, late_key, status_key
+from plancal.views.status import DUE_SOON_DAYS, KEY_TEXT, MAX_ROWS
 from plancal.vn.dates import long, short
 
 
 # -- the dashboard -----------------------------------------------------------------------------------
-def dashboard_markdown(store: Store, today: date, *, run_label: str = "") -> str:
-    """One page over every plan: what is due in the next 14 days, who is late, what was done."""
+def _link(text: str, ui_url: str, key: str) -> str:
+    return f"[{text}]({artifact_url(ui_url, key)})" if ui_url else f"{text} (`{key}`)"
+
+
+def dashboard_markdown(store: Store, today: date, *, run_label: str = "", ui_url: str = "", feed_base_url: str = "") -> str:
+    """One page over every plan: what is due in the next 14 days, who is late, what was done. With
+    ``ui_url`` (the Prefect UI) the details are links to their artifacts; with ``feed_base_url`` each
+    plan links to its year page."""
     names = _names(store)
     plans = [p for p in store.plans() if not p.closed]
-    lines = [f"# Tổng quan thực hiện kế hoạch — {long(today)}", ""]
+    lines = [f"# Tổng quan thực hiện kế hoạch — {long(today)}", "",
+             f"**{_link('Việc đến hạn tuần này', ui_url, DUE_WEEK_KEY)}** · "
+             f"**{_link('Việc quá hạn và liên hệ đơn vị', ui_url, LATE_ALL_KEY)}**", ""]
     if run_label:
         lines += [f"_Cập nhật bởi lần chạy: {run_label}_", ""]
     table = []
@@ -49,14 +58,55 @@ def dashboard_markdown(store: Store, today: date, *, run_label: str = "") -> str
               if table else "Chưa có kế hoạch nào được ban hành."]
     if plans:  # the long titles and the artifact keys below the table, so that its numbers fit on the screen
         lines += [""] + [f"- **{p.display_number}**: {_cell(_shorten(p.title, 160))} ({short(p.period_start)} - "
-                         f"{short(p.period_end)}). Chi tiết: `{status_key(p.id)}`, `{due_soon_key(p.id)}`, `{late_key(p.id)}`"
-                         for p in plans]
+                         f"{short(p.period_end)}). " + _plan_links(p, today, ui_url, feed_base_url) for p in plans]
     if late_units:
         lines += ["", "## Đơn vị chậm nhiều nhất",
                   _table(["Đơn vị", "Số việc quá hạn", "Quá hạn lâu nhất"],
                          ([names.get(u, u), n, f"{oldest[u]} ngày"] for u, n in
                           sorted(late_units.items(), key=lambda kv: (-kv[1], -oldest[kv[0]], names.get(kv[0], "")))[:15]))]
     return "\n".join(lines) + "\n"
+
+
+def _plan_links(plan: PlanRow, today: date, ui_url: str, feed_base_url: str) -> str:
+    links = [_link("Đơn vị × nhiệm vụ", ui_url, status_key(plan.id)), _link("Đến hạn 14 ngày", ui_url, due_soon_key(plan.id)),
+             _link("Quá hạn", ui_url, late_key(plan.id))]
+    if feed_base_url:
+        year = min(max(today.year, plan.period_start.year), plan.period_end.year)
+        links.append(f"[Cả năm {year}]({feed_base_url.rstrip('/')}/plans/{plan.id}/{year})")
+    return " · ".join(links)
+
+
+def week_markdown(store: Store, today: date) -> str:
+    """Every current plan's items due from today to Sunday, by date."""
+    end = today + timedelta(days=6 - today.weekday())
+    names = _names(store)
+    numbers = {p.id: p.display_number for p in store.plans() if not p.closed}
+    rows = [r for r in store.occurrences(start=today, end=end, kinds=ACTIONABLE) if r.plan_id in numbers]
+    head = [f"# Đến hạn tuần này — {short(today)} đến {short(end)}", "", f"{len(rows)} việc."]
+    if not rows:
+        return "\n".join([*head, "", "Không có việc nào đến hạn tuần này."]) + "\n"
+    return "\n".join([*head, "", _table(["Hạn", "Kỳ", "Đơn vị", "Tình trạng", "Kế hoạch", "Việc"],
+                                         ([_due(r), r.period_label, _shorten(names.get(r.unit_id or "", r.unit_id or ""), 40),
+                                           _state(r, today), numbers[r.plan_id], _shorten(duty_label(r), KEY_TEXT)]
+                                          for r in rows), MAX_ROWS)]) + "\n"
+
+
+def late_all_markdown(store: Store, today: date) -> str:
+    """Every late item of every current plan, with the unit's contact: the longest delays first."""
+    names = _names(store)
+    emails = {u.id: (u.emails or [""])[0] for u in store.unit_rows()}
+    numbers = {p.id: p.display_number for p in store.plans() if not p.closed}
+    items = sorted((i for i in late(store, today) if i.row.plan_id in numbers and i.row.kind in ACTIONABLE),
+                   key=lambda i: (-i.days_late, names.get(i.row.unit_id or "", "")))
+    head = [f"# Việc quá hạn — ngày {short(today)}", "", f"{len(items)} việc quá hạn."]
+    if not items:
+        return "\n".join([*head, "", "Không có việc nào quá hạn."]) + "\n"
+    return "\n".join([*head, "", _table(
+        ["Đơn vị", "Liên hệ", "Quá hạn", "Hạn", "Kỳ", "Kế hoạch", "Việc"],
+        ([_shorten(names.get(i.row.unit_id or "", i.row.unit_id or ""), 40),
+          f"[{emails[i.row.unit_id or '']}](mailto:{emails[i.row.unit_id or '']})" if emails.get(i.row.unit_id or "") else "",
+          f"{i.days_late} ngày", _due(i.row), i.row.period_label, numbers[i.row.plan_id], _shorten(duty_label(i.row), KEY_TEXT)]
+         for i in items), MAX_ROWS)]) + "\n"
 
 
 def current_plans(store: Store, today: date, *, before_days: int = 30, after_days: int = 60) -> list[PlanRow]:

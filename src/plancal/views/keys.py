@@ -12,6 +12,18 @@ DASHBOARD_KEY = "dashboard"
 THEMES_KEY = "monthly-themes"
 
 
+#: every plan's items due this week, and every late item with the unit's contact: a click from the dashboard
+DUE_WEEK_KEY = "due-this-week"
+
+
+LATE_ALL_KEY = "late-all-plans"
+
+
+def artifact_url(ui_url: str, key: str) -> str:
+    """The Prefect UI's page of the latest version of an artifact."""
+    return f"{ui_url.rstrip('/')}/artifacts/key/{key}"
+
+
 
 
 

@@ -8,10 +8,12 @@ from datetime import date, timedelta
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.store import PlanRow, Store
 from plancal.tracking.status import late, matrix
-from plancal.views.cells import _due, _label, _names, _state, _table, duty_label, plan_title
+from plancal.views.cells import _due, _label, _names, _shorten, _state, _table, duty_label, plan_title
 from plancal.vn.dates import short, with_weekday
 
 DUE_SOON_DAYS = 14
+#: characters of a duty's text in a table cell: with the key columns first, a row fits 1,366 pixels
+KEY_TEXT = 80
 
 
 #: rows of a Markdown list before "… and N more" (the full picture is in the units × duties table)
@@ -41,15 +43,21 @@ def status_rows(store: Store, plan_id: str, today: date, limit: int = STATUS_ROW
     if len(cells) > limit:
         cells = sorted(cells, key=lambda c: (-c[2].get("missing", 0), -c[2].get("late", 0)))[:limit - 1]
     cells.sort(key=lambda c: (names.get(c[0], c[0]), c[0], first.get(c[1], (date.max, c[1]))[0], c[1]))
-    rows: list[dict[str, object]] = [  # the counts before the long duty text: they fit on the screen
-        {"Đơn vị": names.get(unit_id, unit_id), **{BUCKET_LABEL[b]: c.get(b, 0) for b in buckets},
-         "Nhiệm vụ": first[source_id][1] if source_id in first else source_id}
+    rows: list[dict[str, object]] = [  # key columns first, the duty shortened: it fits a 1,366-pixel screen
+        {"Đơn vị": _shorten(names.get(unit_id, unit_id), 40),
+         "Nhiệm vụ": _shorten(first[source_id][1] if source_id in first else source_id, KEY_TEXT),
+         **{BUCKET_LABEL[b]: c.get(b, 0) for b in buckets}}
         for unit_id, source_id, c in cells]
     left_out = sum(len(v) for v in counts.values()) - len(rows)
     if left_out > 0:
-        rows.append({"Đơn vị": f"… và {left_out} dòng khác (đơn vị ít chậm hơn)", **{BUCKET_LABEL[b]: "" for b in buckets},
-                     "Nhiệm vụ": ""})
+        rows.append({"Đơn vị": f"… và {left_out} dòng khác (đơn vị ít chậm hơn)", "Nhiệm vụ": "",
+                     **{BUCKET_LABEL[b]: "" for b in buckets}})
     return rows
+
+
+def _contacts(store: Store) -> dict[str, str]:
+    """unit → its first e-mail address, as a mailto link (the coordinator calls or writes from the table)."""
+    return {u.id: f"[{u.emails[0]}](mailto:{u.emails[0]})" for u in store.unit_rows() if u.emails}
 
 
 def _first_of_each_duty(store: Store, plan_id: str) -> dict[str, tuple[date, str]]:
@@ -70,9 +78,9 @@ def due_soon_markdown(store: Store, plan: PlanRow, today: date, days: int = DUE_
             f"Từ {with_weekday(today)} đến {with_weekday(end)}: {len(rows)} việc."]
     if not rows:
         return "\n".join([*head, "", "Không có việc nào đến hạn."])
-    body = _table(["Hạn", "Đơn vị", "Việc", "Kỳ", "Tình trạng"],
-                  ([_due(r), names.get(r.unit_id or "", r.unit_id or ""), duty_label(r), r.period_label, _state(r, today)]
-                   for r in rows), MAX_ROWS)
+    body = _table(["Hạn", "Kỳ", "Đơn vị", "Tình trạng", "Việc"],
+                  ([_due(r), r.period_label, _shorten(names.get(r.unit_id or "", r.unit_id or ""), 40), _state(r, today),
+                    _shorten(duty_label(r), KEY_TEXT)] for r in rows), MAX_ROWS)
     return "\n".join([*head, "", body])
 
 
@@ -85,7 +93,9 @@ def late_markdown(store: Store, plan: PlanRow, today: date) -> str:
             f"{len(items)} việc quá hạn của {len(units)} đơn vị."]
     if not items:
         return "\n".join([*head, "", "Không có đơn vị nào chậm."])
-    body = _table(["Đơn vị", "Việc", "Kỳ", "Hạn", "Quá hạn"],
-                  ([names.get(i.row.unit_id or "", i.row.unit_id or ""), duty_label(i.row), i.row.period_label,
-                    _due(i.row), f"{i.days_late} ngày"] for i in items), MAX_ROWS)
+    contacts = _contacts(store)
+    body = _table(["Đơn vị", "Liên hệ", "Quá hạn", "Hạn", "Kỳ", "Việc"],
+                  ([_shorten(names.get(i.row.unit_id or "", i.row.unit_id or ""), 40), contacts.get(i.row.unit_id or "", ""),
+                    f"{i.days_late} ngày", _due(i.row), i.row.period_label, _shorten(duty_label(i.row), KEY_TEXT)]
+                   for i in items), MAX_ROWS)
     return "\n".join([*head, "", body])

@@ -1,0 +1,1 @@
+"""Hearing back from the units: submissions from the units' own page and from the office's records."""
