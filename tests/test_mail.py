@@ -227,7 +227,7 @@ def test_outbox_of_plan_003_for_april_2021_reads_as_mail(store: Store, settings:
     assert "21/04/2021 (Thứ Tư): Giỗ Tổ Hùng Vương" in plain(themes)
     # the escalation 3 working days after the legal limit (24/04), to the standing agency only
     assert not list((s.outbox_dir / "2021-04-27").glob("escalation-*.eml"))
-    [late] = [read_eml(p) for p in (s.outbox_dir / "2021-04-28").glob(f"escalation-*.eml")]
+    [late] = [read_eml(p) for p in (s.outbox_dir / "2021-04-28").glob("escalation-*.eml")]
     assert late["To"].addresses[0].addr_spec == AGENCY
     assert "Báo An Giang: Gửi bài viết" in plain(late) and "QUÁ HẠN 3 NGÀY LÀM VIỆC" in plain(late)
     # running the whole month again writes nothing new
