@@ -45,8 +45,10 @@ def test_2026_corrections_of_the_package_carry_their_notice() -> None:
 
 def test_work_calendar_follows_the_announced_days() -> None:
     cal = WorkCalendar()
-    assert cal.effective(date(2026, 1, 1), "next") == date(2026, 1, 5)
-    assert cal.effective(date(2026, 1, 5) - timedelta(days=1), "previous") == date(2025, 12, 31)
+    # a deadline on 01/01/2026 with Civil Code art. 148(5): the legal limit is Monday 05/01 (02/01 is off too)
+    assert cal.limit(date(2026, 1, 1), grace=True) == date(2026, 1, 5)
+    # the aim before Sunday 04/01/2026: the last working day is 31/12/2025
+    assert cal.aim(date(2026, 1, 5) - timedelta(days=1)) == date(2025, 12, 31)
     assert not cal.is_working_day(date(2026, 1, 2))
     assert cal.is_working_day(date(2026, 1, 10))  # a Saturday, worked
     assert cal.is_working_day(date(2026, 11, 24))  # a Tuesday, not a holiday

@@ -71,7 +71,7 @@ def test_digest_headers_encoded_and_parse_back_exactly(store: Store, settings: S
     head = envelope.data.split(b"\r\n\r\n", 1)[0].decode("ascii")
     assert "\nSubject: =?utf-8?" in head
     message = email.message_from_bytes(envelope.data, policy=policy.default)
-    assert message["Subject"] == rendered.subject == "Nhắc việc ngày 23/04/2021: 1 việc sắp đến hạn"
+    assert message["Subject"] == rendered.subject == "Nhắc việc ngày 23/04/2021: 1 việc đến hạn hôm nay"
     assert parsedate_to_datetime(message["Date"]) == now and message["Date"].endswith("+0700")
     assert message["Message-ID"] == mail.message_id(letter.key, "snv.angiang.gov.vn") == envelope.message_id
     assert getaddresses([message["To"]])[0][1] == BAO
@@ -85,8 +85,8 @@ def test_digest_headers_encoded_and_parse_back_exactly(store: Store, settings: S
     assert message["Auto-Submitted"] == "auto-generated"
     assert message.get_content_type() == "multipart/alternative"
     assert plain(message) == rendered.text
-    assert "ngày 26 tháng 4 năm 2021" in plain(message) and "<td" not in plain(message)
-    assert "<table" in html(message) and "ngày 26 tháng 4 năm 2021" in html(message)
+    assert "ngày 23 tháng 4 năm 2021" in plain(message) and "<td" not in plain(message)
+    assert "<table" in html(message) and "ngày 23 tháng 4 năm 2021" in html(message)
     # composing again (a resend after a crash) gives the same Message-ID, and the same bytes at the same time
     again = compose(letter, s, now)
     assert again.message_id == envelope.message_id and again.data == envelope.data
@@ -162,8 +162,8 @@ def test_vietnamese_subjects_and_bodies_survive_smtp_for_every_kind(store: Store
                                                                      smtp: SmtpServer) -> None:
     issue_003(store)
     s = smtp_settings(settings, smtp)
-    monday = date(2021, 4, 26)  # a Monday: digests, weekly summary; the escalations 3 working days late
-    tuesday = date(2021, 4, 29)
+    monday = date(2021, 4, 26)  # a Monday: digests, weekly summary
+    tuesday = date(2021, 4, 28)  # the escalation to the standing agency: 3 working days after the limit 24/04
     expected = {}
     for letters in (mail.digests(store, s, monday), mail.escalations(store, s, tuesday),
                     mail.weekly_summaries(store, s, monday), mail.monthly_themes(store, s, date(2021, 4, 1)),
@@ -211,21 +211,24 @@ def test_outbox_of_plan_003_for_april_2021_reads_as_mail(store: Store, settings:
         per_person_day[(path.parent.name, kind, str(message["To"].addresses[0].addr_spec))] += 1
     assert max(per_person_day.values()) == 1  # one mail per person, day and kind
     digests = {(d, to) for d, kind, to in per_person_day if kind == "digest"}
-    assert ("2021-04-19", BAO) in digests and ("2021-04-23", BAO) in digests and ("2021-04-26", BAO) in digests
-    assert ("2021-04-20", BAO) not in digests
-    # 23/04: three days before the effective deadline (24/04 is a Saturday, so 26/04)
+    # "trước ngày 25": the last day is Saturday 24/04, so the aim is Friday 23/04 (7, 3, 1, 0 days before it),
+    # then 1 and 3 working days after the limit (Monday 26/04, Wednesday 28/04)
+    assert {d for d, to in digests if to == BAO} == {"2021-04-16", "2021-04-20", "2021-04-22", "2021-04-23",
+                                                       "2021-04-26", "2021-04-28"}
     [bao_23] = [read_eml(p) for p in (s.outbox_dir / "2021-04-23").glob(f"digest-{BAO}-*.eml")]
-    assert bao_23["Subject"] == "Nhắc việc ngày 23/04/2021: 1 việc sắp đến hạn"
+    assert bao_23["Subject"] == "Nhắc việc ngày 23/04/2021: 1 việc đến hạn hôm nay"
     text = plain(bao_23)
-    assert "Hạn: ngày 26 tháng 4 năm 2021 (Thứ Hai), còn 3 ngày" in text
-    assert "Kế hoạch ghi ngày 24 tháng 4 năm 2021" in text and "Gửi bài viết tuyên truyền gương điển hình" in text
+    assert "Hạn: ngày 23 tháng 4 năm 2021 (Thứ Sáu)" in text
+    assert "Hạn cuối ngày 24 tháng 4 năm 2021, theo kế hoạch, là ngày nghỉ" in text
+    assert "Gửi bài viết tuyên truyền gương điển hình" in text
     # the themes of April on the 1st, with Giỗ Tổ Hùng Vương on its lunar date
     [themes] = [read_eml(p) for p in (s.outbox_dir / "2021-04-01").glob(f"themes-{BAO}-*.eml")]
     assert themes["Subject"] == "Chủ đề tuyên truyền tháng 4/2021"
     assert "21/04/2021 (Thứ Tư): Giỗ Tổ Hùng Vương" in plain(themes)
-    # the escalation 3 working days after the deadline (26/04), to the standing agency
+    # the escalation 3 working days after the legal limit (24/04), to the standing agency only
     assert not list((s.outbox_dir / "2021-04-27").glob("escalation-*.eml"))
-    [late] = [read_eml(p) for p in (s.outbox_dir / "2021-04-29").glob(f"escalation-{AGENCY}-*.eml")]
+    [late] = [read_eml(p) for p in (s.outbox_dir / "2021-04-28").glob("escalation-*.eml")]
+    assert late["To"].addresses[0].addr_spec == AGENCY
     assert "Báo An Giang: Gửi bài viết" in plain(late) and "QUÁ HẠN 3 NGÀY LÀM VIỆC" in plain(late)
     # running the whole month again writes nothing new
     before = {p: p.stat().st_mtime_ns for p in files}

@@ -1,19 +1,43 @@
-"""Exporting feeds: render every calendar, write only those that changed, rotate tokens."""
+"""Exporting feeds: render every calendar, write only those that changed, rotate tokens.
+
+Each feed has a *marker*: a digest of everything its bytes are made from — the version of every row it
+shows (uid, sequence, content hash, status, dates of completion and cancellation, modified_at), and a
+context shared by all feeds (the plans, the unit names, the settings that reach a feed and the code
+that writes them). The marker is stored with the feed (``feeds.digest``); an export reads the row
+versions as plain tuples (one light query), and renders and writes only the feeds whose marker
+changed or whose file is missing. When nothing changed that is a query and a few thousand ``stat``
+calls; after one submission, the unit's feed and the plan feed.
+
+A plan feed shows every row of the plan (tens of thousands). When only a few of its rows changed and
+the file on disk was written in the same context, the events whose UID, SEQUENCE and LAST-MODIFIED are
+unchanged are taken from that file and only the others are rendered: every change of a row raises its
+SEQUENCE (RFC 5545 asks it, clients would not notice the change otherwise), so the same three values
+mean the same bytes. The result is byte for byte what a full render writes (a test checks it).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import icalendar
 
 from plancal.errors import FeedError, Problem
-from plancal.feeds.names import PLAN_DIR, PUBLIC, UNIT_DIR, feed_path, unit_feed_name
-from plancal.feeds.rendering import INFORMATIONAL, FeedBuilder, RenderedFeed
+from plancal.feeds import names as _names_module
+from plancal.feeds import rendering as _rendering_module
+from plancal.feeds.names import PLAN_DIR, PUBLIC, UID_SUFFIX, UNIT_DIR, feed_path, plan_feed_name, unit_feed_name
+from plancal.feeds.rendering import _BEGIN_EVENT, _END, _END_EVENT, INFORMATIONAL, SPANNING, FeedBuilder, RenderedFeed
+from plancal.schedule.occurrence import KINDS
 from plancal.settings import Settings
-from plancal.store import Store
+from plancal.store import PlanRow, Store
 
 
 @dataclass(frozen=True)
@@ -81,29 +105,38 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed], *, prune: bool) -> ExportResult:
-    """Write the feeds whose digest changed (or whose file is missing). With ``prune``, delete feed
-    files and digests that are not among ``feeds`` (a rotated token's old file, for one)."""
-    digests = store.feed_digests()
+def publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed], *, prune: bool,
+            expected: Iterable[str] = (), digests: dict[str, str] | None = None) -> ExportResult:
+    """Write the feeds whose bytes differ from their file (or whose file is missing) and remember each
+    one's marker (or, for a feed without one, the digest of its bytes). With ``prune``, delete feed
+    files and digests that are neither among ``feeds`` nor ``expected`` (a rotated token's old file,
+    for one)."""
+    if digests is None:
+        digests = store.feed_digests()
     written: dict[str, str] = {}
-    expected: set[str] = set()
+    remember: dict[str, str] = {}
+    expected = set(expected)
     unchanged = 0
     batch = _Batch()
     try:
         for feed in feeds:
             expected.add(feed.name)
-            digest = feed.digest
+            key = feed.marker or feed.digest
             path = feed_path(settings, feed.name)
-            if digests.get(feed.name) == digest and path.is_file():
+            if digests.get(feed.name) == key and path.is_file():
                 unchanged += 1
                 continue
+            if _same_bytes(path, feed.data):
+                unchanged += 1
+                remember[feed.name] = key
+                continue
             batch.add(path, feed.data)
-            written[feed.name] = digest
+            written[feed.name] = key
         batch.commit()
     finally:
         batch.discard()
-    if written:
-        store.save_feed_digests(written, _now())
+    if written or remember:
+        store.save_feed_digests({**remember, **written}, _now())
     removed = 0
     if prune:
         stale = _existing_feed_files(settings) - expected
@@ -116,13 +149,222 @@ def publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed], *, 
     return ExportResult(len(written), unchanged, removed)
 
 
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
 def builder(store: Store, settings: Settings, today: date) -> FeedBuilder:
     return FeedBuilder(store.unit_rows(), store.plans(), store.occurrences(include_cancelled=True), settings, today)
 
 
+# -- markers ----------------------------------------------------------------------------------
+def _code_digest() -> str:
+    """The code that writes feed bytes: a new version of it (or of icalendar) changes every marker."""
+    h = hashlib.sha256(icalendar.__version__.encode())
+    for module in (_rendering_module, _names_module):
+        h.update(Path(module.__file__ or "").read_bytes())
+    h.update(Path(__file__).read_bytes())
+    return h.hexdigest()
+
+
+_CODE = _code_digest()
+
+
+#: positions in a row version (see ``Store.occurrence_versions``)
+_UID, _PLAN, _KIND, _UNIT, _AUDIENCE, _STATUS, _CANCELLED_ON, _SEQUENCE, _HASH, _DONE_ON, _MODIFIED, _START, _DUE = range(13)
+
+
+def _date(value: date | str) -> date:
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _list(value: list[str] | str | None) -> list[str]:
+    if isinstance(value, str):
+        return json.loads(value) or []
+    return value or []
+
+
+def _row_token(v: Sequence[Any]) -> str:
+    return f"{v[_UID]}|{v[_SEQUENCE]}|{v[_HASH]}|{v[_STATUS]}|{v[_DONE_ON]}|{v[_CANCELLED_ON]}|{v[_MODIFIED]}"
+
+
+def _version_sort_key(v: Sequence[Any]) -> tuple[date, int, str, str]:
+    """The order of :func:`plancal.feeds.rendering._sort_key`, from a row version."""
+    kind = v[_KIND]
+    first = v[_START] if kind in SPANNING else v[_DUE]
+    return first, KINDS.index(kind) if kind in KINDS else len(KINDS), v[_UNIT] or "", v[_UID]
+
+
+class FeedIndex:
+    """Which rows each feed shows and the marker of each feed, from row versions alone (no rendering)."""
+
+    def __init__(self, units: Sequence[tuple[str, str, str]], plans: Sequence[PlanRow],
+                 versions: Iterable[Sequence[Any]], settings: Settings, today: date) -> None:
+        """``units``: (id, name, feed token) of every unit, in the order of ``Store.unit_rows``."""
+        context = (_CODE, settings.timezone, settings.cancelled_keep_days,
+                   [(p.id, p.number, p.title, p.issued, p.revision_date, p.period_start, p.period_end,
+                     sorted(p.recipients or ()), p.revision, p.digest) for p in plans],
+                   [(uid, name) for uid, name, _ in units])
+        self.context = hashlib.sha256(repr(context).encode()).hexdigest()[:16]
+        keep = timedelta(days=settings.cancelled_keep_days)
+        self.by_plan: dict[str, list[Sequence[Any]]] = defaultdict(list)
+        actionable: dict[str, list[str]] = defaultdict(list)
+        informational: dict[str, list[str]] = defaultdict(list)
+        plans_of: dict[str, set[str]] = defaultdict(set)
+        for p in plans:
+            for u in p.recipients or ():
+                plans_of[u].add(p.id)
+        for v in versions:
+            if v[_STATUS] == "cancelled" and (v[_CANCELLED_ON] is None or today > _date(v[_CANCELLED_ON]) + keep):
+                continue
+            token = _row_token(v)
+            self.by_plan[v[_PLAN]].append(v)
+            if v[_KIND] in INFORMATIONAL:
+                informational[v[_PLAN]].append(token)
+                for u in _list(v[_AUDIENCE]):
+                    plans_of[u].add(v[_PLAN])
+                continue
+            if v[_UNIT]:
+                actionable[v[_UNIT]].append(token)
+            if v[_KIND] == "conference":
+                for u in dict.fromkeys(_list(v[_AUDIENCE])):
+                    if u != v[_UNIT]:
+                        actionable[u].append(token)
+        info_digest = {pid: self._digest("info", pid, tokens) for pid, tokens in informational.items()}
+        self.markers: dict[str, str] = {
+            PUBLIC: self._digest("public", *(info_digest[p.id] for p in plans if p.id in info_digest))}
+        for p in plans:
+            self.markers[plan_feed_name(p.id)] = self._digest("plan", p.id, [_row_token(v) for v in self.by_plan[p.id]])
+        for uid, _, token in units:
+            infos = sorted(info_digest[pid] for pid in plans_of.get(uid, ()) if pid in info_digest)
+            self.markers[unit_feed_name(token)] = self._digest("unit", uid, actionable.get(uid, []), *infos)
+        self.unit_ids = {unit_feed_name(token): uid for uid, _, token in units}
+        self.plan_ids = {plan_feed_name(p.id): p.id for p in plans}
+
+    def _digest(self, *parts: object) -> str:
+        h = hashlib.sha256()
+        for part in parts:
+            if isinstance(part, list):
+                part.sort()
+                h.update("\n".join(part).encode())
+            else:
+                h.update(str(part).encode())
+            h.update(b"\x00")
+        return self.context + h.hexdigest()[:48]
+
+    def same_context(self, marker: str | None) -> bool:
+        return marker is not None and marker.startswith(self.context)
+
+
+#: above this many feeds to render, all rows are read at once (the first export, a renamed unit)
+_FEW = 64
+
+
+def _old_events(data: bytes) -> tuple[bytes, dict[tuple[bytes, bytes, bytes], bytes]] | None:
+    """A feed file's head (calendar properties and time zone) and its events keyed by UID, SEQUENCE and
+    LAST-MODIFIED; None if it is not a feed as this module writes them."""
+    if not data.endswith(_END):
+        return None
+    chunks = data[: -len(_END)].split(_BEGIN_EVENT)
+    events: dict[tuple[bytes, bytes, bytes], bytes] = {}
+    for chunk in chunks[1:]:
+        if not chunk.endswith(_END_EVENT):
+            return None
+        # these three lines are short (a 40-character uid), never folded
+        key = (_value(chunk, b"\r\nUID:"), _value(chunk, b"\r\nSEQUENCE:"), _value(chunk, b"\r\nLAST-MODIFIED:"))
+        events[key] = _BEGIN_EVENT + chunk
+    return chunks[0], events
+
+
+def _value(chunk: bytes, prefix: bytes) -> bytes:
+    start = chunk.find(prefix)
+    if start < 0:
+        return b""
+    start += len(prefix)
+    end = chunk.index(b"\r\n", start)
+    if chunk.startswith(b" ", end + 2):  # folded after all: never reuse such an event
+        return b""
+    return chunk[start:end]
+
+
+def _event_key(v: Sequence[Any]) -> tuple[bytes, bytes, bytes]:
+    modified = v[_MODIFIED]
+    if isinstance(modified, str):
+        modified = datetime.fromisoformat(modified)
+    return (f"{v[_UID]}{UID_SUFFIX}".encode(), str(v[_SEQUENCE]).encode(), f"{modified:%Y%m%dT%H%M%S}Z".encode())
+
+
+def _render_few(store: Store, settings: Settings, today: date, index: FeedIndex, plans: Sequence[PlanRow],
+                dirty: Sequence[str], digests: dict[str, str]) -> list[RenderedFeed]:
+    """Render a few feeds, reading only the rows they show; a plan feed reuses its file's unchanged events."""
+    unit_ids = [index.unit_ids[n] for n in dirty if n in index.unit_ids]
+    spliced: dict[str, tuple[bytes, list[bytes | Sequence[Any]]]] = {}
+    missing: set[str] = set()
+    for name in dirty:
+        plan_id = index.plan_ids.get(name)
+        if plan_id is None or not index.same_context(digests.get(name)):
+            continue
+        try:
+            old = _old_events(feed_path(settings, name).read_bytes())
+        except OSError:
+            old = None
+        if old is None:
+            continue
+        head, events = old
+        kept = sorted(index.by_plan.get(plan_id, ()), key=_version_sort_key)
+        parts: list[bytes | Sequence[Any]] = []
+        for v in kept:
+            data = events.get(_event_key(v))
+            if data is None:
+                missing.add(v[_UID])
+                parts.append(v)
+            else:
+                parts.append(data)
+        spliced[name] = (head, parts)
+    whole_plans = [n for n in dirty if n in index.plan_ids and n not in spliced]
+    if whole_plans:
+        rows = store.occurrences(include_cancelled=True)
+    else:
+        found = {r.uid: r for r in store.occurrences_of_units(unit_ids, also_kinds=("conference", *INFORMATIONAL))}
+        for r in store.occurrences_by_uid(missing - set(found)):
+            found[r.uid] = r
+        rows = list(found.values())
+    by_uid = {r.uid: r for r in rows}
+    b = FeedBuilder(store.unit_rows(), plans, rows, settings, today)
+    out: list[RenderedFeed] = []
+    for name in dirty:
+        if name in spliced:
+            head, parts = spliced[name]
+            body = [p if isinstance(p, bytes) else b.renderer.render(by_uid[str(p[_UID])], "plan") for p in parts]
+            out.append(RenderedFeed(name, b"".join((head, *body, _END)), index.markers[name]))
+    rest = set(dirty) - set(spliced)
+    out.extend(RenderedFeed(f.name, f.data, index.markers[f.name]) for f in b.feeds(rest))
+    return out
+
+
 def export_feeds(store: Store, settings: Settings, today: date) -> ExportResult:
-    """Write every feed (public, one per plan, one per unit) under ``settings.calendar_dir``."""
-    return publish(store, settings, builder(store, settings, today).feeds(), prune=True)
+    """Write every feed (public, one per plan, one per unit) under ``settings.calendar_dir``: only those
+    whose marker changed are rendered, and only those whose bytes changed are written."""
+    plans = store.plans()
+    index = FeedIndex(store.unit_tokens(), plans, store.occurrence_versions(), settings, today)
+    digests = store.feed_digests()
+    dirty = [name for name, marker in index.markers.items()
+             if digests.get(name) != marker or not feed_path(settings, name).is_file()]
+    clean = len(index.markers) - len(dirty)
+    if not dirty:
+        feeds: Iterable[RenderedFeed] = ()
+    elif len(dirty) > _FEW:
+        b = FeedBuilder(store.unit_rows(), plans, store.occurrences(include_cancelled=True), settings, today)
+        feeds = (RenderedFeed(f.name, f.data, index.markers[f.name]) for f in b.feeds(set(dirty)))
+    else:
+        feeds = _render_few(store, settings, today, index, plans, dirty, digests)
+    result = publish(store, settings, feeds, prune=True, expected=index.markers, digests=digests)
+    return ExportResult(result.written, result.unchanged + clean, result.removed)
 
 
 def unit_feed(store: Store, settings: Settings, unit_id: str, today: date) -> RenderedFeed:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -158,6 +158,8 @@ class RenderedFeed:
 
     name: str
     data: bytes
+    #: what the feed was made from (see :mod:`plancal.feeds.export`); None when the caller does not know
+    marker: str | None = None
 
     @property
     def digest(self) -> str:
@@ -494,9 +496,13 @@ class FeedBuilder:
         events = self.informational_events(frozenset(p.id for p in self.plans))
         return self.assemble(PUBLIC, header, (data for _, data in events))
 
-    def feeds(self) -> Iterator[RenderedFeed]:
-        yield self.public_feed()
+    def feeds(self, only: Container[str] | None = None) -> Iterator[RenderedFeed]:
+        """Every feed, or only those named in ``only`` (the others are not rendered at all)."""
+        if only is None or PUBLIC in only:
+            yield self.public_feed()
         for plan in self.plans:
-            yield self.plan_feed(plan)
+            if only is None or plan_feed_name(plan.id) in only:
+                yield self.plan_feed(plan)
         for unit in self.units:
-            yield self.unit_feed(unit)
+            if only is None or unit_feed_name(unit.feed_token) in only:
+                yield self.unit_feed(unit)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import typing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from plancal.source import decode, parse, read_bytes
 from plancal.units.directory import Directory
 from plancal.units.reading import load_directory
 from plancal.vn.anniversaries import Anniversary, Registry, national
+from plancal.vn.periods import MONTHS_IN
 
 Path_ = tuple[str | int, ...]
 
@@ -84,6 +86,7 @@ class Located:
         return self.lines.get(())
 
     def problem(self, path: Path_, message: str, hint: str | None = None) -> Problem:
+        path = self.clean(path) or path  # "sub_plans.who" when the file writes one request, not a list
         return Problem(message, file=self.file, line=self.line(path), field=_dotted(path) or None, hint=hint)
 
 
@@ -93,10 +96,7 @@ def _translate(err: Any, where: Located) -> Problem:
     kind = err["type"]
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":
-        key = str(loc[-1])
-        guess = difflib.get_close_matches(key, _FIELDS, n=1)
-        hint = f"có phải ý là '{guess[0]}'?" if guess else "xóa khóa này hoặc xem docs/plan-format.md"
-        return where.problem(path, f"khóa '{key}' không được phép ở đây", hint)
+        return _extra_key(str(loc[-1]), err.get("input"), path, where)
     if kind == "missing":
         field = str(loc[-1])
         return where.problem(path, f"thiếu trường bắt buộc '{field}'", f"thêm {field}: … vào mục này")
@@ -127,8 +127,74 @@ def _translate(err: Any, where: Located) -> Problem:
     if kind in ("time_parsing", "time_type"):
         return where.problem(path, f"giờ {_shown(err.get('input'))} không hợp lệ", "viết dạng 07:30")
     if kind == "bool_parsing":
+        value = err.get("input")
+        if path and path[-1] == "before" and isinstance(value, str) and any(c.isdigit() for c in value):
+            return where.problem(path, f"before cần true hoặc false, nhận được ngày {_shown(value)}",
+                                 f"\"trước ngày {value}\": ghi before: true và on: {value}")
         return where.problem(path, "cần true hoặc false")
     return where.problem(path, err["msg"])
+
+
+def _extra_key(key: str, value: Any, path: Path_, where: Located) -> Problem:
+    """An unknown key: a value's unquoted comma ("unit: bài, tin" makes a key 'tin'), a real key at the wrong
+    level ("shift" on a duty: it belongs in when), or a misspelling."""
+    previous = _previous_key(path, where)
+    if value is None and previous != key and where.line(path) == where.line((*path[:-1], previous)):
+        return where.problem(path, f"khóa '{key}' không được phép ở đây: có lẽ là phần sau dấu phẩy của giá trị "
+                                   f"'{previous}' (một dấu phẩy trong {{…}} tách giá trị thành khóa mới)",
+                             f"đặt cả giá trị trong dấu nháy, ví dụ {previous}: \"…, {key}\", hoặc xóa khóa '{key}'")
+    homes = _homes(key, path)
+    if homes:
+        return where.problem(path, f"khóa '{key}' không được phép ở đây",
+                             f"có phải ý là '{key}' trong {' hoặc '.join(homes)}?")
+    guess = difflib.get_close_matches(key, _FIELDS, n=1)
+    hint = f"có phải ý là '{guess[0]}'?" if guess else "xóa khóa này hoặc xem docs/plan-format.md"
+    return where.problem(path, f"khóa '{key}' không được phép ở đây", hint)
+
+
+def _previous_key(path: Path_, where: Located) -> str | int:
+    """The key written just before ``path``'s last key in the same mapping."""
+    parent, key = path[:-1], path[-1]
+    siblings = [p[-1] for p in where.lines if len(p) == len(path) and p[:-1] == parent]  # in file order
+    at = siblings.index(key) if key in siblings else 0
+    return siblings[at - 1] if at > 0 else key
+
+
+def _models(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation holds (through Optional, list, Annotated, unions)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models(arg)]
+
+
+def _model_at(path: Path_) -> list[type[BaseModel]]:
+    current: list[type[BaseModel]] = [Plan]
+    for part in path:
+        if isinstance(part, int):
+            continue
+        nxt: list[type[BaseModel]] = []
+        for cls in current:
+            for name, info in cls.model_fields.items():
+                if part in (name, info.alias):
+                    nxt.extend(_models(info.annotation))
+        current = nxt
+    return current
+
+
+def _homes(key: str, path: Path_) -> list[str]:
+    """Where a key that is valid elsewhere belongs, from the item holding ``path``: a section below it
+    ("when:"), or else the plan's sections that take it ("defaults:")."""
+    here = _model_at(path[:-1])
+    below = [f"{info.alias or name}:" for cls in here for name, info in cls.model_fields.items()
+             if any(key in _keys(m) for m in _models(info.annotation))]
+    if below:
+        return list(dict.fromkeys(below))
+    return list(dict.fromkeys(f"{info.alias or name}:" for name, info in Plan.model_fields.items()
+                              if any(key in _keys(m) for m in _models(info.annotation))))
+
+
+def _keys(cls: type[BaseModel]) -> set[str]:
+    return {info.alias or name for name, info in cls.model_fields.items()}
 
 
 _BOUND = {"greater_than_equal": "phải ≥", "less_than_equal": "phải ≤", "greater_than": "phải >", "less_than": "phải <"}
@@ -219,8 +285,8 @@ def load_plan(path: Path, directory: Directory | None = None) -> LoadedPlan:
 def _selectors(plan: Plan) -> Iterator[tuple[Path_, list[Any]]]:
     yield ("recipients",), plan.recipients
     yield ("requested",), plan.requested
-    if plan.sub_plans:
-        yield ("sub_plans", "who"), plan.sub_plans.who
+    for k, sp in enumerate(plan.sub_plans):
+        yield ("sub_plans", k, "who"), sp.who
     for i, d in enumerate(plan.duties):
         if d.who is not None:
             yield ("duties", i, "who"), d.who
@@ -243,11 +309,19 @@ def _unit_refs(plan: Plan) -> Iterator[tuple[Path_, str]]:
     yield ("standing_agency",), plan.standing_agency
     if plan.scope:
         yield ("scope",), plan.scope
-    if plan.sub_plans and plan.sub_plans.to:
-        yield ("sub_plans", "to"), plan.sub_plans.to
+    for k, sp in enumerate(plan.sub_plans):
+        if sp.to:
+            yield ("sub_plans", k, "to"), sp.to
+        for j, uid in enumerate(sp.except_):
+            yield ("sub_plans", k, "except", j), uid
     for i, d in enumerate(plan.duties):
-        if d.to:
-            yield ("duties", i, "to"), d.to
+        for j, uid in enumerate(d.recipients):
+            yield ("duties", i, "to", j) if isinstance(d.to, list) and len(d.to) > 1 else ("duties", i, "to"), uid
+        for j, uid in enumerate(d.except_):
+            yield ("duties", i, "except", j), uid
+        for a, assignment in enumerate(d.assign or []):
+            for j, uid in enumerate(assignment.except_):
+                yield ("duties", i, "assign", a, "except", j), uid
     for i, c in enumerate(plan.conferences):
         if c.pilot:
             yield ("conferences", i, "pilot", "unit"), c.pilot.unit
@@ -346,7 +420,7 @@ def _size(plan: Plan, directory: Directory, where: Located) -> list[Problem]:
     def periods(d: Any, hops: int = 0) -> int:
         w = d.when
         if w.every is not None:
-            return months // {"month": 1, "quarter": 3, "half": 6, "year": 12}[w.every] + 2
+            return months // MONTHS_IN[w.every] + 2
         if w.after is not None and w.after in by_id and hops <= MAX_CHAIN:
             return periods(by_id[w.after], hops + 1)
         return 1
@@ -394,6 +468,51 @@ def _anniversary_dates(plan: Plan, registry: Registry, where: Located) -> list[P
     return problems
 
 
+def _overrides(plan: Plan, where: Located) -> list[Problem]:
+    """A local anniversary with a national key replaces the national day only when it says ``override: true``."""
+    problems = []
+    for k, a in enumerate(plan.anniversaries):
+        if a.key in national() and not a.override:
+            problems.append(where.problem(("anniversaries", k, "key"),
+                                          f"ngày kỷ niệm địa phương '{a.key}' trùng mã với ngày kỷ niệm toàn quốc "
+                                          f"'{national()[a.key].name}' và sẽ thay thế nó",
+                                          "đặt một mã khác, hoặc ghi override: true nếu kế hoạch muốn thay thế"))
+    return problems
+
+
+def _placeholders(plan: Plan, registry: Registry, where: Located) -> list[Problem]:
+    """Every ``{…}`` in a theme's words or an observance note is one plancal fills: the month's
+    (``{tháng}``, ``{tháng trước}``, ``{năm}`` …), the lunar year's name (``{can-chi}``) or an anniversary's count
+    (``{thanh-lap-dang}``)."""
+    texts: list[tuple[Path_, str, bool]] = []
+    for i, t in enumerate(plan.themes):
+        texts.append((("themes", i, "title"), t.title, True))
+        if t.content:
+            texts.append((("themes", i, "content"), t.content, True))
+    for i, o in enumerate(plan.observances):
+        if o.note:
+            texts.append((("observances", i, "note"), o.note, False))
+    known = sorted([*model.MONTH_PLACEHOLDERS, "can-chi"])
+    problems = []
+    for path, text, monthly in texts:
+        for m in model.PLACEHOLDER.finditer(text):
+            key = m.group(1).strip()
+            if key == "can-chi" or (key in model.MONTH_PLACEHOLDERS and (monthly or model.MONTH_PLACEHOLDERS[key] is None)):
+                continue
+            if key in registry:
+                if registry[key].founded is None:
+                    problems.append(where.problem(path, f"'{{{key}}}': ngày '{registry[key].name}' không có năm gốc "
+                                                        "nên không có số năm kỷ niệm",
+                                                  "bỏ chỗ đánh số này khỏi tiêu đề"))
+                continue
+            guess = difflib.get_close_matches(key, known + registry.keys(), n=1)
+            problems.append(where.problem(path, f"chỗ điền '{{{key}}}' không có nghĩa: không phải tháng, năm hay "
+                                                "mã ngày kỷ niệm",
+                                          f"có phải ý là '{{{guess[0]}}}'?" if guess else
+                                          "dùng {tháng}, {tháng trước}, {tháng sau}, {năm} hoặc mã ngày kỷ niệm"))
+    return problems
+
+
 def _unknown_unit(where: Located, path: Path_, uid: str, directory: Directory) -> Problem:
     guess = difflib.get_close_matches(uid, [u.id for u in directory][:MAX_GUESSES], n=1)
     hint = f"có phải ý là '{guess[0]}'?" if guess else "thêm đơn vị vào tệp danh mục đơn vị (units:) của kế hoạch"
@@ -420,6 +539,9 @@ def _cross_check(plan: Plan, directory: Directory, registry: Registry, where: Lo
                 elif not directory.of_kind(sel.kind, under):
                     problems.append(where.problem(p, f"không có đơn vị loại '{sel.kind}' thuộc '{under}'",
                                                   "ghi under: <mã đơn vị cấp trên> hoặc scope: của kế hoạch"))
+                for k, uid in enumerate(sel.except_):
+                    if uid not in directory:
+                        problems.append(_unknown_unit(where, (*p, "except", k), uid, directory))
             elif sel == "@holder" and path[0] != "conferences":
                 problems.append(where.problem(p, "@holder chỉ dùng trong phần chuẩn bị của hội nghị",
                                               "ghi mã đơn vị cụ thể hoặc một nhóm như {kind: commune}"))
@@ -436,6 +558,8 @@ def _cross_check(plan: Plan, directory: Directory, registry: Registry, where: Lo
                                           "khai ngày kỷ niệm địa phương trong anniversaries: của kế hoạch"))
     problems.extend(_duplicate_ids(plan, where))
     problems.extend(_anniversary_dates(plan, registry, where))
+    problems.extend(_overrides(plan, where))
+    problems.extend(_placeholders(plan, registry, where))
     duty_ids = {d.id: i for i, d in enumerate(plan.duties)}
     for i, d in enumerate(plan.duties):
         w = d.when

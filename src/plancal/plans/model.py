@@ -6,14 +6,24 @@ reference with examples; the five source plans are encoded under ``plans/``.
 
 from __future__ import annotations
 
-from datetime import date, time
+import re
+from datetime import date, time, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from plancal.units.directory import ID_RE, MAX_ID, MAX_KIND
 from plancal.vn.dates import parse_date
-from plancal.vn.periods import MONTHS_IN, Period, parse_window, span
+from plancal.vn.periods import MONTHS_IN, Period, date_range, parse_window
 
 # Limits (docs/limits.md). Years: the range the lunar calendar is known for (lunar-vn: 1899-2100),
 # so every date a plan can produce stays computable; day counts and spans keep them inside it.
@@ -61,7 +71,7 @@ Shift = Literal["next", "previous", "none"]
 Grace = Literal["civil-code-148", "none"]
 #: who set a date: the plan's text, or the standing agency when it deploys the plan
 SetBy = Literal["plan", "agency"]
-Frequency = Literal["month", "quarter", "half", "year"]
+Frequency = Literal["month", "quarter", "half", "year", "school_year"]
 
 
 def _slug(value: str) -> str:
@@ -92,6 +102,8 @@ class KindSelector(Strict):
 
     kind: Annotated[str, Field(min_length=1, max_length=MAX_KIND)]
     under: Slug | None = None
+    #: units of that kind left out ("các xã, trừ xã A"): unit ids
+    except_: Annotated[list[Slug], Field(max_length=MAX_ITEMS, alias="except")] = []
 
 
 def _selector(value: Any) -> Any:
@@ -117,14 +129,16 @@ def _window(value: Any) -> Any:
         extra = set(value) - {"from", "to"}
         if extra or set(value) != {"from", "to"}:
             raise ValueError("khoảng thời gian dạng bảng cần đúng hai khóa from và to")
-        start, end = parse_date(value["from"]), parse_date(value["to"])
-        if end < start:
-            raise ValueError(f"ngày kết thúc {end:%d/%m/%Y} trước ngày bắt đầu {start:%d/%m/%Y}")
-        return span(start, end)
+        # "từ ngày 10/8 đến ngày 25/8/2023": a start without its year borrows the end's
+        return date_range(value["from"], value["to"])
     return value
 
 
 Window = Annotated[Period, BeforeValidator(_window), AfterValidator(_period_in_range)]
+
+
+def _one_or_list(value: Any) -> Any:
+    return [value] if isinstance(value, dict) else [] if value is None else value
 
 
 class Quota(Strict):
@@ -193,7 +207,9 @@ class When(Strict):
     days: Annotated[int, Field(ge=-MAX_DAYS, le=MAX_DAYS)] | None = None
     shift: Shift | None = None
     grace: Grace | None = None
-    set_by: SetBy = "plan"
+    set_by: SetBy | None = None
+    #: "dự kiến": a date the plan gives as provisional; titles say "(dự kiến)"
+    tentative: bool = False
 
     @model_validator(mode="after")
     def _one_mode(self) -> When:
@@ -209,26 +225,49 @@ class When(Strict):
             raise ValueError("before chỉ dùng cùng every hoặc on")
         if self.after is None and self.days is not None:
             raise ValueError("days chỉ dùng cùng after")
-        if self.after is not None and self.days is None:
-            raise ValueError("after cần days: số ngày sau thời hạn của nhiệm vụ kia")
         if self.day == 0:
             raise ValueError("day không thể là 0; dùng -1 cho ngày cuối tháng")
         if self.months and any(not 1 <= m <= 12 for m in self.months):
             raise ValueError("months chỉ gồm các tháng từ 1 đến 12")
-        if isinstance(self.month, int) and not 1 <= self.month <= 12:
-            raise ValueError("month phải là first, last, next hoặc một số từ 1 đến 12")
-        if isinstance(self.month, int) and self.every is not None and self.month > MONTHS_IN[self.every]:
-            raise ValueError(f"month: {self.month} không có trong một kỳ {self.every} "
-                             f"(chỉ có {MONTHS_IN[self.every]} tháng); dùng first, last hoặc số nhỏ hơn")
         return self
+
+    @field_validator("month")
+    @classmethod
+    def _month(cls, value: str | int | None, info: ValidationInfo) -> str | int | None:
+        # a field validator, so that the error names when.month and its line
+        every = info.data.get("every")
+        if isinstance(value, int) and not 1 <= value <= 12:
+            raise ValueError("month phải là first, last, next hoặc một số từ 1 đến 12")
+        if isinstance(value, int) and every in MONTHS_IN and value > MONTHS_IN[every]:
+            raise ValueError(f"month: {value} không có trong một kỳ {every} "
+                             f"(chỉ có {MONTHS_IN[every]} tháng); dùng first, last hoặc số nhỏ hơn")
+        return value
+
+    @property
+    def date_set_by(self) -> str:
+        """Who set the date: as written, else the plan — except a follow-up with no stated delay ("Văn phòng
+        tổng hợp, trình …": ``after`` without ``days``), whose same-day date is the standing agency's."""
+        if self.set_by is not None:
+            return self.set_by
+        return "agency" if self.after is not None and self.days is None else "plan"
 
 
 Selectors = Annotated[list[Selector], Field(max_length=MAX_ITEMS)]
 
 
+def _recipients(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+#: ``to:``: one unit id, or a list of them ("gửi Ban TĐKT tỉnh và Sở Nội vụ")
+Recipients = Annotated[list[Slug], BeforeValidator(_recipients), Field(min_length=1, max_length=MAX_ITEMS)]
+Excluded = Annotated[list[Slug], Field(max_length=MAX_ITEMS, alias="except")]
+
+
 class Assignment(Strict):
     who: Selectors
     quota: Quota | None = None
+    except_: Excluded = []
 
 
 class Duty(Strict):
@@ -237,9 +276,14 @@ class Duty(Strict):
     who: Selectors | None = None
     quota: Quota | None = None
     assign: Annotated[list[Assignment], Field(max_length=MAX_ITEMS)] | None = None
-    to: Slug | None = None
+    #: units left out of ``who`` ("các sở, ngành, trừ Sở Nội vụ")
+    except_: Excluded = []
+    to: Recipients | None = None
     when: When
     note: Text | None = None
+    #: alternative deliverables, either of which closes the duty ("giới thiệu 01 điển hình hoặc gửi văn bản
+    #: báo cáo không có điển hình"); a submission records which
+    either: Annotated[list[Text], Field(min_length=2, max_length=10)] | None = None
     source: Source | None = None
     #: "đề nghị": asked of a body outside the issuer's hierarchy (tracked, never late): ``true`` for every
     #: unit of the duty, or the selectors of the requested ones; derived from the unit directory when omitted
@@ -256,11 +300,22 @@ class Duty(Strict):
     def assignments(self) -> list[Assignment]:
         return self.assign if self.assign is not None else [Assignment(who=self.who or [], quota=self.quota)]
 
+    @property
+    def recipients(self) -> list[str]:
+        return list(self.to or [])
+
+    @property
+    def title(self) -> str:
+        """The duty's words, with its alternatives: "Giới thiệu điển hình: 01 gương điển hình hoặc văn bản
+        báo cáo không có điển hình"."""
+        return f"{self.what}: {' hoặc '.join(self.either)}" if self.either else self.what
+
 
 class SubPlans(Strict):
     """"Trên cơ sở Kế hoạch này, các … xây dựng kế hoạch": who must issue an implementing plan."""
 
     who: Selectors
+    except_: Excluded = []
     days: Annotated[int, Field(ge=1, le=MAX_DAYS)] | None = None
     what: Text = "Xây dựng và ban hành kế hoạch triển khai thực hiện"
     to: Slug | None = None
@@ -271,6 +326,15 @@ class SubPlans(Strict):
     request: bool | list[Selector] | None = None
 
 
+PLACEHOLDER = re.compile(r"\{([^{}\n]{1,60})\}")
+"""``{…}`` in a theme's words."""
+#: placeholders relative to the theme's month: months from it (None: its year)
+MONTH_PLACEHOLDERS: dict[str, int | None] = {
+    "tháng": 0, "month": 0, "tháng trước": -1, "previous-month": -1, "tháng sau": 1, "next-month": 1,
+    "năm": None, "year": None,
+}
+
+
 class Theme(Strict):
     months: Annotated[list[int], Field(max_length=12)] | Literal["all"]
     year: Year | None = None
@@ -278,6 +342,12 @@ class Theme(Strict):
     content: Text | None = None
     anniversaries: Annotated[list[Slug], Field(max_length=MAX_ITEMS)] = []
     source: Source | None = None
+
+    @property
+    def monthly(self) -> bool:
+        """Words that name the month ("kết quả tháng {tháng trước}, nhiệm vụ tháng {tháng}"): one theme per month."""
+        return any(m.group(1).strip() in MONTH_PLACEHOLDERS and MONTH_PLACEHOLDERS[m.group(1).strip()] is not None
+                   for text in (self.title, self.content or "") for m in PLACEHOLDER.finditer(text))
 
     @field_validator("months")
     @classmethod
@@ -304,6 +374,8 @@ class LocalAnniversary(Strict):
     month: Annotated[int, Field(ge=1, le=12)] | None = None
     day: Annotated[int, Field(ge=1, le=30)] | None = None
     missing_day: Literal["last", "error"] = "last"
+    #: a local day with the key of a national one replaces it only when the plan says so
+    override: bool = False
 
     @model_validator(mode="after")
     def _date(self) -> LocalAnniversary:
@@ -354,6 +426,9 @@ class Conference(Strict):
     level: Text
     held_by: Selectors
     within: Window
+    #: the first day it may be held, when later than the window's start ("từ ngày 10/8")
+    opens: VnDate | None = None
+    #: the holding date, when the plan fixes one: the event's day; the deadline stays the window's end
     on: VnDate | None = None
     start: time | None = None
     duration: Literal["half_day", "full_day"] | Annotated[int, Field(ge=1, le=7 * 24 * 60)] | None = "half_day"
@@ -367,6 +442,8 @@ class Conference(Strict):
     venue: Text | None = None
     preparation: Annotated[list[Preparation], Field(max_length=MAX_ITEMS)] = []
     source: Source | None = None
+    #: "dự kiến tổ chức …": the date or window is provisional
+    tentative: bool = False
 
     @model_validator(mode="after")
     def _dates(self) -> Conference:
@@ -374,6 +451,10 @@ class Conference(Strict):
             raise ValueError(f"ngày họp {self.on:%d/%m/%Y} nằm ngoài khoảng {self.within.label}")
         if self.start is not None and self.on is None:
             raise ValueError("giờ bắt đầu (start) cần ngày họp (on)")
+        if self.opens is not None and not self.within.start <= self.opens <= self.within.end:
+            raise ValueError(f"ngày bắt đầu tổ chức (opens) {self.opens:%d/%m/%Y} nằm ngoài khoảng {self.within.label}")
+        if self.opens is not None and self.on is not None and self.on < self.opens:
+            raise ValueError(f"ngày họp {self.on:%d/%m/%Y} trước ngày bắt đầu tổ chức (opens) {self.opens:%d/%m/%Y}")
         return self
 
 
@@ -395,6 +476,7 @@ class Milestone(Strict):
     within: Window | None = None
     held_by: str | None = None  # free text or a unit id: who holds it
     note: str | None = None
+    tentative: bool = False
 
     @model_validator(mode="after")
     def _when(self) -> Milestone:
@@ -436,27 +518,88 @@ def _year(value: int) -> int:
 
 
 def _plan_period(value: Any) -> Any:
+    """``2021``; ``"2022-2025"`` (calendar years); ``"năm học 2024-2025"`` or ``{school_year: 2024-2025}``
+    (1/9/2024 - 31/8/2025); ``{from: issue, to: null}`` (no end: a standing letter). Two consecutive years
+    written bare ("2024-2025") are ambiguous and must say which: "năm 2024-2025" or "năm học 2024-2025"."""
     if isinstance(value, int) and not isinstance(value, bool):
         return {"from": date(_year(value), 1, 1), "to": date(value, 12, 31)}
-    if isinstance(value, str) and value.count("-") == 1 and value.replace("-", "").replace(" ", "").isdigit():
-        parts = value.split("-")
-        if all(p.strip() for p in parts):
-            a, b = (_year(int(p)) for p in parts)
-            return {"from": date(a, 1, 1), "to": date(b, 12, 31)}
+    if isinstance(value, dict) and set(value) == {"school_year"}:
+        value = f"năm học {value['school_year']}"
+    if isinstance(value, str):
+        text = " ".join(value.strip().lower().split())
+        if text.startswith("năm học"):
+            sy = parse_window(text)
+            _year(sy.start.year), _year(sy.end.year)
+            return {"from": sy.start, "to": sy.end}
+        calendar = text.startswith("năm ")
+        text = text.removeprefix("năm ").strip()
+        if text.count("-") == 1 and text.replace("-", "").replace(" ", "").isdigit():
+            parts = text.split("-")
+            if all(p.strip() for p in parts):
+                a, b = (_year(int(p)) for p in parts)
+                if b == a + 1 and not calendar:
+                    raise ValueError(f"'{value}' có thể là hai năm dương lịch ({a} và {b}) hoặc một năm học "
+                                     f"(1/9/{a} - 31/8/{b}); ghi rõ 'năm {a}-{b}' hoặc 'năm học {a}-{b}'")
+                return {"from": date(a, 1, 1), "to": date(b, 12, 31)}
     return value
+
+
+DEFAULT_HORIZON_YEARS = 2
+"""An open-ended plan (``to: null``) is expanded this many years past its issue date, unless the caller
+passes its own horizon."""
+
+
+def horizon(start: date, years: int = DEFAULT_HORIZON_YEARS) -> date:
+    """The last day expanded for an open-ended plan: ``years`` after ``start``, the day before."""
+    try:
+        return start.replace(year=start.year + years) - timedelta(days=1)
+    except ValueError:  # 29/02
+        return date(start.year + years, 2, 28)
 
 
 class PlanPeriod(Strict):
     from_: VnDate | Literal["issue"] = Field(alias="from")
-    to: VnDate
+    #: null: no end ("định kỳ hàng quý" in a standing letter), expanded to a horizon
+    to: VnDate | None
+
+
+DOCUMENT_TYPES = ("kế hoạch", "công văn", "hướng dẫn", "thông báo", "quyết định", "chỉ thị")
+"""Kinds of document a plan file may encode (loại văn bản)."""
+DocumentType = Literal["kế hoạch", "công văn", "hướng dẫn", "thông báo", "quyết định", "chỉ thị"]
+UNKNOWN_ISSUE_DATE = "chưa rõ ngày ban hành"
+
+
+def document_label(doc_type: str, number: str | None, issued: date, issued_known: bool = True) -> str:
+    """The document as offices cite it: "Kế hoạch số 227/KH-UBND ngày 31/10/2024", "Công văn ngày 05/06/2019"
+    (no number), "Hướng dẫn số 12/HD-SNV (chưa rõ ngày ban hành)" (an issue date the file only assumes)."""
+    word = doc_type[:1].upper() + doc_type[1:]
+    head = f"{word} số {number}" if number else word
+    when = f"ngày {issued:%d/%m/%Y}" if issued_known else f"({UNKNOWN_ISSUE_DATE})"
+    return f"{head} {when}"
+
+
+def _plan_data(data: Any) -> Any:
+    """``issued: {assumed: 01/03/2021}``: the document's date is unknown; the assumed one is used to compute."""
+    if isinstance(data, dict) and isinstance(data.get("issued"), dict):
+        if set(data["issued"]) != {"assumed"}:
+            raise ValueError("ngày ban hành chưa rõ ghi dạng issued: {assumed: 01/03/2021} (ngày giả định để tính)")
+        data = {**data, "issued": data["issued"]["assumed"], "issued_known": False}
+    elif isinstance(data, dict) and "issued_known" in data:
+        raise ValueError("khóa 'issued_known' không dùng trực tiếp; ghi issued: {assumed: 01/03/2021}")
+    return data
 
 
 class Plan(Strict):
     id: Slug
+    #: loại văn bản: kế hoạch (default), công văn, hướng dẫn, thông báo, quyết định, chỉ thị
+    type: DocumentType = "kế hoạch"
     number: Annotated[str, Field(min_length=1, max_length=MAX_NUMBER)] | None = None
     issuer: Slug
     place: Text
     issued: VnDate
+    #: false when the document's date is unknown (``issued: {assumed: …}``): dates are computed from the
+    #: assumed one and the document is cited "(chưa rõ ngày ban hành)"
+    issued_known: bool = True
     amended: VnDate | None = None
     title: Text
     basis: Annotated[list[Text], Field(max_length=MAX_ITEMS)] = []
@@ -472,7 +615,9 @@ class Plan(Strict):
     holidays: DayOverrides = DayOverrides()
     anniversaries: Annotated[list[LocalAnniversary], Field(max_length=MAX_ITEMS)] = []
     observances: Annotated[list[Observance], Field(max_length=MAX_ITEMS)] = []
-    sub_plans: SubPlans | None = None
+    #: one request, or a list of them, each with its own who/what/days ("các xã xây dựng kế hoạch triển khai
+    #: …; các phòng xây dựng kế hoạch tuyên truyền")
+    sub_plans: Annotated[list[SubPlans], BeforeValidator(_one_or_list), Field(max_length=MAX_ITEMS)] = []
     duties: Annotated[list[Duty], Field(max_length=MAX_DUTIES)] = []
     themes: Annotated[list[Theme], Field(max_length=MAX_ITEMS)] = []
     conferences: Annotated[list[Conference], Field(max_length=MAX_ITEMS)] = []
@@ -488,7 +633,9 @@ class Plan(Strict):
 
     @property
     def end(self) -> date:
-        return self.period.to
+        """The last day of the period; for an open-ended plan the default horizon (``expand`` may pass
+        another)."""
+        return self.period.to if self.period.to is not None else horizon(self.start)
 
     @property
     def revision_date(self) -> date:
@@ -496,9 +643,17 @@ class Plan(Strict):
 
     @property
     def display_number(self) -> str:
-        """How documents cite the plan: "Kế hoạch số 227/KH-UBND ngày 31/10/2024"."""
-        number = f" số {self.number}" if self.number else ""
-        return f"Kế hoạch{number} ngày {self.issued:%d/%m/%Y}"
+        return document_label(self.type, self.number, self.issued, self.issued_known)
+
+    @property
+    def open_ended(self) -> bool:
+        """A standing letter's recurring duty with no end ("định kỳ hàng quý"): ``period: {from: issue, to: null}``."""
+        return self.period.to is None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _raw(cls, data: Any) -> Any:
+        return _plan_data(data)
 
     @model_validator(mode="after")
     def _consistency(self) -> Plan:

@@ -23,19 +23,24 @@ def conferences(ex: Expansion) -> None:
         for holder in holders:
             is_pilot = bool(pilot and holder == pilot.unit)
             window = conf.within
+            if conf.opens is not None:  # "từ ngày 10/8": not held before
+                window = span(conf.opens, window.end)
             if is_pilot and pilot:
                 window = pilot.within or span(window.start, window.start + (window.end - window.start) / 2)
             elif pilot_due is not None:
                 window = span(min(pilot_due + timedelta(days=1), window.end), window.end)
-            due = conf.on if conf.on and not is_pilot else window.end
+            # The deadline is the window's end; a fixed holding date (``on``) is the event's day, aimed at
+            # and shown, but a meeting moved within its window is not late.
+            due = window.end
+            held_on = conf.on if conf.on and not is_pilot and window.start <= conf.on <= window.end else None
             per = once(window)
-            starts_at, ends_at = session(ex, conf, due)
+            starts_at, ends_at = session(ex, conf, held_on or due)
             attendees = tuple(ex.resolve([*conf.attendees, "@holder"], holder=holder))
             # the pilot's window is the engine's choice unless the plan gives it
             set_by = "agency" if is_pilot and pilot and pilot.within is None else "plan"
             occ = ex.add(kind=Kind.CONFERENCE, source_id=conf.id, unit_id=holder, period=per, due=due,
-                           title=conference_title(ex, conf, holder), shift="none" if conf.on else None,
-                           set_by=set_by,
+                           title=conference_title(ex, conf, holder), aim=held_on, set_by=set_by,
+                           tentative=conf.tentative,
                            detail=conference_detail(ex, conf, is_pilot), pilot=is_pilot,
                            starts_at=starts_at, ends_at=ends_at, audience=attendees)
             if is_pilot:
@@ -53,7 +58,7 @@ def conferences(ex: Expansion) -> None:
 
 
 def session(ex: Expansion, conf: Conference, day: date) -> tuple[datetime | None, datetime | None]:
-    if conf.on is None or conf.start is None:
+    if conf.on is None or conf.start is None or day != conf.on:
         return None, None
     start = datetime.combine(conf.on, conf.start, tzinfo=ex.tz)
     minutes = conf.duration if isinstance(conf.duration, int) else 480 if conf.duration == "full_day" else 240
@@ -75,15 +80,22 @@ def conference_detail(ex: Expansion, conf: Conference, is_pilot: bool) -> str:
             str(conf.duration), f"{conf.duration} phút"))
     if is_pilot:
         lines.insert(0, "Hội nghị điểm: tổ chức trước để rút kinh nghiệm chỉ đạo chung.")
+    if conf.opens:
+        lines.append(f"Thời gian tổ chức: từ ngày {short(conf.opens)} đến hết ngày {short(conf.within.end)}")
+    if conf.on and not is_pilot:
+        lines.append(f"Ngày tổ chức{' dự kiến' if conf.tentative else ''}: {short(conf.on)} "
+                     f"(hạn chót {short(conf.within.end)})")
     if conf.venue:
         lines.append(f"Địa điểm: {conf.venue}")
     d = conf.delegates
     if d:
         if d.max:
             lines.append(f"Số lượng: tối đa {d.max} đại biểu")
-        if d.exemplars_pct is not None:
-            lines.append(f"Cơ cấu: đại biểu điển hình tiên tiến khoảng {d.exemplars_pct}%, "
-                         f"khách mời khoảng {d.guests_pct if d.guests_pct is not None else 100 - d.exemplars_pct}%")
+        # only the shares the plan gives: "70% điển hình" says nothing of the rest
+        shares = [f"đại biểu điển hình tiên tiến khoảng {d.exemplars_pct}%"] if d.exemplars_pct is not None else []
+        shares += [f"khách mời khoảng {d.guests_pct}%"] if d.guests_pct is not None else []
+        if shares:
+            lines.append("Cơ cấu: " + ", ".join(shares))
     if conf.presidium:
         share = f", {conf.presidium.exemplar_share} là anh hùng, chiến sĩ thi đua, điển hình tiên tiến" \
             if conf.presidium.exemplar_share else ""

@@ -41,11 +41,15 @@ class Expansion:
     def scope(self) -> str:
         return self.plan.scope or self.plan.issuer
 
-    def resolve(self, selectors: Iterable[str | KindSelector], holder: str | None = None) -> list[str]:
+    def resolve(self, selectors: Iterable[str | KindSelector], holder: str | None = None,
+                exclude: Iterable[str] = ()) -> list[str]:
+        """Unit ids the selectors name, in order, without those in ``exclude`` ("trừ …") or in a kind
+        selector's own ``except``."""
         found: list[str] = []
         for sel in selectors:
             if isinstance(sel, KindSelector):
-                found.extend(self.directory.of_kind(sel.kind, sel.under or self.scope))
+                left_out = set(sel.except_)
+                found.extend(u for u in self.directory.of_kind(sel.kind, sel.under or self.scope) if u not in left_out)
             elif sel == "@recipients":
                 found.extend(self.resolve([s for s in self.plan.recipients if s != "@recipients"]))
             elif sel == "@standing-agency":
@@ -57,7 +61,8 @@ class Expansion:
                     found.append(holder)
             else:
                 found.append(sel)
-        return list(dict.fromkeys(found))
+        excluded = set(exclude)
+        return [u for u in dict.fromkeys(found) if u not in excluded]
 
     def relation(self, unit_id: str | None, request: bool | None = None) -> Relation:
         """Assigned ("giao") to the issuer or a unit under it; requested ("đề nghị") of any other body, or
@@ -85,17 +90,29 @@ class Expansion:
 
     def add(self, *, kind: Kind, source_id: str, unit_id: str | None, period: Period, due: date,
             title: str, shift: str | None = None, grace: str | None = None, set_by: str = "plan",
-            request: bool | None = None, floor: date | None = None, **extra: object) -> Occurrence:
+            request: bool | None = None, floor: date | None = None, aim: date | None = None,
+            tentative: bool = False, **extra: object) -> Occurrence:
         """Add an occurrence whose stated limit is ``due`` (the last day allowed). The aim is the last
         working day on or before it, not before ``floor`` (default: the period's first day); the legal limit
         is ``due``, or with Civil Code art. 148(5) the next working day, never past the period's end.
 
+        ``aim`` fixes the aim itself (a conference's holding date, before the window's end); ``tentative``
+        ("dự kiến") marks the title. Of several recipients (``to_unit_id`` and ``also_to``) a unit is not its
+        own.
+
         Nothing is owed before the plan existed: an item whose limit precedes the issue date is dropped
-        (returned, not kept), and so is an item a unit would owe to itself."""
+        (returned, not kept), and so is an item a unit would owe to itself alone."""
         shift = shift or self.plan.defaults.shift
         with_grace = shift == "next" or (grace or self.plan.defaults.grace) == "civil-code-148"
         start = min(period.start, due)
-        aim = due if shift == "none" else self.work.aim(due, max(floor or start, start))
+        if aim is None:
+            aim = due if shift == "none" else self.work.aim(due, max(floor or start, start))
+        if tentative:
+            title += " (dự kiến)"
+        to_all = [u for u in (extra.pop("to_unit_id", None), *extra.pop("also_to", ())) if u]  # type: ignore[misc]
+        to_others = [u for u in to_all if u != unit_id]
+        if to_all and not to_others:
+            to_others = to_all  # owed to itself alone: dropped below
         ceiling = period.end if due <= period.end else last_day(due.year, due.month)
         limit = self.work.limit(due, with_grace, ceiling) if shift != "none" else due
         occ = Occurrence(
@@ -105,6 +122,7 @@ class Expansion:
             what=str(extra.pop("what", title)), date_source=DateSource(set_by),
             relation=self.relation(unit_id, request),
             agency_own=unit_id is not None and unit_id == self.plan.standing_agency,
+            to_unit_id=to_others[0] if to_others else None, also_to=tuple(to_others[1:]), tentative=tentative,
             **extra)  # type: ignore[arg-type]
         if due < self.plan.issued:
             return occ  # passed before the plan existed: nobody owes it, nobody is shown it
@@ -112,6 +130,10 @@ class Expansion:
             return occ  # the standing agency does not owe itself
         self.out.append(occ)
         return occ
+
+    def name(self, unit_id: str) -> str:
+        unit = self.directory.get(unit_id)
+        return unit.name if unit else unit_id
 
     # -- themes and anniversaries -----------------------------------------------------------------
     def years(self) -> range:

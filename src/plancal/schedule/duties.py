@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from plancal.errors import PlanError, Problem
-from plancal.plans.model import Duty
+from plancal.plans.model import Duty, SubPlans
 from plancal.schedule.context import Expansion, once
 from plancal.schedule.occurrence import Kind
 from plancal.vn.periods import Period, add_months, day_in_month, last_day, periods, span
 
-PERIOD_NOUN = {"month": "tháng", "quarter": "quý", "half": "6 tháng", "year": "năm"}
+PERIOD_NOUN = {"month": "tháng", "quarter": "quý", "half": "6 tháng", "year": "năm", "school_year": "năm học"}
 
 
 # -- duties -----------------------------------------------------------------------------
@@ -38,8 +38,11 @@ def _due_dates(ex: Expansion, duty: Duty) -> list[tuple[Period, date]]:
         due = p.issued + timedelta(days=w.days_after_issue)
         return [(once(span(p.issued, due)), due)]
     if w.after is not None:
+        # A follow-up step is due ``days`` after its predecessor in the same period; with no stated delay
+        # ("Văn phòng tổng hợp, trình …") the same day. A period whose predecessor is not owed (its limit
+        # precedes the issue date) has no follow-up either: nothing to consolidate, nothing to submit.
         target = ex.duty(w.after)
-        return [(per, due + timedelta(days=w.days or 0)) for per, due in due_dates(ex, target)]
+        return [(per, due + timedelta(days=w.days or 0)) for per, due in due_dates(ex, target) if due >= p.issued]
     assert w.every is not None
     start = max(p.start, w.from_ or p.start)
     end = min(p.end, w.until or p.end)
@@ -65,6 +68,9 @@ def recurring_due(ex: Expansion, duty: Duty, per: Period) -> date:
         year, month = per.month(per.months + 1)
     elif per.frequency == "year":
         year, month = per.start.year, int(spec)
+    elif per.frequency == "school_year":  # a calendar month of the school year (9-12 its first year)
+        month = int(spec)
+        year = per.start.year if month >= per.start.month else per.end.year
     else:
         if int(spec) > per.months:
             raise PlanError([Problem(f"nhiệm vụ '{duty.id}': tháng thứ {spec} không có trong một "
@@ -86,27 +92,47 @@ def duties(ex: Expansion) -> None:
     for duty in ex.plan.duties:
         dates = due_dates(ex, duty)
         noun = PERIOD_NOUN.get(duty.when.every or "", "")
+        to = duty.recipients
         for assignment in duty.assignments():
             quota = assignment.quota.text() if assignment.quota else None
-            title = duty.what + (f" ({quota}/{noun})" if quota and noun else f" ({quota})" if quota else "")
-            for unit_id in ex.resolve(assignment.who):
+            title = duty.title + (f" ({quota}/{noun})" if quota and noun else f" ({quota})" if quota else "")
+            for unit_id in ex.resolve(assignment.who, exclude=[*duty.except_, *assignment.except_]):
                 for per, due in dates:
                     ex.add(kind=Kind.ONGOING if duty.when.ongoing else Kind.DUTY, source_id=duty.id, unit_id=unit_id,
-                             period=per, due=due, title=title, detail=duty.note or "", quota=quota,
-                             shift="none" if duty.when.ongoing else duty.when.shift, grace=duty.when.grace,
-                             set_by=duty.when.set_by, request=ex.requested(duty.request, unit_id),
-                             to_unit_id=duty.to)
+                           period=per, due=due, title=title, detail=duty_detail(ex, duty, unit_id), quota=quota,
+                           shift="none" if duty.when.ongoing else duty.when.shift, grace=duty.when.grace,
+                           set_by=duty.when.date_set_by, request=ex.requested(duty.request, unit_id),
+                           to_unit_id=to[0] if to else None, also_to=tuple(to[1:]),
+                           alternatives=tuple(duty.either or ()), tentative=duty.when.tentative)
+
+
+def duty_detail(ex: Expansion, duty: Duty, unit_id: str) -> str:
+    """The duty's note, with the alternatives and every recipient when there are several."""
+    lines = []
+    if duty.either:
+        lines.append("Thực hiện một trong các cách sau:")
+        lines += [f"- {alt}" for alt in duty.either]
+    others = [u for u in duty.recipients if u != unit_id]
+    if len(others) > 1:
+        lines.append("Gửi đến: " + "; ".join(ex.name(u) for u in others))
+    if duty.note:
+        lines.append(duty.note)
+    return "\n".join(lines)
 
 
 def sub_plans(ex: Expansion) -> None:
-    sp = ex.plan.sub_plans
-    if sp is None:
-        return
+    """Each request of ``sub_plans`` (one or a list, each with its own who/what/days): a unit owes one
+    implementing plan; named by two requests, the first applies."""
+    for sp in ex.plan.sub_plans:
+        _sub_plan(ex, sp)
+
+
+def _sub_plan(ex: Expansion, sp: SubPlans) -> None:
     due = ex.plan.issued + timedelta(days=sp.days or ex.plan.defaults.sub_plan_days)
     set_by = sp.set_by or ("plan" if sp.days else "agency")
     per = span(ex.plan.issued, due)
     per = Period(per.start, per.end, "window", "sub-plan")
-    for unit_id in ex.resolve(sp.who):
+    for unit_id in ex.resolve(sp.who, exclude=sp.except_):
         ex.add(kind=Kind.SUB_PLAN, source_id="sub-plan", unit_id=unit_id, period=per, due=due, title=sp.what,
                  to_unit_id=sp.to or ex.plan.standing_agency, set_by=set_by, request=ex.requested(sp.request, unit_id),
                  detail=f"Trên cơ sở {ex.plan.display_number}: {ex.plan.title}")

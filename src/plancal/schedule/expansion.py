@@ -7,10 +7,11 @@ come in as arguments, so the same inputs always give the same occurrences with t
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from plancal.plans.loading import LoadedPlan
-from plancal.plans.model import KindSelector, Plan
+from plancal.plans.model import KindSelector, Plan, PlanPeriod
 from plancal.schedule.conferences import conferences
 from plancal.schedule.context import Expansion
 from plancal.schedule.duties import duties, sub_plans
@@ -31,16 +32,22 @@ def recipients(loaded: LoadedPlan, selectors: Iterable[str | KindSelector]) -> l
     return ex.resolve(selectors)
 
 
-def expand(loaded: LoadedPlan, work: WorkCalendar | None = None, tz: ZoneInfo | str = DEFAULT_TIMEZONE, *,
-           notes: list[Dropped] | None = None) -> list[Occurrence]:
+def expand(loaded: LoadedPlan, work: WorkCalendar | None = None, tz: ZoneInfo | str = DEFAULT_TIMEZONE,
+           horizon: date | None = None, *, notes: list[Dropped] | None = None) -> list[Occurrence]:
     """Every occurrence of a plan, sorted by due date then kind, unit and source; times of day in ``tz``
-    (``settings.tz``). Occurrences of units that ended go to their successors; those nobody owes are left
-    out and, if ``notes`` is a list, noted in it."""
-    return expand_plan(loaded.plan, loaded.directory, loaded.registry, work, tz, notes=notes)
+    (``settings.tz``). ``horizon``: the last day expanded for an open-ended plan (``period.to: null``;
+    default :data:`plancal.plans.model.DEFAULT_HORIZON_YEARS` after its start); ignored for a plan with an end.
+    Occurrences of units that ended go to their successors; those nobody owes are left out and, if ``notes``
+    is a list, noted in it."""
+    return expand_plan(loaded.plan, loaded.directory, loaded.registry, work, tz, horizon, notes=notes)
 
 
 def expand_plan(plan: Plan, directory: Directory, registry: Registry, work: WorkCalendar | None = None,
-                tz: ZoneInfo | str = DEFAULT_TIMEZONE, *, notes: list[Dropped] | None = None) -> list[Occurrence]:
+                tz: ZoneInfo | str = DEFAULT_TIMEZONE, horizon: date | None = None, *,
+                notes: list[Dropped] | None = None) -> list[Occurrence]:
+    if plan.open_ended and horizon is not None:
+        plan = plan.model_copy(update={"period": PlanPeriod.model_validate({"from": plan.period.from_,
+                                                                            "to": max(horizon, plan.start)})})
     if work is None:
         work = WorkCalendar(plan.holidays.extra_off, plan.holidays.extra_work)
     ex = Expansion(plan, directory, registry, work, tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz))

@@ -23,4 +23,4 @@ def milestones(ex: Expansion) -> None:
         if ms.note:
             lines.append(ms.note)
         ex.add(kind=Kind.MILESTONE, source_id=ms.id, unit_id=None, period=per, due=due, title=ms.what,
-               shift="none", detail="\n".join(lines), audience=audience)
+               shift="none", detail="\n".join(lines), audience=audience, tentative=ms.tentative)

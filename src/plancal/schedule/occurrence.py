@@ -124,6 +124,12 @@ class Occurrence:
     relation: Relation = Relation.ASSIGNED
     #: owed by the plan's standing agency itself (it follows others up; nobody escalates its own items)
     agency_own: bool = False
+    #: the other bodies it is sent to, after ``to_unit_id`` ("gửi Ban TĐKT tỉnh và Sở Nội vụ")
+    also_to: tuple[str, ...] = ()
+    #: alternative deliverables, either of which closes it ("… hoặc …"); a submission records which
+    alternatives: tuple[str, ...] = ()
+    #: "dự kiến": the plan gives the date as provisional
+    tentative: bool = False
 
     @property
     def actionable(self) -> bool:

@@ -34,7 +34,7 @@ class IssueResult:
 _OCC_FIELDS = ("plan_id", "kind", "source_id", "unit_id", "period_key", "period_label", "window_start",
                "due_stated", "due_effective", "title", "detail", "to_unit_id", "quota", "pilot", "peak", "what",
                "cycle", "data_from", "data_to", "cutoff", "conference_uid", "due_limit", "date_source", "relation",
-               "agency_own")
+               "agency_own", "also_to", "alternatives", "tentative")
 
 
 class Plans(Units):
@@ -54,7 +54,7 @@ class Plans(Units):
                           standing_agency_id=plan.standing_agency, parent_id=plan.parent, issued=plan.issued,
                           revision_date=plan.revision_date, period_start=plan.start, period_end=plan.end,
                           source_path=str(loaded.path), digest=loaded.digest,
-                          recipients=list(recipients))
+                          recipients=list(recipients), doc_type=plan.type, issued_known=plan.issued_known)
             if prow is None:
                 s.add(PlanRow(id=plan.id, revision=1, **values))
             else:

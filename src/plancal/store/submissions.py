@@ -64,6 +64,8 @@ class Submission:
     file: StoredFile | None = None
     #: who recorded it: coordinator | unit | import | sub-plan
     source: str = "coordinator"
+    #: which alternative deliverable was sent (1-based), for a duty with ``either:``
+    alternative: int | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ def _current(s: Session, row: OccurrenceRow) -> Transition:
     if row.status == "waived":
         return Transition.WAIVED
     if row.status == "done" and row.done_on is not None:
-        return Transition.LATE if row.done_on > row.due_effective else Transition.ON_TIME
+        return Transition.LATE if row.done_on > row.due_limit else Transition.ON_TIME
     return Transition.PENDING
 
 
@@ -166,6 +168,13 @@ class Submissions(Database):
                     problems.append(Problem(f"nhiệm vụ này thuộc đơn vị '{row.unit_id}', không phải '{sub.unit_id}'",
                                             field="unit", file=file, line=line))
                     continue
+                choices = list(row.alternatives or [])
+                if sub.alternative is not None and not 1 <= sub.alternative <= len(choices):
+                    problems.append(Problem(
+                        f"nhiệm vụ này không có cách thực hiện thứ {sub.alternative}", field="alternative", file=file,
+                        line=line, hint=("chọn một trong: " + "; ".join(f"{i}. {c}" for i, c in enumerate(choices, 1)))
+                        if choices else "nhiệm vụ chỉ có một cách thực hiện: bỏ lựa chọn này"))
+                    continue
                 if sub.occurrence_uid in seen:
                     first = seen[sub.occurrence_uid]
                     at = f"dòng {lines[first]}" if lines is not None else f"mục {first + 1}"
@@ -196,18 +205,20 @@ class Submissions(Database):
         existing = s.scalars(select(SubmissionRow).where(SubmissionRow.occurrence_uid == sub.occurrence_uid)).first()
         file_sha = sub.file.sha256 if sub.file else None
         if existing is not None and row.status == "done" and \
-                (existing.received, existing.note, existing.document_number, existing.file_sha256) == \
-                (sub.received, sub.note, sub.document_number, file_sha):
+                (existing.received, existing.note, existing.document_number, existing.file_sha256, existing.alternative) == \
+                (sub.received, sub.note, sub.document_number, file_sha, sub.alternative):
             return False
         corrects = None
         if existing is not None and row.status == "done":
             last = _last(s, row.uid)
             corrects = last.id if last is not None else None
-        status = Transition.LATE if sub.received > row.due_effective else Transition.ON_TIME
+        # late only after the legal limit: a submission on the stated last day is on time
+        status = Transition.LATE if sub.received > row.due_limit else Transition.ON_TIME
         log_change(s, row, status, source=sub.source, changed_on=today, received=sub.received,
                    document_number=sub.document_number, note=sub.note, file=sub.file, corrects=corrects)
         values = dict(unit_id=sub.unit_id, received=sub.received, note=sub.note, document_number=sub.document_number,
                       file_sha256=file_sha, file_name=sub.file.name if sub.file else None, source=sub.source,
+                      alternative=sub.alternative,
                       recorded_at=_now())
         if existing is None:
             s.add(SubmissionRow(occurrence_uid=sub.occurrence_uid, **values))

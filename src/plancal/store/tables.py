@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from plancal.plans.model import document_label
 from plancal.schedule.occurrence import (
     ACTIONABLE,
     Cutoff,
@@ -96,12 +97,13 @@ class PlanRow(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: loại văn bản (kế hoạch, công văn, hướng dẫn …) and whether the issue date is known
+    doc_type: Mapped[str] = mapped_column(String(20), default="kế hoạch")
+    issued_known: Mapped[bool] = mapped_column(Boolean, default=True)
 
     @property
     def display_number(self) -> str:
-        """How documents cite the plan: "Kế hoạch số 227/KH-UBND ngày 31/10/2024"."""
-        number = f" số {self.number}" if self.number else ""
-        return f"Kế hoạch{number} ngày {self.issued:%d/%m/%Y}"
+        return document_label(self.doc_type or "kế hoạch", self.number, self.issued, self.issued_known is not False)
 
 
 class OccurrenceRow(Base):
@@ -135,6 +137,9 @@ class OccurrenceRow(Base):
     date_source: Mapped[str] = mapped_column(String(12), default="plan")
     relation: Mapped[str] = mapped_column(String(12), default="assigned")
     agency_own: Mapped[bool] = mapped_column(Boolean, default=False)
+    also_to: Mapped[list[str]] = mapped_column(JSON, default=list)
+    alternatives: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tentative: Mapped[bool] = mapped_column(Boolean, default=False)
     content_hash: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(12), default="open")  # open | done | cancelled
     done_on: Mapped[date | None] = mapped_column(Date)
@@ -155,7 +160,9 @@ class OccurrenceRow(Base):
             audience=tuple(self.audience or ()), peak=self.peak, what=self.what or "",
             cycle=Cycle(self.cycle) if self.cycle else None, data_from=self.data_from, data_to=self.data_to,
             cutoff=Cutoff(self.cutoff) if self.cutoff else None, conference_uid=self.conference_uid,
-            date_source=DateSource(self.date_source), relation=Relation(self.relation), agency_own=self.agency_own)
+            date_source=DateSource(self.date_source), relation=Relation(self.relation), agency_own=self.agency_own,
+            also_to=tuple(self.also_to or ()), alternatives=tuple(self.alternatives or ()),
+            tentative=bool(self.tentative))
 
     @property
     def escalatable(self) -> bool:
@@ -187,6 +194,8 @@ class SubmissionRow(Base):
     unit_id: Mapped[str] = mapped_column(String(80))
     received: Mapped[date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
+    #: which of the alternative deliverables was sent (1-based), when the duty has several
+    alternative: Mapped[int | None] = mapped_column(Integer)
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
     #: the number of the document sent ("15/BC-UBND"), the file that came with it, who recorded it
     document_number: Mapped[str] = mapped_column(String(120), default="")

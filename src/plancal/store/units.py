@@ -39,6 +39,12 @@ class Units(Database):
         with self.session() as s:
             return list(s.scalars(select(UnitRow).order_by(UnitRow.id)))
 
+    def unit_tokens(self) -> list[tuple[str, str, str]]:
+        """(id, name, feed token) of every unit, ordered as :meth:`unit_rows`, as plain tuples."""
+        with self.session() as s:
+            return [(a, b, c) for a, b, c in s.execute(select(UnitRow.id, UnitRow.name, UnitRow.feed_token)
+                                                       .order_by(UnitRow.id)).tuples()]
+
     def unit_row(self, unit_id: str) -> UnitRow | None:
         with self.session() as s:
             return s.get(UnitRow, unit_id)

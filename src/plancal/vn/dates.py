@@ -5,14 +5,18 @@ from __future__ import annotations
 import re
 from datetime import date
 
-_DMY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})\s*$")
+_DMY = re.compile(r"^\s*(?:ngày\s*)?(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*\2\s*(\d{4})\s*$")
+_DM = re.compile(r"^\s*(?:ngày\s*)?(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*$")
+_LONG = re.compile(r"^\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})\s*$")
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
-def parse_date(value: object) -> date:
-    """Accept a ``date``, "31/10/2024" (day/month/year, as documents write) or "2024-10-31".
+def parse_date(value: object, default_year: int | None = None) -> date:
+    """Accept a ``date`` or a date as documents write it: "31/10/2024", "5-6-2019", "05.06.2019", "ngày 05
+    tháng 6 năm 2019" (day first, leading zeros allowed), or ISO "2024-10-31". With ``default_year`` a date
+    without its year ("10/8" in "từ ngày 10/8 đến ngày 25/8/2023") takes that year.
 
     Raises ValueError with a Vietnamese message for impossible dates such as 31/2/2021.
     """
@@ -20,14 +24,19 @@ def parse_date(value: object) -> date:
         return value
     if not isinstance(value, str):
         raise ValueError(f"cần một ngày dạng ngày/tháng/năm (ví dụ 31/10/2024), nhận được {value!r}")
-    m = _DMY.match(value)
-    if m:
+    text = value.strip().lower()
+    if m := _DMY.match(text):
+        day, month, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
+    elif m := _LONG.match(text):
         day, month, year = (int(g) for g in m.groups())
-    else:
-        m = _ISO.match(value)
-        if not m:
-            raise ValueError(f"'{value}' không phải là ngày; viết theo dạng ngày/tháng/năm, ví dụ 31/10/2024")
+    elif (m := _DM.match(text)) and default_year is not None:
+        day, month, year = int(m.group(1)), int(m.group(3)), default_year
+    elif m := _ISO.match(text):
         year, month, day = (int(g) for g in m.groups())
+    elif _DM.match(text):
+        raise ValueError(f"ngày '{value}' thiếu năm; viết đủ ngày/tháng/năm, ví dụ {value.strip()}/2024")
+    else:
+        raise ValueError(f"'{value}' không phải là ngày; viết theo dạng ngày/tháng/năm, ví dụ 31/10/2024")
     try:
         return date(year, month, day)
     except ValueError:
