@@ -14,6 +14,7 @@ import click
 import typer
 from rich.console import Console
 
+from plancal.cli import words  # noqa: F401  (typer's and click's own words in Vietnamese, for every command)
 from plancal.errors import PlancalError
 from plancal.settings import Settings
 from plancal.store import Store, open_store
