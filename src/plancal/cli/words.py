@@ -122,7 +122,7 @@ def say(message: str) -> str:
             continue
         parts = {k: v for k, v in m.groupdict().items()}
         if "head" in parts:
-            parts["head"] = say(parts["head"].rstrip(".")).rstrip(".")
+            parts["head"] = say(parts["head"].rstrip(".") + ".").rstrip(".")
         if "label" in parts:
             parts["label"] = PATH_LABELS.get(parts["label"], parts["label"])
         if "type" in parts:
