@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime
-
 from typing import Annotated
 
 import typer
 from rich.console import Console
-
 from typer._click.globals import get_current_context
 
 from plancal.cli import words  # noqa: F401  (typer's and click's own words in Vietnamese, for every command)

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from rich import box
@@ -36,7 +36,7 @@ Cell = str | int | date | tuple[str, ...] | None
 _TEXT_MIN = 10  # a folding text column is never narrower than a date (dates inside text stay whole)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """The output formats of a listing (``--format``)."""
 
     table = "table"

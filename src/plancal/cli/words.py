@@ -278,7 +278,7 @@ def install() -> None:
         setattr(rich_utils, name, word(english))
     rich_utils.OptionHighlighter.highlights = [h.replace("Usage: ", USAGE) for h in rich_utils.OptionHighlighter.highlights]
 
-    click_exceptions.ClickException.format_message = _click_message  # type: ignore[method-assign]
+    click_exceptions.ClickException.format_message = _click_message  # type: ignore[method-assign, assignment]
     click_exceptions.ClickException.show = _show_click  # type: ignore[method-assign]
     click_exceptions.UsageError.show = _show_usage  # type: ignore[method-assign]
     click_exceptions.BadParameter.format_message = _bad_parameter  # type: ignore[method-assign]
@@ -289,13 +289,13 @@ def install() -> None:
         module.get_error_msg = value_error  # type: ignore[attr-defined]
 
     _wrap(_click.core.Command, "get_help_option", _help_option)
-    for cls in (_click.core.Command, typer.core.TyperGroup):
-        if "collect_usage_pieces" in cls.__dict__:
-            _wrap(cls, "collect_usage_pieces", _usage_pieces)
-    for cls in (typer.core._TyperParameter, typer.core.TyperOption):
+    for command_cls in (_click.core.Command, typer.core.TyperGroup):
+        if "collect_usage_pieces" in command_cls.__dict__:
+            _wrap(command_cls, "collect_usage_pieces", _usage_pieces)
+    for param_cls in (typer.core._TyperParameter, typer.core.TyperOption):
         for name in ("display_type", "display_type_rich"):
-            if name in cls.__dict__:
-                _wrap(cls, name, _display_type)
+            if name in param_cls.__dict__:
+                _wrap(param_cls, name, _display_type)
     if not getattr(click_formatting.HelpFormatter.write_usage, "_plancal_words", False):
         click_formatting.HelpFormatter.write_usage = _write_usage(  # type: ignore[method-assign]
             click_formatting.HelpFormatter.write_usage)
