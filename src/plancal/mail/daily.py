@@ -21,7 +21,7 @@ from plancal.mail.planners.reports import report_calls
 from plancal.mail.planners.summaries import weekly_summaries
 from plancal.mail.planners.themes import monthly_themes
 from plancal.settings import Settings
-from plancal.store import Store, unsent
+from plancal.store import DeliveryLog, Store, new_worker, unsent
 
 
 def due_recipients(store: Store, settings: Settings, today: date) -> list[str]:
@@ -47,45 +47,45 @@ def send_reminders(store: Store, settings: Settings, today: date, mailer: Mailer
                    recipients: Collection[str] | None = None, **options: Any) -> DeliveryReport:
     """The daily reminder digests: one per address, everything due today, soon, or overdue."""
     letters = digests(store, settings, today, recipients=recipients)
-    return deliver(store, settings, mailer, letters, today=today, **options)
+    return deliver(store, settings, mailer, letters, today=today, replan=Replanner(store, settings, today), **options)
 
 
 def send_escalations(store: Store, settings: Settings, today: date, mailer: Mailer, *,
                      recipients: Collection[str] | None = None, **options: Any) -> DeliveryReport:
     """Who is late and how late, to the standing agencies and the late units' parents."""
     letters = escalations(store, settings, today, recipients=recipients)
-    return deliver(store, settings, mailer, letters, today=today, **options)
+    return deliver(store, settings, mailer, letters, today=today, replan=Replanner(store, settings, today), **options)
 
 
 def send_plan_notices(store: Store, settings: Settings, today: date, mailer: Mailer, plan_id: str, *,
                       recipients: Collection[str] | None = None, **options: Any) -> DeliveryReport:
     """The plan was issued or amended: each unit's duties, dates and calendar feed."""
     letters = plan_notices(store, settings, today, plan_id, recipients=recipients)
-    return deliver(store, settings, mailer, letters, today=today, **options)
+    return deliver(store, settings, mailer, letters, today=today, replan=Replanner(store, settings, today), **options)
 
 
 def send_monthly_themes(store: Store, settings: Settings, today: date, mailer: Mailer, *,
                         recipients: Collection[str] | None = None, **options: Any) -> DeliveryReport:
     letters = monthly_themes(store, settings, today, recipients=recipients)
-    return deliver(store, settings, mailer, letters, today=today, **options)
+    return deliver(store, settings, mailer, letters, today=today, replan=Replanner(store, settings, today), **options)
 
 
 def send_conference_steps(store: Store, settings: Settings, today: date, mailer: Mailer, *,
                           recipients: Collection[str] | None = None, **options: Any) -> DeliveryReport:
     letters = conference_steps(store, settings, today, recipients=recipients)
-    return deliver(store, settings, mailer, letters, today=today, **options)
+    return deliver(store, settings, mailer, letters, today=today, replan=Replanner(store, settings, today), **options)
 
 
 def send_report_calls(store: Store, settings: Settings, today: date, mailer: Mailer, *,
                       recipients: Collection[str] | None = None, **options: Any) -> DeliveryReport:
     letters = report_calls(store, settings, today, recipients=recipients)
-    return deliver(store, settings, mailer, letters, today=today, **options)
+    return deliver(store, settings, mailer, letters, today=today, replan=Replanner(store, settings, today), **options)
 
 
 def send_weekly_summary(store: Store, settings: Settings, today: date, mailer: Mailer, *,
                         recipients: Collection[str] | None = None, **options: Any) -> DeliveryReport:
     letters = weekly_summaries(store, settings, today, recipients=recipients)
-    return deliver(store, settings, mailer, letters, today=today, **options)
+    return deliver(store, settings, mailer, letters, today=today, replan=Replanner(store, settings, today), **options)
 
 
 def catch_up_letters(store: Store, settings: Settings, today: date, *, recipients: Collection[str] | None = None,
@@ -127,7 +127,63 @@ def send_catch_up(store: Store, settings: Settings, today: date, mailer: Mailer,
     letters = catch_up_letters(store, settings, today, recipients=recipients, days=days, clock=clock)
     if not letters:
         return DeliveryReport()
-    return deliver(store, settings, mailer, letters, today=today, clock=clock, **options)
+    return deliver(store, settings, mailer, letters, today=today, clock=clock, replan=Replanner(store, settings, today),
+                   **options)
+
+
+# -- planning again during a run, and owing the day's mail before it goes out ---------------------
+#: kinds planned again for the letter's own day (a caught-up digest says what it said that day)
+_FOR_ITS_DAY = {"digest": digests, "escalation": escalations}
+#: kinds planned again for the run's day (their planners find the day they belong to themselves)
+_FOR_THE_RUN = {"themes": monthly_themes, "conference": conference_steps, "report_call": report_calls,
+                "weekly": weekly_summaries}
+
+
+class Replanner:
+    """Plans a letter again during a run, when an amendment committed after it was planned cancelled some
+    of what it is about (:func:`plancal.mail.courier.deliver` asks before each mail). The planners are
+    pure for a day: every letter of the letter's kind and day is planned once, and again only when a
+    letter planned here went stale too (another amendment)."""
+
+    def __init__(self, store: Store, settings: Settings, today: date) -> None:
+        self.store, self.settings, self.today = store, settings, today
+        self._planned: dict[tuple[str, date, str | None], dict[str, Letter]] = {}
+
+    def _plan(self, kind: str, day: date, plan_id: str | None) -> list[Letter]:
+        world = World.load(self.store)
+        if kind in _FOR_ITS_DAY:
+            return _FOR_ITS_DAY[kind](self.store, self.settings, day, world=world)
+        if kind == "notice":
+            if plan_id is None or plan_id not in world.plans:
+                return []
+            return plan_notices(self.store, self.settings, day, plan_id, world=world)
+        if kind in _FOR_THE_RUN:
+            return _FOR_THE_RUN[kind](self.store, self.settings, self.today, world=world)
+        return []
+
+    def __call__(self, letter: Letter) -> Letter | None:
+        slot = (letter.kind, letter.day, letter.plan_id)
+        planned = self._planned.get(slot)
+        if planned is None or planned.get(letter.key) is letter:  # first time, or what was planned here went stale
+            planned = {x.key: x for x in self._plan(*slot)}
+            self._planned[slot] = planned
+        return planned.get(letter.key)
+
+
+def owe_day(store: Store, settings: Settings, today: date, *, recipients: Collection[str] | None = None) -> int:
+    """Write every time-driven mail of ``today`` into the delivery log as owed, in one transaction, before
+    the first of them goes out: a run killed halfway leaves the rest to the same day's rerun or to the
+    next days' catch-up (:func:`catch_up_letters`), never lost. Returns how many rows were written."""
+    world = World.load(store)
+    lead = LeadTimes.from_settings(settings)
+    letters = (digests(store, settings, today, recipients=recipients, lead=lead, world=world)
+               + escalations(store, settings, today, recipients=recipients, lead=lead, world=world)
+               + monthly_themes(store, settings, today, recipients=recipients, world=world)
+               + conference_steps(store, settings, today, recipients=recipients, world=world)
+               + report_calls(store, settings, today, recipients=recipients, world=world)
+               + weekly_summaries(store, settings, today, recipients=recipients, world=world))
+    unique = list({letter.key: letter for letter in letters}.values())
+    return DeliveryLog(store, settings.lease_seconds, new_worker()).owe(unique)
 
 
 DAILY = (send_catch_up, send_reminders, send_escalations, send_monthly_themes, send_conference_steps, send_report_calls,
@@ -140,6 +196,7 @@ def send_daily(store: Store, settings: Settings, today: date, mailer: Mailer, *,
     server down, the following steps record their mails as not sent instead of waiting on it again."""
     reports: dict[str, DeliveryReport] = {}
     down: str | None = None
+    owe_day(store, settings, today, recipients=recipients)
     for step in DAILY:
         report = step(store, settings, today, mailer, recipients=recipients, hold=down, **options)
         reports[step.__name__] = report
