@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
 from plancal.store.session import Database
@@ -15,21 +16,8 @@ from plancal.units.directory import Directory, Unit
 class Units(Database):
     def import_units(self, units: Iterable[Unit]) -> tuple[int, int]:
         """Upsert units; keeps existing feed tokens. Returns (added, updated)."""
-        units = list(units)
-        added = updated = 0
         with self.session() as s:
-            existing = {r.id: r for r in s.scalars(select(UnitRow).where(UnitRow.id.in_([u.id for u in units])))}
-            for u in units:
-                row = existing.get(u.id)
-                if row is None:
-                    s.add(UnitRow(id=u.id, name=u.name, kind=u.kind, parent_id=u.parent, emails=list(u.emails),
-                                  feed_token=new_token()))
-                    added += 1
-                elif (row.name, row.kind, row.parent_id, list(row.emails or [])) != \
-                        (u.name, u.kind, u.parent, list(u.emails)):
-                    row.name, row.kind, row.parent_id, row.emails = u.name, u.kind, u.parent, list(u.emails)
-                    updated += 1
-        return added, updated
+            return upsert_units(s, units)
 
     def directory(self) -> Directory:
         with self.session() as s:
@@ -56,3 +44,21 @@ class Units(Database):
                                           hint="xem danh sách bằng 'plancal units list'")])
             row.feed_token = token
         return token
+
+
+def upsert_units(s: Session, units: Iterable[Unit]) -> tuple[int, int]:
+    """Upsert units inside the caller's transaction; keeps existing feed tokens. Returns (added, updated)."""
+    units = list(units)
+    added = updated = 0
+    existing = {r.id: r for r in s.scalars(select(UnitRow).where(UnitRow.id.in_([u.id for u in units])))}
+    for u in units:
+        row = existing.get(u.id)
+        if row is None:
+            s.add(UnitRow(id=u.id, name=u.name, kind=u.kind, parent_id=u.parent, emails=list(u.emails),
+                          feed_token=new_token()))
+            added += 1
+        elif (row.name, row.kind, row.parent_id, list(row.emails or [])) != \
+                (u.name, u.kind, u.parent, list(u.emails)):
+            row.name, row.kind, row.parent_id, row.emails = u.name, u.kind, u.parent, list(u.emails)
+            updated += 1
+    return added, updated
