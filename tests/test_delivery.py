@@ -197,7 +197,7 @@ def test_server_down_is_reported_then_everything_goes_once_it_is_back(
     waits: list[float] = []
     down = send_reminders(store, s, DAY, SmtpMailer(s), retry=replace(FAST, sleep=waits.append))
     assert down.sent == 0 and len(down.failed) == 6 and not down.ok
-    assert len(waits) == FAST.attempts - 1  # the first mail was retried with backoff, then the batch stopped
+    assert waits == []  # a server that cannot be reached stops the batch at once: the next run sends the mails
     assert "không kết nối được máy chủ thư 127.0.0.1" in down.failed[0].error
     with pytest.raises(DeliveryError, match="6 thư chưa gửi được"):
         down.raise_for_failures()
@@ -241,6 +241,40 @@ def test_a_message_refused_for_good_fails_alone(store: Store, settings: Settings
     assert report.sent == 5 and len(report.failed) == 1 and "554" in report.failed[0].error
     retried = send_reminders(store, s, DAY, SmtpMailer(s), retry=FAST)  # failed rows go again next run
     assert retried.sent == 1 and len(smtp.received) == 6
+
+
+@pytest.mark.parametrize("server", ["closed-port", "silent-listener", "accepts-then-silent"])
+def test_an_unreachable_server_is_reported_in_seconds(store: Store, settings: Settings, tmp_path: Path,
+                                                      server: str) -> None:
+    import socket
+
+    from tests.smtp_server import free_port
+
+    issue_six(store, tmp_path)
+    listener: socket.socket | None = None
+    accepted: list[socket.socket] = []
+    port = free_port()
+    if server != "closed-port":  # a listener that never greets: the old 30 s timeout, five times, with backoff
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        if server == "accepts-then-silent":
+            threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True).start()  # type: ignore[union-attr]
+    s = replace(settings, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none")
+    waits: list[float] = []
+    started = time.monotonic()
+    try:
+        report = send_reminders(store, s, DAY, SmtpMailer(s), retry=replace(FAST, sleep=waits.append))
+    finally:
+        elapsed = time.monotonic() - started
+        for sock in accepted + ([listener] if listener else []):
+            sock.close()
+    assert report.sent == 0 and len(report.failed) == 6 and waits == []
+    assert report.server_error is not None and f"không kết nối được máy chủ thư 127.0.0.1:{port}" in report.server_error
+    assert ("kết nối bị từ chối" if server == "closed-port" else "hết thời gian chờ") in report.server_error
+    assert elapsed < mail.SMTP_CONNECT_TIMEOUT + 3  # a hang guard, not a benchmark: it used to take 31 s or more
+    assert {r.status for r in rows(store).values()} == {"failed"}  # owed to the next run
 
 
 # -- a process killed between claim and send --------------------------------------------------------------
@@ -388,7 +422,7 @@ def test_a_day_with_the_server_down_is_caught_up_the_next_day(store: Store, sett
     smtp.stop()
     waits: list[float] = []
     down = mail.send_daily(store, s, DAY, SmtpMailer(s), retry=replace(FAST, sleep=waits.append))
-    assert len(waits) == FAST.attempts - 1  # one round of backoff; the later steps do not wait on a dead server
+    assert waits == []  # an unreachable server is not waited on; the later steps do not try it again
     assert down["send_reminders"].server_error and down["send_escalations"].server_error
     assert len(down["send_reminders"].failed) == 2 and len(down["send_escalations"].failed) == 2
     assert sorted((r.kind, r.status) for r in rows(store).values()) == [("digest", "failed")] * 2 + [

@@ -34,7 +34,7 @@ from plancal.mail.composition import VN, compose
 from plancal.mail.items import Item, World
 from plancal.mail.letters import Letter
 from plancal.mail.mailers import Mailer
-from plancal.mail.refusals import AddressRejected, MessageRejected, TemporaryFailure
+from plancal.mail.refusals import AddressRejected, MessageRejected, TemporaryFailure, Unreachable
 from plancal.mail.status import MAIL_KIND_LABEL
 from plancal.settings import Settings
 from plancal.store import DeliveryLog, LogEntry, Store, new_worker, process_alive, withdrawn
@@ -364,7 +364,7 @@ class Courier:
                 return
             except TemporaryFailure as exc:
                 message = exc.problems[0].message
-                if tries >= self.retry.attempts:
+                if tries >= self.retry.attempts or isinstance(exc, Unreachable):
                     self.log.mark(key, "failed", tries=tries, error=f"{message} (đã thử {tries} lần)")
                     self.tally.failed.append(Failure(letter.recipient, letter.kind, key, message))
                     raise _Stop(message) from None
