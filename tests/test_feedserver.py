@@ -330,3 +330,60 @@ def test_the_access_log_never_holds_a_token(store: Store, settings: Settings, tm
     assert len(access) == 4
     assert f'"GET /u/{tok[:4]}….ics" 200' in access[0] and f'"GET /u/{tok[:4]}…" 200' in access[1]
     assert not [line for line in lines if tok in line or tok[4:12] in line]
+
+
+def test_a_rotation_racing_an_export_never_restores_the_revoked_file(client: Client, store: Store, settings: Settings,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The export has read the tokens and is rendering when the rotation comes: the rotation waits, and
+    the export cannot write the old token's file back."""
+    import threading
+
+    from plancal.feeds import export
+
+    old = token(store)
+    read_tokens = threading.Event()
+    real_builder = export.builder
+
+    def slow_builder(*args: object, **kwargs: object) -> object:
+        made = real_builder(*args, **kwargs)  # type: ignore[arg-type]
+        read_tokens.set()
+        time.sleep(0.5)  # rendering takes a while: the rotation comes now
+        return made
+
+    monkeypatch.setattr(export, "builder", slow_builder)
+    exporting = threading.Thread(target=export.export_feeds, args=(store, settings, TODAY))
+    exporting.start()
+    assert read_tokens.wait(30)
+    new = rotate_token(store, settings, "bao", TODAY)
+    exporting.join(30)
+    assert not exporting.is_alive()
+    assert not feed_path(settings, unit_feed_name(old)).exists()
+    assert feed_path(settings, unit_feed_name(new)).is_file()
+    assert client.get(f"/u/{old}.ics").status_code == 404 and client.get(f"/u/{new}.ics").status_code == 200
+    export_feeds(store, settings, TODAY)  # and a later export leaves it so
+    assert not feed_path(settings, unit_feed_name(old)).exists()
+
+
+def _rotate_in_child(db_url: str, settings: Settings, rounds: int) -> None:
+    from plancal.store import open_store
+
+    st = open_store(db_url, migrate=False)
+    for _ in range(rounds):
+        rotate_token(st, settings, "bao", TODAY)
+    st.engine.dispose()
+
+
+def test_rotations_and_exports_in_two_processes_leave_only_the_current_token(
+        client: Client, store: Store, settings: Settings, db_url: str) -> None:
+    import multiprocessing
+
+    child = multiprocessing.get_context("spawn").Process(target=_rotate_in_child, args=(db_url, settings, 15))
+    child.start()
+    deadline = time.monotonic() + 120
+    while child.is_alive() and time.monotonic() < deadline:
+        export_feeds(store, settings, TODAY)
+    child.join(60)
+    assert child.exitcode == 0
+    files = sorted(p.name for p in (settings.calendar_dir / "u").glob("*.ics"))
+    current = {unit_feed_name(r.feed_token).split("/", 1)[1] for r in store.unit_rows()}
+    assert set(files) == current

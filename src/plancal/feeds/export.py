@@ -1,10 +1,18 @@
-"""Exporting feeds: render every calendar, write only those that changed, rotate tokens."""
+"""Exporting feeds: render every calendar, write only those that changed, rotate tokens.
+
+An export and a token rotation exclude each other (an ``flock`` on a lock file in the calendar folder,
+across processes, and a lock across threads): an export reads the tokens, renders and writes under the
+lock, so it can never write a feed under a token that a rotation revoked meanwhile.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -66,6 +74,39 @@ class _Batch:
         self.pending.clear()
 
 
+#: the lock file in the calendar folder (not a feed: the exporter only looks at *.ics files)
+LOCK_NAME = ".plancal-export.lock"
+_thread_lock = threading.RLock()
+_depth = 0
+
+
+@contextmanager
+def feeds_locked(settings: Settings) -> Iterator[None]:
+    """Hold the calendar folder: one export or rotation at a time, across threads and processes.
+    Re-entrant within a thread (a rotation writes the unit's feed under the lock it holds)."""
+    global _depth
+    with _thread_lock:
+        if _depth:
+            _depth += 1
+            try:
+                yield
+            finally:
+                _depth -= 1
+            return
+        settings.calendar_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(settings.calendar_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            _depth = 1
+            try:
+                yield
+            finally:
+                _depth = 0
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+
 def _existing_feed_files(settings: Settings) -> set[str]:
     root = settings.calendar_dir
     names: set[str] = set()
@@ -83,7 +124,13 @@ def _now() -> datetime:
 
 def publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed], *, prune: bool) -> ExportResult:
     """Write the feeds whose digest changed (or whose file is missing). With ``prune``, delete feed
-    files and digests that are not among ``feeds`` (a rotated token's old file, for one)."""
+    files and digests that are not among ``feeds`` (a rotated token's old file, for one). The caller
+    should hold :func:`feeds_locked` from before it read the tokens it rendered the feeds with."""
+    with feeds_locked(settings):
+        return _publish(store, settings, feeds, prune=prune)
+
+
+def _publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed], *, prune: bool) -> ExportResult:
     digests = store.feed_digests()
     written: dict[str, str] = {}
     expected: set[str] = set()
@@ -121,8 +168,10 @@ def builder(store: Store, settings: Settings, today: date) -> FeedBuilder:
 
 
 def export_feeds(store: Store, settings: Settings, today: date) -> ExportResult:
-    """Write every feed (public, one per plan, one per unit) under ``settings.calendar_dir``."""
-    return publish(store, settings, builder(store, settings, today).feeds(), prune=True)
+    """Write every feed (public, one per plan, one per unit) under ``settings.calendar_dir``; the tokens
+    are read under the lock, so a rotation cannot slip in between reading and writing."""
+    with feeds_locked(settings):
+        return publish(store, settings, builder(store, settings, today).feeds(), prune=True)
 
 
 def unit_feed(store: Store, settings: Settings, unit_id: str, today: date) -> RenderedFeed:
@@ -139,14 +188,21 @@ def unit_feed(store: Store, settings: Settings, unit_id: str, today: date) -> Re
 
 
 def write_unit_feed(store: Store, settings: Settings, unit_id: str, today: date) -> RenderedFeed:
-    feed = unit_feed(store, settings, unit_id, today)
-    publish(store, settings, [feed], prune=False)
+    with feeds_locked(settings):
+        feed = unit_feed(store, settings, unit_id, today)
+        publish(store, settings, [feed], prune=False)
     return feed
 
 
 def rotate_token(store: Store, settings: Settings, unit_id: str, today: date) -> str:
     """Give a unit a new feed token. The old address stops working at once: its file is renamed to
-    the new address in one step (or, if it was never written, the new one is written now)."""
+    the new address in one step (or, if it was never written, the new one is written now). Waits for an
+    export under way, which would otherwise write the old address back."""
+    with feeds_locked(settings):
+        return _rotate(store, settings, unit_id, today)
+
+
+def _rotate(store: Store, settings: Settings, unit_id: str, today: date) -> str:
     old = store.unit_row(unit_id)
     if old is None:
         raise FeedError([Problem(f"không có đơn vị '{unit_id}'", field="unit", hint="xem 'plancal units list'")])
