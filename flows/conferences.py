@@ -10,17 +10,8 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
-from flows.edge import (
-    Context,
-    daily_run_name,
-    open_context,
-    plan_tag,
-    raise_for_mail,
-    resolve_today,
-    send_letters,
-    tag_run,
-    work_task,
-)
+from flows.mailing import raise_for_mail, send_letters
+from flows.runtime import Context, daily_run_name, open_context, plan_tag, resolve_today, tag_run, work_task
 from plancal import mail, views
 from plancal.mail.letters import Letter
 from plancal.store import PlanRow

@@ -9,7 +9,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from flows.edge import Context, daily_run_name, io_task, open_context, resolve_today
+from flows.runtime import Context, daily_run_name, io_task, open_context, resolve_today
 from plancal.feeds.export import ExportResult, export_feeds
 
 

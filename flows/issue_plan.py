@@ -2,6 +2,9 @@
 address, rewrite the feeds that changed, publish the coordinator's view.
 
 A plan that fails validation fails the run with the same message the CLI prints and stores nothing.
+A document (.docx, .pdf, .txt) instead of a plan file is drafted: the draft and the sentences left for
+review are published as artifacts, the draft is written beside the document's name under
+``PLANCAL_HOME/drafts``, and the run stops there — the coordinator edits the draft and issues it.
 Issuing the same file again changes nothing and sends nothing twice; issuing a sub-unit plan (one that
 names its ``parent:``) attaches it to the cascade.
 """
@@ -13,12 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
-from flows.edge import Context, io_task, open_context, plan_tag, raise_for_mail, resolve_today, send_letters, tag_run, work_task
 from flows.export_calendars import export
+from flows.mailing import raise_for_mail, send_letters
+from flows.runtime import Context, io_task, open_context, plan_tag, resolve_today, tag_run, work_task
 from flows.views import publish_dashboard, publish_plan_views
-from plancal import mail
+from plancal import mail, views
+from plancal.draft.document import DOCUMENT_SUFFIXES
+from plancal.draft.drafter import Draft, draft_document
+from plancal.errors import PlanError, Problem
 from plancal.lifecycle.issuance import Issued, check_file, issue_file
 from plancal.mail.letters import Letter
 from plancal.plans.loading import LoadedPlan
@@ -45,6 +53,31 @@ def store_plan(ctx: Context, path: Path) -> Issued:
     return issue_file(ctx.store, path)
 
 
+@work_task(task_run_name="draft {path}")
+def draft(ctx: Context, path: Path) -> Draft:
+    """Read a document and draft its plan file against the stored unit directory."""
+    return draft_document(path, ctx.store.directory())
+
+
+def stop_for_review(ctx: Context, path: Path, drafted: Draft) -> None:
+    """Write the draft, publish it and its review list, and fail the run: a draft is never issued."""
+    out = ctx.settings.home / "drafts" / (path.stem + ".yaml")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(drafted.yaml_text, encoding="utf-8")
+    rows = "\n".join(f"| {r.line or ''} | {r.reason} | {r.text[:160]} |" for r in drafted.review)
+    create_markdown_artifact(key=draft_key(path), description=f"Bản nháp kế hoạch từ {path.name}", markdown=(
+        f"# Bản nháp kế hoạch từ {path.name}\n\nĐã ghi bản nháp vào `{out}`: xem lại, sửa rồi ban hành tệp đó.\n\n"
+        f"## Cần xem lại ({len(drafted.review)} câu)\n\n| Dòng | Lý do | Câu |\n|---|---|---|\n{rows}\n\n"
+        f"## Bản nháp\n\n```yaml\n{drafted.yaml_text}\n```\n"))
+    raise PlanError([Problem(f"đây là văn bản, không phải tệp kế hoạch: đã soạn bản nháp {out} với "
+                             f"{len(drafted.items)} mục, {len(drafted.review)} câu cần xem lại", file=str(path),
+                             hint="xem bản nháp và danh sách cần xem lại (artifact), sửa rồi chạy lại với tệp .yaml")])
+
+
+def draft_key(path: Path) -> str:
+    return views.artifact_key("draft", path.stem)
+
+
 @work_task(task_run_name="plan notices {plan_id}")
 def plan_notices(ctx: Context, plan_id: str, today: date) -> list[Letter]:
     return mail.plan_notices(ctx.store, ctx.settings, today, plan_id)
@@ -57,6 +90,8 @@ def issue_plan(plan_file: str, today: date | None = None) -> dict[str, Any]:
     ctx = open_context()
     day = resolve_today(today, ctx.settings)
     path = Path(plan_file)
+    if path.suffix.lower() in DOCUMENT_SUFFIXES:
+        stop_for_review(ctx, path, draft(ctx, path))
 
     loaded = validate(ctx, path)
     plan_id = loaded.plan.id

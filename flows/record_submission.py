@@ -12,8 +12,8 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from flows.edge import Context, io_task, open_context, plan_tag, resolve_today, tag_run
 from flows.export_calendars import export
+from flows.runtime import Context, io_task, open_context, plan_tag, resolve_today, tag_run
 from flows.views import publish_dashboard, publish_plan_views
 from plancal.errors import StoreError
 from plancal.store import Submission

@@ -4,7 +4,7 @@ weekly summary on Mondays, and whatever the last days could not send; then the c
 every plan in play.
 
 Rerunning the same day, a retry or a second worker running at the same time sends nothing twice:
-the delivery log (:mod:`plancal.delivery`) claims each mail before it goes out.
+the delivery log (:mod:`plancal.mail.courier`) claims each mail before it goes out.
 """
 
 from __future__ import annotations
@@ -14,35 +14,24 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from flows.edge import (
-    Context,
-    daily_run_name,
-    open_context,
-    plan_tag,
-    raise_for_mail,
-    resolve_today,
-    send_letters,
-    tag_run,
-    work_task,
-)
+from flows.mailing import raise_for_mail, send_letters
+from flows.runtime import Context, daily_run_name, open_context, plan_tag, resolve_today, tag_run, work_task
 from flows.views import publish_dashboard, publish_plan_views
 from plancal import mail
+from plancal.lifecycle.stages import Stage, daily_mail
 from plancal.mail.letters import Letter
 from plancal.views.dashboard import current_plans
 
 
 @work_task(task_run_name="plan letters {today}")
 def plan_letters(ctx: Context, today: date) -> dict[str, list[Letter]]:
-    """Who gets which mail today, computed once for everybody (the parcels only send)."""
+    """Who gets which of this stage's mail today, computed once for everybody (the parcels only send)."""
     world = mail.World.load(ctx.store)
-    lead = mail.LeadTimes.from_settings(ctx.settings)
-    return {
-        "nhắc việc": mail.digests(ctx.store, ctx.settings, today, lead=lead, world=world),
-        "báo chậm": mail.escalations(ctx.store, ctx.settings, today, lead=lead, world=world),
-        "tổng hợp tuần": mail.weekly_summaries(ctx.store, ctx.settings, today, world=world),
-        # mails of the last days that did not go out (server down, process killed), as they were then
-        "gửi bù": mail.catch_up_letters(ctx.store, ctx.settings, today),
-    }
+    letters = {daily.label: daily.planner(ctx.store, ctx.settings, today, world=world)
+               for daily in daily_mail(Stage.REMINDERS)}
+    # mails of the last days that did not go out (server down, process killed), as they were then
+    letters["gửi bù"] = mail.catch_up_letters(ctx.store, ctx.settings, today)
+    return letters
 
 
 @flow(name="reminders", flow_run_name=daily_run_name("reminders"))
@@ -51,6 +40,8 @@ def reminders(today: date | None = None) -> dict[str, Any]:
     log = get_run_logger()
     ctx = open_context()
     day = resolve_today(today, ctx.settings)
+    if not mail.mail_day(day):
+        log.info("%s là ngày nghỉ: không gửi thư; ngày làm việc tiếp theo sẽ gửi bù.", day.strftime("%d/%m/%Y"))
 
     letters = plan_letters(ctx, day)
     mailings = [send_letters(ctx, batch, day, what) for what, batch in letters.items() if batch]

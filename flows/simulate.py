@@ -2,7 +2,7 @@
 
 A plain loop walks the days. On the plan's issue day it runs ``issue_plan``; every day the
 units answer what falls due (deterministically: most on time, some late, some never, see
-:mod:`plancal.simulation`), and the stages that have work that day run as the same flows the
+:mod:`plancal.lifecycle.simulation`), and the stages that have work that day run as the same flows the
 deployments schedule — "reminders 2021-06-10", "monthly themes 2021-07" … — each with that day as
 ``today``. Mail lands in the outbox (or the SMTP server), feeds in the calendar folder; with
 PREFECT_API_URL pointing at a server, every run shows in the UI. Running the same range again
@@ -19,27 +19,28 @@ from typing import Any
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from flows.conferences import conferences
-from flows.edge import Context, open_context
 from flows.export_calendars import export_calendars
 from flows.issue_plan import issue_plan
 from flows.monthly_themes import monthly_themes
 from flows.reminders import reminders
+from flows.runtime import Context, open_context
 from flows.semiannual_reports import semiannual_reports
 from flows.sub_unit_plans import sub_unit_plans
 from plancal.lifecycle import simulation
 from plancal.lifecycle.issuance import check_file
+from plancal.lifecycle.stages import Stage, stages_for
 from plancal.store import Submission
 
 #: stage → how the simulation runs its flow for (plan file, day)
-FLOWS: dict[str, Callable[[str, date], Any]] = {
-    "issue_plan": lambda plan_file, day: issue_plan(plan_file, today=day),
+FLOWS: dict[Stage, Callable[[str, date], Any]] = {
+    Stage.ISSUE: lambda plan_file, day: issue_plan(plan_file, today=day),
     # the simulated units answer for their sub-unit plans: no inbox folder to read
-    "sub_unit_plans": lambda _, day: sub_unit_plans(today=day, inbox=None),
-    "monthly_themes": lambda _, day: monthly_themes(today=day),
-    "conferences": lambda _, day: conferences(today=day),
-    "semiannual_reports": lambda _, day: semiannual_reports(today=day),
-    "reminders": lambda _, day: reminders(today=day),
-    "export_calendars": lambda _, day: export_calendars(today=day),
+    Stage.SUB_UNIT_PLANS: lambda _, day: sub_unit_plans(today=day, inbox=None),
+    Stage.MONTHLY_THEMES: lambda _, day: monthly_themes(today=day),
+    Stage.CONFERENCES: lambda _, day: conferences(today=day),
+    Stage.SEMIANNUAL_REPORTS: lambda _, day: semiannual_reports(today=day),
+    Stage.REMINDERS: lambda _, day: reminders(today=day),
+    Stage.EXPORT: lambda _, day: export_calendars(today=day),
 }
 
 
@@ -51,7 +52,7 @@ def respond(ctx: Context, plan_id: str, today: date, first_day: date) -> int:
     return recorded
 
 
-def _run(stage: str, plan_file: Path, day: date) -> list[str]:
+def _run(stage: Stage, plan_file: Path, day: date) -> list[Stage]:
     FLOWS[stage](str(plan_file), day)
     return [stage]
 
@@ -65,20 +66,20 @@ def simulate(plan_file: Path, start: date, end: date, *, submissions: bool = Tru
     ctx = open_context()
     plan = check_file(plan_file, ctx.store).plan
     issue_day = max(start, plan.issued)
-    runs: dict[str, int] = {}
+    runs: dict[Stage, int] = {}
     changed = False
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         day = issue_day
         while day <= end:
-            ran = []
+            ran: list[Stage] = []
             if day == issue_day:
-                ran += _run("issue_plan", plan_file, day)
+                ran += _run(Stage.ISSUE, plan_file, day)
             if submissions and respond(ctx, plan.id, day, issue_day):
                 changed = True
-            for stage in simulation.stages_for(ctx.store, ctx.settings, day):
+            for stage in stages_for(ctx.store, ctx.settings, day):
                 ran += _run(stage, plan_file, day)
             if changed and (day.weekday() == 0 or day == end):
-                ran += _run("export_calendars", plan_file, day)  # the feeds catch up with the week's submissions
+                ran += _run(Stage.EXPORT, plan_file, day)  # the feeds catch up with the week's submissions
                 changed = False
             for stage in ran:
                 runs[stage] = runs.get(stage, 0) + 1

@@ -13,8 +13,8 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 
-from flows.edge import Context, daily_run_name, open_context, plan_tag, resolve_today, tag_run, work_task
 from flows.issue_plan import issue_plan
+from flows.runtime import Context, daily_run_name, open_context, plan_tag, resolve_today, tag_run, work_task
 from plancal import views
 from plancal.errors import PlanError, Problem
 from plancal.store import PlanRow

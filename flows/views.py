@@ -10,7 +10,7 @@ from datetime import date
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from flows.edge import Context, work_task
+from flows.runtime import Context, work_task
 from plancal import views
 from plancal.store import PlanRow
 from plancal.vn.dates import short

@@ -48,7 +48,7 @@ def test_issue_bad_plan_stores_nothing_then_agenda(tmp_path: Path, home: Path, d
     agenda = run(["agenda", "--unit", "ag-bao-an-giang", "--from", "1/4/2021", "--to", "30/4/2021",
                   "--today", "1/4/2021"], home, db_url)
     assert agenda.returncode == 0, agenda.stderr
-    assert "26/04/2021" in agenda.stdout and "24/04/2021" in agenda.stdout  # effective and stated
+    assert "23/04/2021" in agenda.stdout and "24/04/2021" in agenda.stdout  # aim and stated limit
     unknown = run(["agenda", "--unit", "khong-co"], home, db_url)
     assert unknown.returncode == 1 and "không có đơn vị 'khong-co'" in unknown.stderr
 
@@ -61,3 +61,37 @@ def test_submit_marks_done(home: Path, db_url: str) -> None:
     bad = run(["submit", "--plan", "ag-2021-tuyen-truyen-dhtt", "--duty", "bao-an-giang-bai-viet", "--unit",
                "ag-bao-an-giang", "--received", "31/02/2021"], home, db_url)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
+
+
+def test_feeds_lint_passes_exported_feeds_and_names_a_broken_one(tmp_path: Path, home: Path, db_url: str) -> None:
+    calendar = tmp_path / "calendar"
+
+    def lint(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "PLANCAL_HOME": str(home), "PLANCAL_DATABASE_URL": db_url, "PLANCAL_CALENDAR_DIR": str(calendar),
+               "COLUMNS": "200"}
+        return subprocess.run([sys.executable, "-m", "plancal.cli", "feeds", *args], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=120, check=False)
+
+    empty = lint("lint")
+    assert empty.returncode == 1 and "không có tệp lịch" in empty.stderr and "Traceback" not in empty.stderr
+    assert run(["issue", str(PLANS / "003-an-giang-2021.yaml")], home, db_url).returncode == 0
+    assert lint("export", "--today", "01/04/2021").returncode == 0
+    feeds = sorted(calendar.rglob("*.ics"))
+    clean = lint("lint")
+    assert clean.returncode == 0, clean.stderr
+    assert clean.stdout.count("✓") == len(feeds) > 1 and f"{len(feeds)} tệp lịch đúng quy cách" in clean.stdout
+    broken = feeds[0]
+    broken.write_bytes(broken.read_bytes().replace(b"\r\n", b"\n"))
+    result = lint("lint", str(broken), str(feeds[1]), str(tmp_path / "khong-co.ics"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"✗ {broken}" in result.stderr and "CRLF" in result.stderr and f"✓ {feeds[1]}" in result.stdout
+    assert "không đọc được tệp" in result.stderr and "2/3 tệp lịch có lỗi" in result.stderr
+
+
+def test_a_missing_runner_is_a_clear_error() -> None:
+    from plancal.cli.simulate import runner
+    from plancal.errors import PlancalError
+
+    with pytest.raises(PlancalError) as info:
+        runner("khong-co")
+    assert "chưa cài phần chạy 'khong-co'" in str(info.value) and "pip install -e ." in str(info.value)

@@ -106,7 +106,7 @@ def test_a_downward_import_is_allowed(module: str, source: str) -> None:
 def test_the_architecture_page_names_every_module() -> None:
     page = (ROOT / "docs" / "architecture.md").read_text()
     missing = []
-    for path, module in core_modules():
+    for path, _module in core_modules():
         if path.name == "__init__.py":
             continue
         rel = path.relative_to(CORE).as_posix()

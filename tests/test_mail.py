@@ -114,7 +114,8 @@ def test_names_with_newlines_cannot_inject_headers(store: Store, settings: Setti
     message = got.message()
     names = {k.lower() for k in message}
     assert "bcc" not in names and "cc" not in names and "x-injected" not in names
-    assert message["Subject"] == ("Thông báo kế hoạch: 12/KH Cc: evil@example.com – Tuyên truyền X-Injected: yes "
+    assert message["Subject"] == ("Thông báo kế hoạch: Kế hoạch số 12/KH Cc: evil@example.com ngày 01/03/2021 – "
+                                  "Tuyên truyền X-Injected: yes "
                                   "thân thư giả")
     assert "\n" not in message["Subject"] and "\n" not in str(message["To"])
     assert message["To"].addresses[0].addr_spec == BAO
@@ -161,8 +162,8 @@ def test_vietnamese_subjects_and_bodies_survive_smtp_for_every_kind(store: Store
                                                                      smtp: SmtpServer) -> None:
     issue_003(store)
     s = smtp_settings(settings, smtp)
-    monday = date(2021, 4, 26)  # a Monday: digests, weekly summary; the escalations come the day after
-    tuesday = monday + timedelta(days=1)
+    monday = date(2021, 4, 26)  # a Monday: digests, weekly summary; the escalations 3 working days late
+    tuesday = date(2021, 4, 29)
     expected = {}
     for letters in (mail.digests(store, s, monday), mail.escalations(store, s, tuesday),
                     mail.weekly_summaries(store, s, monday), mail.monthly_themes(store, s, date(2021, 4, 1)),
@@ -222,9 +223,10 @@ def test_outbox_of_plan_003_for_april_2021_reads_as_mail(store: Store, settings:
     [themes] = [read_eml(p) for p in (s.outbox_dir / "2021-04-01").glob(f"themes-{BAO}-*.eml")]
     assert themes["Subject"] == "Chủ đề tuyên truyền tháng 4/2021"
     assert "21/04/2021 (Thứ Tư): Giỗ Tổ Hùng Vương" in plain(themes)
-    # the escalation the day after the deadline, to the standing agency
-    [late] = [read_eml(p) for p in (s.outbox_dir / "2021-04-27").glob(f"escalation-{AGENCY}-*.eml")]
-    assert "Báo An Giang: Gửi bài viết" in plain(late) and "QUÁ HẠN 1 NGÀY" in plain(late)
+    # the escalation 3 working days after the deadline (26/04), to the standing agency
+    assert not list((s.outbox_dir / "2021-04-27").glob("escalation-*.eml"))
+    [late] = [read_eml(p) for p in (s.outbox_dir / "2021-04-29").glob(f"escalation-{AGENCY}-*.eml")]
+    assert "Báo An Giang: Gửi bài viết" in plain(late) and "QUÁ HẠN 3 NGÀY LÀM VIỆC" in plain(late)
     # running the whole month again writes nothing new
     before = {p: p.stat().st_mtime_ns for p in files}
     again = mail.send_daily(store, s, date(2021, 4, 26), mailer)

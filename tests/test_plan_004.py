@@ -25,10 +25,11 @@ def test_quarterly_15_minute_tv_programme() -> None:
     assert "Hoa đẹp cuộc sống" in found[0].title
 
 
-def test_quarter_ends_on_a_weekend_move_to_the_next_working_day() -> None:
+def test_quarter_ends_on_a_weekend_aim_at_the_friday_before() -> None:
+    # (they used to move to the next quarter, 02/10/2017 and 02/01/2018: issue 9)
     found = {o.due_stated: o.due_effective for o in of("duty", "dai-chuong-trinh-hoa-dep-cuoc-song")}
-    assert found[date(2017, 9, 30)] == date(2017, 10, 2)  # Saturday → Monday
-    assert found[date(2017, 12, 31)] == date(2018, 1, 2)  # Sunday, then New Year's Day
+    assert found[date(2017, 9, 30)] == date(2017, 9, 29)  # Saturday → Friday
+    assert found[date(2017, 12, 31)] == date(2017, 12, 29)  # Sunday → Friday, still in 2017
     assert found[date(2017, 3, 31)] == date(2017, 3, 31)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from plancal import mail
-from plancal.errors import StoreError
+from plancal.errors import SettingsError, StoreError
 from plancal.lifecycle.issuance import issue_file
 from plancal.mail.composition import render
 from plancal.mail.leadtimes import LeadTimes, ReminderError
@@ -41,14 +41,41 @@ def digest_days(store: Store, settings: Settings, recipient: str, title_part: st
 
 def test_default_lead_times_count_on_the_effective_due_date(store: Store, settings: Settings) -> None:
     issue_003(store)
-    # April's articles: "before the 25th" = 24/04/2021, a Saturday, so due Monday 26/04
+    # April's articles: aim Monday 26/04; 7 and 3 days before on working days; 1 before is Sunday 25/04,
+    # a day off, carried by Monday's digest; late after the limit: 1 and 3 working days (27/04, 29/04)
     got = digest_days(store, settings, BAO, "Gửi bài viết", "tháng 4/2021")
-    assert got == {date(2021, 4, 19), date(2021, 4, 23), date(2021, 4, 25), date(2021, 4, 26),  # 7, 3, 1, 0 before
-                   date(2021, 4, 27), date(2021, 5, 3)}  # 1 and 7 after
+    assert got == {date(2021, 4, 19), date(2021, 4, 23), date(2021, 4, 26), date(2021, 4, 27), date(2021, 4, 29)}
     letters = {x.recipient: x for x in mail.digests(store, settings, date(2021, 4, 26))}
     [block] = letters[BAO].context["blocks"]
     assert [i.title[:12] for i in block.due_today] == ["Gửi bài viết"] and not block.soon and not block.overdue
     assert block.due_today[0].due_stated == date(2021, 4, 24) and block.due_today[0].shifted
+
+
+def test_no_mail_on_a_day_off_and_the_first_working_day_catches_up(store: Store, settings: Settings) -> None:
+    issue_003(store)
+    days_off = [d for d in days_between(date(2021, 3, 1), date(2021, 12, 31)) if not mail.mail_day(d)]
+    assert date(2021, 5, 1) in days_off and date(2021, 9, 2) in days_off and date(2021, 3, 7) in days_off
+    for day in days_off:
+        assert mail.digests(store, settings, day) == [] and mail.escalations(store, settings, day) == []
+        assert mail.monthly_themes(store, settings, day) == [] and mail.weekly_summaries(store, settings, day) == []
+        assert mail.conference_steps(store, settings, day) == [] and mail.report_calls(store, settings, day) == []
+        assert mail.send_daily(store, settings, day, RecordingMailer()) == \
+            {step.__name__: mail.DeliveryReport() for step in mail.DAILY}
+    # a mark on Saturday or Sunday goes out on Monday: each item reminded 7 days before its aim is
+    # reminded on the working day on or after that mark
+    lead = LeadTimes.from_settings(settings)
+    rows = [r for r in store.occurrences(plan_id=PLAN_003_ID, kinds=["duty"]) if r.unit_id == BAO_UNIT]
+    for row in rows:
+        mark = row.due_effective - timedelta(days=7)
+        sent_on = next(d for d in days_between(mark, row.due_effective) if mail.mail_day(d))
+        assert lead.reminds(row.kind, row.due_effective, row.due_effective, sent_on, mail.World.load(store).work)
+    # May's themes: 01/05 to 03/05/2021 are days off, so they go on Tuesday 04/05
+    assert [mail.monthly_themes(store, settings, date(2021, 5, d)) for d in (1, 2, 3)] == [[], [], []]
+    assert mail.themes_day(date(2021, 5, 4), mail.World.load(store).work)
+    assert {x.ident for x in mail.monthly_themes(store, settings, date(2021, 5, 4))} == {"2021-05"}
+    # week 18 of 2021 starts with a day off (Monday 03/05): its summary goes on Tuesday
+    assert mail.summary_day(date(2021, 5, 4), mail.World.load(store).work)
+    assert {x.ident for x in mail.weekly_summaries(store, settings, date(2021, 5, 4))} == {"2021-W18"}
 
 
 def test_lead_times_per_kind_from_the_environment(store: Store, settings: Settings) -> None:
@@ -58,20 +85,21 @@ def test_lead_times_per_kind_from_the_environment(store: Store, settings: Settin
                      overdue_days_by_kind=Settings.from_env(env).overdue_days_by_kind)
     lead = LeadTimes.from_settings(custom)
     assert lead.before["duty"] == (10, 2) and lead.after["duty"] == (3,) and lead.before["report"] == (14, 7)
-    assert lead.before["conference"] == (7, 3, 1, 0) and lead.after["conference"] == (1, 7)
+    assert lead.before["conference"] == (7, 3, 1, 0) and lead.after["conference"] == (1, 3)
+    # 10 days before (Friday 16/04); 2 before is Saturday 24/04, carried by Monday; 3 working days late
     assert digest_days(store, custom, BAO, "Gửi bài viết", "tháng 4/2021") == \
-        {date(2021, 4, 16), date(2021, 4, 24), date(2021, 4, 29)}
-    escalated = {d for d in days_between(date(2021, 4, 26), date(2021, 5, 10))
-                 if any(BAO_UNIT in str(i.unit_id) for x in mail.escalations(store, custom, d)
-                        for p in x.context["plans"] for i in p.items)}
-    assert escalated == {date(2021, 4, 29)}
+        {date(2021, 4, 16), date(2021, 4, 26), date(2021, 4, 29)}
 
 
 @pytest.mark.parametrize(("env", "field"), [({"PLANCAL_LEAD_DAYS_MEETING": "3"}, "PLANCAL_LEAD_DAYS_MEETING"),
                                             ({"PLANCAL_OVERDUE_DAYS_REPORT": "-1"}, "PLANCAL_OVERDUE_DAYS_REPORT"),
-                                            ({"PLANCAL_LEAD_DAYS": "7,-3"}, "PLANCAL_LEAD_DAYS")])
+                                            ({"PLANCAL_LEAD_DAYS": "7,-3"}, "PLANCAL_LEAD_DAYS"),
+                                            ({"PLANCAL_ESCALATE_AGENCY_AFTER": "0"}, "PLANCAL_ESCALATE_AGENCY_AFTER"),
+                                            ({"PLANCAL_ESCALATE_AGENCY_AFTER": "5", "PLANCAL_ESCALATE_ISSUER_AFTER": "4"},
+                                             "PLANCAL_ESCALATE_ISSUER_AFTER")])
 def test_impossible_lead_times_are_clear_errors(env: dict[str, str], field: str) -> None:
-    with pytest.raises(ReminderError) as info:
+    # negative days are refused when the environment is read (SettingsError), an unknown kind by LeadTimes
+    with pytest.raises((ReminderError, SettingsError)) as info:
         LeadTimes.from_settings(Settings.from_env(env))
     assert info.value.problems[0].field == field
 
@@ -82,29 +110,41 @@ def test_done_items_are_neither_reminded_nor_escalated(store: Store, settings: S
     store.record_submission(Submission(april.uid, BAO_UNIT, date(2021, 4, 22)))
     assert BAO not in {x.recipient for x in mail.digests(store, settings, date(2021, 4, 23))}
     assert DAI in {x.recipient for x in mail.digests(store, settings, date(2021, 4, 23))}
-    late = mail.escalations(store, settings, date(2021, 4, 27))
+    late = mail.escalations(store, settings, date(2021, 4, 29))  # 3 working days after 26/04
     units = {i.unit_id for x in late for p in x.context["plans"] for i in p.items}
     assert units == {"ag-dai-ptth"}
 
 
-def test_escalation_goes_to_the_standing_agency_and_the_parent(store: Store, settings: Settings, tmp_path: Path) -> None:
+def test_escalation_follows_the_ladder_in_working_days(store: Store, settings: Settings, tmp_path: Path) -> None:
     body = """\
     duties:
       - {id: xa, what: Gửi danh sách gương người tốt việc tốt, who: [xa-a1], to: huyen-a, when: {on: 22/04/2021}}
       - {id: snv, what: Tổng hợp danh sách, who: [snv], to: tinh, when: {on: 16/04/2021}}
     """
     issue_file(store, write_plan(tmp_path / "plan", body))
-    letters = {x.recipient: x for x in mail.escalations(store, settings, date(2021, 4, 23))}
-    assert set(letters) == {"snv@tinh.gov.vn", "a@tinh.gov.vn", "ubnd@tinh.gov.vn"}
-    text = render(letters["a@tinh.gov.vn"], outbox_settings(settings)).text
-    assert "UBND xã A1: Gửi danh sách gương người tốt việc tốt" in text and "QUÁ HẠN 1 NGÀY" in text
-    assert "đơn vị cấp trên" in text
-    to_agency = render(letters["snv@tinh.gov.vn"], outbox_settings(settings))
-    assert to_agency.subject == "Báo cáo chậm thực hiện ngày 23/04/2021: 1 việc quá hạn của 1 đơn vị"
-    # the standing agency's own late duty (7 days) goes to its parent, not to itself
-    to_province = render(letters["ubnd@tinh.gov.vn"], outbox_settings(settings)).text
-    assert "Sở Nội vụ: Tổng hợp danh sách" in to_province and "QUÁ HẠN 7 NGÀY" in to_province
-    assert "Tổng hợp danh sách" not in to_agency.text
+    s = outbox_settings(settings)
+    by_day = {d: {x.recipient: x for x in mail.escalations(store, settings, d)}
+              for d in days_between(date(2021, 4, 16), date(2021, 5, 31))}
+    told = {d: set(letters) for d, letters in by_day.items() if letters}
+    # xã A1's limit 22/04: 1 working day late on 23/04, 3 on 27/04 (the agency), 10 on 10/05 (30/04-03/05 off):
+    # the issuer (UBND tỉnh) and the parent (UBND huyện A)
+    assert told == {date(2021, 4, 27): {"snv@tinh.gov.vn"}, date(2021, 5, 10): {"ubnd@tinh.gov.vn", "a@tinh.gov.vn"}}
+    to_agency = render(by_day[date(2021, 4, 27)]["snv@tinh.gov.vn"], s)
+    assert to_agency.subject == "Báo cáo chậm thực hiện ngày 27/04/2021: 1 việc quá hạn của 1 đơn vị"
+    assert "UBND xã A1: Gửi danh sách gương người tốt việc tốt" in to_agency.text
+    assert "QUÁ HẠN 3 NGÀY LÀM VIỆC" in to_agency.text and "cơ quan thường trực" in to_agency.text
+    to_parent = render(by_day[date(2021, 5, 10)]["a@tinh.gov.vn"], s).text
+    assert "QUÁ HẠN 10 NGÀY LÀM VIỆC" in to_parent and "đơn vị cấp trên" in to_parent
+    # the standing agency's own late duty (Sở Nội vụ, 16/04) is never escalated, not to itself nor above it
+    for letters in by_day.values():
+        for letter in letters.values():
+            rendered = render(letter, s)
+            assert "Tổng hợp danh sách" not in rendered.text
+            assert "plancal" not in rendered.text and "plancal" not in rendered.html  # no command to an official
+    # a later ladder: the agency after 5 working days
+    later = replace(settings, escalate_agency_after=5)
+    assert {x.recipient for x in mail.escalations(store, later, date(2021, 4, 29))} == {"snv@tinh.gov.vn"}
+    assert mail.escalations(store, later, date(2021, 4, 27)) == []
 
 
 def test_plan_notice_has_duties_dates_and_the_units_own_feed(store: Store, settings: Settings, tmp_path: Path) -> None:
@@ -175,7 +215,9 @@ def test_conference_steps_go_once_a_month_before_the_first_step(store: Store, se
     issue_file(store, write_plan(tmp_path / "plan", CONFERENCE))
     first_step = date(2021, 4, 20)  # 30 days before 20/05/2021
     assert mail.conference_steps(store, settings, first_step - timedelta(days=31)) == []
-    letters = {x.recipient: x for x in mail.conference_steps(store, settings, first_step - timedelta(days=30))}
+    # 30 days before is Sunday 21/03/2021: no mail on a day off, the list goes on Monday
+    assert mail.conference_steps(store, settings, first_step - timedelta(days=30)) == []
+    letters = {x.recipient: x for x in mail.conference_steps(store, settings, first_step - timedelta(days=29))}
     assert set(letters) == {"a@tinh.gov.vn", "snv@tinh.gov.vn"}
     s = outbox_settings(settings)
     rendered = render(letters["snv@tinh.gov.vn"], s)
@@ -187,7 +229,7 @@ def test_conference_steps_go_once_a_month_before_the_first_step(store: Store, se
     recorder = RecordingMailer()
     sent = [mail.send_conference_steps(store, s, d, recorder).sent
             for d in days_between(first_step - timedelta(days=30), date(2021, 5, 25))]
-    assert sum(sent) == 2 and sent[0] == 2  # once per conference and address, then never again
+    assert sum(sent) == 2 and sent[1] == 2  # once per conference and address, then never again
     assert mail.conference_steps(store, settings, date(2021, 5, 21)) == []  # the conference is over
 
 
@@ -211,7 +253,7 @@ def test_report_calls_only_for_semiannual_and_annual_reports(store: Store, setti
     assert {x.recipient for x in letters} == {"a@tinh.gov.vn", "b@tinh.gov.vn"}
     assert {x.ident for x in letters} == {"thu-nghiem/2021-H1"}
     rendered = render(letters[0], outbox_settings(settings))
-    assert rendered.subject == "Đề nghị báo cáo 6 tháng đầu năm 2021 – 1/KH-UBND"
+    assert rendered.subject == "Đề nghị báo cáo 6 tháng đầu năm 2021 – Kế hoạch số 1/KH-UBND ngày 15/01/2021"
     assert "Số liệu tính từ ngày 15/12/2020 đến ngày 14/06/2021" in rendered.text
     assert "Hạn gửi: ngày 18 tháng 6 năm 2021 (Thứ Sáu), còn 14 ngày" in rendered.text
     consolidation = mail.report_calls(store, settings, date(2021, 6, 8))
@@ -234,7 +276,7 @@ def test_weekly_summary_on_monday_for_the_standing_agency(store: Store, settings
     text = rendered.text
     assert "26/04/2021 (Thứ Hai) – Báo An Giang: Gửi bài viết" in text
     assert "UBND huyện An Phú: Phát hiện, giới thiệu gương điển hình xuất sắc tiêu biểu" in text
-    assert "quá hạn 26 ngày" in text
+    assert "quá hạn 17 ngày làm việc" in text  # due 31/03/2021: 17 working days to 26/04 (21/04 is a holiday)
     assert "Hoàn thành tuần qua:\n  - Báo An Giang: Gửi bài viết" in text
     assert "Báo An Giang: Gửi bài viết tuyên truyền gương điển hình tiên tiến (báo in và báo điện tử) về Sở Nội vụ " \
            "(Ban Thi đua - Khen thưởng) (2 bài/tháng) (tháng 3/2021) – hạn" not in text  # done: no longer late
@@ -248,3 +290,10 @@ def test_due_recipients_cover_every_daily_kind(store: Store, settings: Settings)
     assert mail.delivery_key("digest", "2021-04-26", "A@B.VN") == "digest|2021-04-26|a@b.vn"
     long_key = mail.delivery_key("notice", "x" * 500, "a@b.vn")
     assert len(long_key) <= 400 and long_key != mail.delivery_key("notice", "x" * 499 + "y", "a@b.vn")
+
+
+def test_issuing_a_plan_whose_period_has_ended_sends_no_notice(store: Store, settings: Settings) -> None:
+    issue_003(store)
+    assert len(mail.plan_notices(store, settings, date(2021, 12, 31), PLAN_003_ID)) == 11  # its last day
+    assert mail.plan_notices(store, settings, date(2022, 1, 1), PLAN_003_ID) == []
+    assert mail.send_plan_notices(store, settings, date(2026, 11, 20), RecordingMailer(), PLAN_003_ID).sent == 0

@@ -11,6 +11,7 @@ import pytest
 from plancal import views
 from plancal.lifecycle import simulation
 from plancal.lifecycle.issuance import issue_file
+from plancal.lifecycle.stages import Stage, stages_for
 from plancal.settings import Settings
 from plancal.store import Store, Submission
 from plancal.tracking import cascade
@@ -83,7 +84,7 @@ def test_due_soon_and_late_lists(store: Store, plan: str) -> None:
     assert "Từ Thứ Hai, 15/03/2021 đến Chủ nhật, 28/03/2021" in soon and "24/03/2021" in soon
     late = views.late_markdown(store, plan_row, date(2021, 3, 1))
     lines = [line for line in late.splitlines() if line.startswith("| Báo")]
-    assert [line.split("|")[5].strip() for line in lines] == ["35 ngày", "5 ngày"]  # longest delay first
+    assert [line.split("|")[5].strip() for line in lines] == ["36 ngày", "5 ngày"]  # longest delay first, counted from the limit
     assert "Không có việc nào đến hạn." in views.due_soon_markdown(store, plan_row, date(2022, 6, 1))
 
 
@@ -111,7 +112,7 @@ recipients: ["@issuer", {{kind: commune, under: huyen-a}}]
     assert place is not None and place.expected and place.done_on == date(2021, 2, 1)
     first = cascade.status(store, plan, date(2021, 2, 10))
     assert [(s.unit_id, s.state, s.plan_number) for s in first] == [("huyen-b", "late", None),
-                                                                   ("huyen-a", "done", "3/KH-UBND")]
+                                                                   ("huyen-a", "done", "Kế hoạch số 3/KH-UBND ngày 01/02/2021")]
     assert "đã ban hành 1 (muộn 0), quá hạn 1" in views.sub_plan_summary(first)
     child.write_text(child.read_text(encoding="utf-8").replace("Kế hoạch của huyện A", "Kế hoạch sửa đổi"), encoding="utf-8")
     assert cascade.pending_files(store, inbox) == [child]  # amended: to be issued again
@@ -124,8 +125,8 @@ def test_reporting_windows_and_the_consolidated_report(store: Store, plan: str) 
     assert [w.period_key for w in found] == ["2021-H1", "2021"]
     h1 = found[0]
     assert h1.data_range == (date(2020, 12, 15), date(2021, 6, 14)) and h1.decree_09
-    assert h1.deadline == date(2021, 6, 18) and h1.consolidation_due == date(2021, 6, 21)  # 20/6 is a Sunday
-    assert h1.opens == date(2021, 6, 4) and h1.closes == date(2021, 6, 28)
+    assert h1.deadline == date(2021, 6, 18) and h1.consolidation_due == date(2021, 6, 18)  # 20/6 is a Sunday: aim Friday
+    assert h1.opens == date(2021, 6, 4) and h1.closes == date(2021, 6, 25)
     assert [w.period_key for w in open_windows(store, date(2021, 6, 3))] == []
     assert [w.period_key for w in open_windows(store, date(2021, 6, 4))] == ["2021-H1"]
     assert not h1.consolidating(date(2021, 6, 17)) and h1.consolidating(date(2021, 6, 18))
@@ -180,6 +181,6 @@ def test_simulated_responses_are_deterministic_and_mixed(store: Store, plan: str
 
     settings = Settings.from_env({"PLANCAL_HOME": str(tmp_path)})
     first_due = min(r.due_effective for r in rows if r.source_id == "gui-bai")
-    assert "reminders" in simulation.stages_for(store, settings, first_due - timedelta(days=7))
-    assert "semiannual_reports" in simulation.stages_for(store, settings, date(2021, 6, 10))
-    assert simulation.stages_for(store, settings, date(2021, 6, 2)) == []  # nothing that day
+    assert Stage.REMINDERS in stages_for(store, settings, first_due - timedelta(days=7))
+    assert Stage.SEMIANNUAL_REPORTS in stages_for(store, settings, date(2021, 6, 10))
+    assert stages_for(store, settings, date(2021, 6, 2)) == []  # nothing that day

@@ -106,17 +106,19 @@ def test_quotas_per_assignment(tmp_path: Path) -> None:
     assert by_unit["snv"] == "ít nhất 15 điển hình (toàn địa bàn)"
 
 
-def test_effective_date_moves_to_next_working_day_and_keeps_stated(tmp_path: Path) -> None:
+def test_aim_moves_before_a_day_off_and_keeps_stated(tmp_path: Path) -> None:
+    # (the aim used to move to the next working day, past the stated limit: issue 9)
     items = occ(tmp_path, """\
     duties:
       - {id: send, what: Gửi bài, who: [bao], when: {every: month, day: 25, before: true}}
-      - {id: keep, what: Giữ, who: [bao], when: {every: month, day: 25, before: true, shift: previous}}
+      - {id: grace, what: Gửi, who: [bao], when: {every: month, day: 25, before: true, shift: next}}
+      - {id: keep, what: Giữ, who: [bao], when: {every: month, day: 25, before: true, shift: none}}
     """)
-    april = [o for o in items if o.period_key == "2021-04"]
-    send = next(o for o in april if o.source_id == "send")
-    keep = next(o for o in april if o.source_id == "keep")
-    assert send.due_stated == date(2021, 4, 24) and send.due_effective == date(2021, 4, 26)
-    assert keep.due_effective == date(2021, 4, 23)
+    april = {o.source_id: o for o in items if o.period_key == "2021-04"}
+    send, grace, keep = april["send"], april["grace"], april["keep"]
+    assert (send.due_stated, send.due_effective, send.due_limit) == (date(2021, 4, 24), date(2021, 4, 23), date(2021, 4, 24))
+    assert (grace.due_effective, grace.due_limit) == (date(2021, 4, 23), date(2021, 4, 26))  # legacy "next" = art. 148
+    assert keep.due_effective == keep.due_limit == date(2021, 4, 24)
 
 
 def test_expansion_is_deterministic_and_ids_stable(tmp_path: Path) -> None:

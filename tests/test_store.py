@@ -73,9 +73,11 @@ def test_invalid_plan_stores_nothing(store: Store, tmp_path: Path) -> None:
 def test_late_and_done_states(store: Store, tmp_path: Path) -> None:
     issue_file(store, write_plan(tmp_path, BODY))
     row = store.find_occurrence("thu-nghiem", "send", "bao", "2021-04")
-    assert row.due_effective == date(2021, 4, 26)
-    assert row.state(date(2021, 4, 26)) == "due"
-    assert row.state(date(2021, 4, 27)) == "late"
+    # the aim is Friday 23/04, the limit Saturday 24/04 (it used to be Monday 26/04: issue 9)
+    assert (row.due_effective, row.due_limit) == (date(2021, 4, 23), date(2021, 4, 24))
+    assert row.state(date(2021, 4, 23)) == "due"
+    assert row.state(date(2021, 4, 24)) == "open"  # past the aim, not past the limit
+    assert row.state(date(2021, 4, 25)) == "late"
     store.record_submission(Submission(row.uid, "bao", date(2021, 4, 28)))
     row = store.find_occurrence("thu-nghiem", "send", "bao", "2021-04")
     assert row.state(date(2021, 5, 1)) == "done_late"

@@ -39,7 +39,7 @@ def test_csv_import(tmp_path: Path) -> None:
     [
         ("- {id: a, name: A, kind: k, parent: zz}\n", "cấp trên 'zz' của 'a' không có"),
         ("- {id: a, name: A, kind: k, parent: b}\n- {id: b, name: B, kind: k, parent: a}\n", "vòng lặp"),
-        ("- {id: a, name: A, kind: k}\n- {id: a, name: A2, kind: k}\n", "bị trùng (đã khai ở dòng 1)"),
+        ("- {id: a, name: A, kind: k}\n- {id: a, name: A2, kind: k}\n", "u.yaml:1 và "),
         ("- {id: a, name: A, kind: k, emails: [not-an-address]}\n", "'not-an-address'"),
         ("- {id: A B, name: A, kind: k}\n", "không hợp lệ"),
         ("- {id: a, name: A, kind: k, colour: red}\n", "khóa không được phép: colour"),

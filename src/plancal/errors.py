@@ -59,3 +59,7 @@ class DeliveryError(PlancalError):
 
 class FeedError(PlancalError):
     """A calendar feed could not be built or served."""
+
+
+class SettingsError(PlancalError):
+    """A ``PLANCAL_*`` environment variable holds a value plancal cannot use."""

@@ -1,24 +1,45 @@
-"""One frozen settings object, built at the edge from the environment and passed down."""
+"""One frozen settings object, built at the edge from the environment and passed down.
+
+:class:`Settings` is a plain frozen dataclass (tests build it with keywords and ``dataclasses.replace``).
+:meth:`Settings.from_env` reads the ``PLANCAL_*`` variables through a pydantic-settings model that
+validates every one of them; a bad value is a :class:`~plancal.errors.SettingsError` with one Vietnamese
+message per variable, naming it, its value and the form it accepts.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+from importlib.resources import files
 from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.sources.utils import parse_env_vars
+
+from plancal.errors import Problem, SettingsError
+
+#: the plans' time zone (Vietnam, UTC+7, no daylight saving): the one default, overridden by PLANCAL_TIMEZONE
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 DEFAULT_LEAD_DAYS: tuple[int, ...] = (7, 3, 1, 0)
-DEFAULT_OVERDUE_DAYS: tuple[int, ...] = (1, 7)
+#: working days after the legal limit at which the late unit's own digest reminds it
+DEFAULT_OVERDUE_DAYS: tuple[int, ...] = (1, 3)
+#: the escalation ladder, in working days late: the standing agency, then the issuer and the unit's parent
+DEFAULT_ESCALATE_AGENCY_AFTER = 3
+DEFAULT_ESCALATE_ISSUER_AFTER = 10
+PREFIX = "PLANCAL_"
+#: per kind of duty: PLANCAL_LEAD_DAYS_REPORT=14,7,3,1,0 (the kinds are checked by plancal.mail.leadtimes)
+PER_KIND = ("LEAD_DAYS_", "OVERDUE_DAYS_")
 
 
-def _ints(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in text.replace(" ", "").split(",") if part)
-
-
-def _per_kind(env: Mapping[str, str], prefix: str) -> tuple[tuple[str, tuple[int, ...]], ...]:
-    """``PLANCAL_LEAD_DAYS_REPORT=14,7,3,1,0`` → (("report", (14, 7, 3, 1, 0)),): lead times for one kind."""
-    return tuple(sorted((name.removeprefix(prefix).lower(), _ints(value)) for name, value in env.items()
-                        if name.startswith(prefix) and len(name) > len(prefix)))
+def default_templates() -> Path:
+    """The Jinja2 templates shipped in the package (``plancal/templates``; in the repository a link to the
+    top-level ``templates/`` folder, in a wheel a copy of it)."""
+    return Path(str(files("plancal") / "templates"))
 
 
 @dataclass(frozen=True)
@@ -27,10 +48,10 @@ class Settings:
 
     home: Path = Path("var")
     database_url: str = ""
-    timezone: str = "Asia/Ho_Chi_Minh"
+    timezone: str = DEFAULT_TIMEZONE
     calendar_dir: Path = Path("calendar")
     outbox_dir: Path = Path("var/outbox")
-    templates_dir: Path = Path("templates")
+    templates_dir: Path = field(default_factory=default_templates)
     feed_base_url: str = "http://127.0.0.1:8765"
     feed_host: str = "127.0.0.1"
     feed_port: int = 8765
@@ -45,8 +66,16 @@ class Settings:
     #: per kind of duty, overriding lead_days / overdue_days: (("report", (14, 7, 3, 1, 0)), …)
     lead_days_by_kind: tuple[tuple[str, tuple[int, ...]], ...] = ()
     overdue_days_by_kind: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    #: working days late at which the standing agency, then the issuer and the late unit's parent, are told
+    escalate_agency_after: int = DEFAULT_ESCALATE_AGENCY_AFTER
+    escalate_issuer_after: int = DEFAULT_ESCALATE_ISSUER_AFTER
     lease_seconds: int = 300
     cancelled_keep_days: int = 30
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        """The plans' time zone, the one every date "today" and every local time is taken in."""
+        return ZoneInfo(self.timezone)
 
     @property
     def db_url(self) -> str:
@@ -58,37 +87,214 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read ``PLANCAL_*`` variables; anything unset keeps its embedded default."""
+        """Read and validate the ``PLANCAL_*`` variables; anything unset keeps its embedded default."""
         env = os.environ if env is None else env
-        home = Path(env.get("PLANCAL_HOME", "var"))
-        get = env.get
-        return cls(
-            home=home,
-            database_url=get("PLANCAL_DATABASE_URL", ""),
-            timezone=get("PLANCAL_TIMEZONE", "Asia/Ho_Chi_Minh"),
-            calendar_dir=Path(get("PLANCAL_CALENDAR_DIR", "calendar")),
-            outbox_dir=Path(get("PLANCAL_OUTBOX_DIR", str(home / "outbox"))),
-            templates_dir=Path(get("PLANCAL_TEMPLATES_DIR", str(_default_templates()))),
-            feed_base_url=get("PLANCAL_FEED_BASE_URL", "http://127.0.0.1:8765").rstrip("/"),
-            feed_host=get("PLANCAL_FEED_HOST", "127.0.0.1"),
-            feed_port=int(get("PLANCAL_FEED_PORT", "8765")),
-            smtp_host=get("PLANCAL_SMTP_HOST", ""),
-            smtp_port=int(get("PLANCAL_SMTP_PORT", "25")),
-            smtp_user=get("PLANCAL_SMTP_USER", ""),
-            smtp_password=get("PLANCAL_SMTP_PASSWORD", ""),
-            smtp_security=get("PLANCAL_SMTP_SECURITY", "none"),
-            mail_from=get("PLANCAL_MAIL_FROM", "plancal@localhost"),
-            lead_days=_ints(get("PLANCAL_LEAD_DAYS", "7,3,1,0")),
-            overdue_days=_ints(get("PLANCAL_OVERDUE_DAYS", "1,7")),
-            lead_days_by_kind=_per_kind(env, "PLANCAL_LEAD_DAYS_"),
-            overdue_days_by_kind=_per_kind(env, "PLANCAL_OVERDUE_DAYS_"),
-            lease_seconds=int(get("PLANCAL_LEASE_SECONDS", "300")),
-            cancelled_keep_days=int(get("PLANCAL_CANCELLED_KEEP_DAYS", "30")),
-        )
+        problems: list[Problem] = []
+        values: dict[str, Any] = {}
+        try:
+            values = _Environment.model_validate(_MappingSource(_Environment, env)()).model_dump()
+        except ValidationError as exc:
+            problems += _problems(exc, env)
+        per_kind: dict[str, list[tuple[str, tuple[int, ...]]]] = {prefix: [] for prefix in PER_KIND}
+        for name in sorted(env):
+            prefix = next((p for p in PER_KIND if name.startswith(PREFIX + p) and len(name) > len(PREFIX + p)), None)
+            if prefix is None:
+                continue
+            try:
+                days = _Days.model_validate({"days": env[name]}).days
+            except ValidationError:
+                problems.append(_problem(name, env[name], ACCEPTED["lead_days"]))
+                continue
+            per_kind[prefix].append((name.removeprefix(PREFIX + prefix).lower(), days))
+        if problems:
+            raise SettingsError(problems)
+        if PREFIX + "OUTBOX_DIR" not in env:
+            values["outbox_dir"] = values["home"] / "outbox"
+        return cls(**values, lead_days_by_kind=tuple(per_kind["LEAD_DAYS_"]),
+                   overdue_days_by_kind=tuple(per_kind["OVERDUE_DAYS_"]))
 
 
-def _default_templates() -> Path:
-    """Templates live at the repository root (``templates/``) next to ``src/``."""
-    here = Path(__file__).resolve()
-    repo = here.parents[2] / "templates"
-    return repo if repo.is_dir() else Path("templates")
+# -- validation of the environment ------------------------------------------------------------------
+
+def _day_list(value: object) -> object:
+    """"7, 3,1,0" → (7, 3, 1, 0); the numbers themselves are checked by the field type (integers ≥ 0)."""
+    if isinstance(value, str):
+        parts = [part.strip() for part in value.split(",")]
+        if not value.strip() or any(not part for part in parts):
+            raise ValueError("empty")
+        return tuple(parts)
+    return value
+
+
+Days = Annotated[tuple[Annotated[int, Field(ge=0, strict=False)], ...], NoDecode]
+NonEmpty = Annotated[str, Field(min_length=1)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class _Days(BaseSettings):
+    model_config = SettingsConfigDict(extra="forbid")
+    days: Days
+
+    _split = field_validator("days", mode="before")(_day_list)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+class _Environment(BaseSettings):
+    """The ``PLANCAL_*`` variables and the form each accepts (the embedded defaults when unset)."""
+
+    model_config = SettingsConfigDict(env_prefix=PREFIX, case_sensitive=True, extra="ignore", env_ignore_empty=False)
+
+    HOME: Path = Path("var")
+    DATABASE_URL: str = ""
+    TIMEZONE: str = DEFAULT_TIMEZONE
+    CALENDAR_DIR: Path = Path("calendar")
+    OUTBOX_DIR: Path = Path("var/outbox")
+    TEMPLATES_DIR: Path = Field(default_factory=default_templates)
+    FEED_BASE_URL: str = "http://127.0.0.1:8765"
+    FEED_HOST: NonEmpty = "127.0.0.1"
+    FEED_PORT: Port = 8765
+    SMTP_HOST: str = ""
+    SMTP_PORT: Port = 25
+    SMTP_USER: str = ""
+    SMTP_PASSWORD: str = ""
+    SMTP_SECURITY: Literal["none", "starttls", "ssl"] = "none"
+    MAIL_FROM: str = "plancal@localhost"
+    LEAD_DAYS: Days = DEFAULT_LEAD_DAYS
+    OVERDUE_DAYS: Days = DEFAULT_OVERDUE_DAYS
+    ESCALATE_AGENCY_AFTER: Annotated[int, Field(ge=1, le=366)] = DEFAULT_ESCALATE_AGENCY_AFTER
+    ESCALATE_ISSUER_AFTER: Annotated[int, Field(ge=1, le=366)] = DEFAULT_ESCALATE_ISSUER_AFTER
+    LEASE_SECONDS: Annotated[int, Field(gt=0)] = 300
+    CANCELLED_KEEP_DAYS: Annotated[int, Field(ge=0)] = 30
+
+    _split = field_validator("LEAD_DAYS", "OVERDUE_DAYS", mode="before")(_day_list)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)  # the environment comes in through _MappingSource (from_env's mapping)
+
+    @field_validator("ESCALATE_ISSUER_AFTER")
+    @classmethod
+    def _ladder(cls, value: int, info: ValidationInfo) -> int:
+        agency = info.data.get("ESCALATE_AGENCY_AFTER")
+        if agency is not None and value < agency:
+            raise ValueError("the issuer hears after the standing agency")
+        return value
+
+    @field_validator("HOME", "CALENDAR_DIR", "OUTBOX_DIR", "TEMPLATES_DIR", mode="before")
+    @classmethod
+    def _folder(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("empty")
+        return value
+
+    @field_validator("TEMPLATES_DIR")
+    @classmethod
+    def _templates(cls, value: Path) -> Path:
+        if not (value / "mail").is_dir():
+            raise ValueError("no mail templates")
+        return value
+
+    @field_validator("TIMEZONE")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown zone") from None
+        return value
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value:
+            from sqlalchemy.engine import make_url
+            from sqlalchemy.exc import ArgumentError
+
+            try:
+                url = make_url(value)
+            except ArgumentError:
+                raise ValueError("not a URL") from None
+            if url.get_backend_name() not in ("sqlite", "postgresql"):
+                raise ValueError("unsupported database")
+        return value
+
+    @field_validator("FEED_BASE_URL")
+    @classmethod
+    def _base(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or len(value.rstrip("/")) <= len("https://"):
+            raise ValueError("not an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("MAIL_FROM")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        from email.utils import parseaddr
+
+        address = parseaddr(value)[1]
+        if "@" not in address or address.startswith("@") or address.endswith("@"):
+            raise ValueError("not an address")
+        return value
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        """The values by :class:`Settings` field name."""
+        return {name.lower(): value for name, value in super().model_dump(**kwargs).items()}
+
+
+class _MappingSource(EnvSettingsSource):
+    """pydantic-settings' environment source, reading a given mapping (``os.environ`` or a test's dict)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env: Mapping[str, str]) -> None:
+        self._env = env
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(self._env, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str)
+
+
+#: field → the form its variable accepts, in Vietnamese (the hint of the error message)
+ACCEPTED: dict[str, str] = {
+    "home": "một thư mục, ví dụ /var/lib/plancal",
+    "database_url": "địa chỉ SQLAlchemy của SQLite hoặc PostgreSQL, ví dụ sqlite:///var/plancal.db hoặc "
+                    "postgresql+psycopg://plancal@127.0.0.1/plancal (bỏ trống: SQLite trong PLANCAL_HOME)",
+    "timezone": f"tên múi giờ IANA, ví dụ {DEFAULT_TIMEZONE}",
+    "calendar_dir": "một thư mục, ví dụ calendar",
+    "outbox_dir": "một thư mục, ví dụ var/outbox",
+    "templates_dir": "thư mục mẫu của plancal (có thư mục con mail/); bỏ biến này đi để dùng mẫu có sẵn",
+    "feed_base_url": "địa chỉ http:// hoặc https://, ví dụ https://lich.snv.angiang.gov.vn",
+    "feed_host": "tên máy hoặc địa chỉ IP để lắng nghe, ví dụ 127.0.0.1",
+    "feed_port": "số cổng từ 1 đến 65535, ví dụ 8765",
+    "smtp_host": "tên máy chủ thư, ví dụ mail.angiang.gov.vn (bỏ trống: ghi thư vào hộp thư đi)",
+    "smtp_port": "số cổng từ 1 đến 65535, ví dụ 25, 587 hoặc 465",
+    "smtp_user": "tên tài khoản gửi thư",
+    "smtp_password": "mật khẩu tài khoản gửi thư",
+    "smtp_security": "một trong: none, starttls, ssl",
+    "mail_from": "địa chỉ thư, ví dụ 'Lịch kế hoạch <lich@snv.angiang.gov.vn>'",
+    "lead_days": "các số ngày nguyên ≥ 0 cách nhau bằng dấu phẩy, ví dụ 7,3,1,0",
+    "overdue_days": "các số ngày làm việc nguyên ≥ 0 sau hạn, cách nhau bằng dấu phẩy, ví dụ 1,3",
+    "escalate_agency_after": "số ngày làm việc quá hạn (1-366) thì báo cơ quan thường trực, ví dụ 3",
+    "escalate_issuer_after": "số ngày làm việc quá hạn (1-366, không nhỏ hơn PLANCAL_ESCALATE_AGENCY_AFTER) thì "
+                             "báo cơ quan ban hành và đơn vị cấp trên, ví dụ 10",
+    "lease_seconds": "số giây nguyên lớn hơn 0, ví dụ 300",
+    "cancelled_keep_days": "số ngày nguyên ≥ 0, ví dụ 30",
+}
+
+
+def _problem(name: str, value: str | None, accepted: str) -> Problem:
+    shown = "(không đặt)" if value is None else ("(chuỗi rỗng)" if value == "" else f"'{value}'")
+    return Problem(f"biến môi trường {name} có giá trị {shown} không hợp lệ", field=name,
+                   hint=f"đặt {name} là {accepted}")
+
+
+def _problems(exc: ValidationError, env: Mapping[str, str]) -> list[Problem]:
+    """One problem per variable, however many rules its value broke."""
+    fields = dict.fromkeys(str(error["loc"][0]) for error in exc.errors() if error["loc"])
+    return [_problem(PREFIX + name, env.get(PREFIX + name), ACCEPTED[name.lower()]) for name in fields]

@@ -41,9 +41,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, harness: None) -> Iter
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     yield Settings.from_env()
-    from flows.edge import close_stores
+    from flows.runtime import close_contexts
 
-    close_stores()
+    close_contexts()
 
 
 def plan_path(name: str) -> str:

@@ -13,15 +13,16 @@ from pathlib import Path
 import pytest
 
 from flows.conferences import conferences
-from flows.edge import open_context
 from flows.export_calendars import export_calendars
 from flows.issue_plan import issue_plan
 from flows.monthly_themes import monthly_themes
 from flows.record_submission import record_submission
 from flows.reminders import reminders
+from flows.runtime import open_context
 from flows.semiannual_reports import semiannual_reports
 from flows.sub_unit_plans import sub_unit_plans
 from plancal import mail, views
+from plancal.draft.drafter import draft_document
 from plancal.errors import PlanError
 from plancal.feeds.names import unit_feed_name
 from plancal.lifecycle.issuance import check_file
@@ -91,6 +92,23 @@ def test_invalid_plan_fails_the_run_with_the_cli_message_and_stores_nothing(home
     assert outbox(home) == []
 
 
+def test_a_document_is_drafted_for_review_and_never_issued(home: Settings, tmp_path: Path) -> None:
+    seed = next((PLANS.parent.parent / "shared" / "seeds").glob("004_*.txt"))  # ../shared beside the checkout
+    document = tmp_path / "ke-hoach-40.txt"
+    shutil.copy(seed, document)
+    drafted = draft_document(document)
+
+    state = issue_plan(str(document), today=date(2017, 3, 20), return_state=True)
+    assert state.is_failed()
+    assert "bản nháp" in state.message and "cần xem lại" in state.message
+    written = home.home / "drafts" / "ke-hoach-40.yaml"
+    assert written.read_text(encoding="utf-8") == drafted.yaml_text
+    found = artifacts_of(state)
+    review = found[views.artifact_key("draft", document.stem)].data
+    assert f"Cần xem lại ({len(drafted.review)} câu)" in review and drafted.yaml_text.splitlines()[0] in review
+    assert the_store(home).plans() == [] and outbox(home) == []
+
+
 def test_a_sub_unit_plan_in_the_inbox_is_attached_to_its_parent(home: Settings) -> None:
     assert issue_plan(plan_path("002"), today=date(2020, 1, 10), return_state=True).is_completed()
     inbox = PLANS / "sub"
@@ -107,7 +125,7 @@ def test_a_sub_unit_plan_in_the_inbox_is_attached_to_its_parent(home: Settings) 
     table = json.loads(artifacts_of(state)[views.sub_plans_key(ND)].data)
     names = {u.id: u.name for u in store.unit_rows()}
     mine = next(r for r in table if r["Đơn vị"] == names[child.issuer])
-    assert mine["Kế hoạch cấp dưới"] == child.number and mine["Tình trạng"] == "đã hoàn thành"
+    assert mine["Kế hoạch cấp dưới"] == child.display_number and mine["Tình trạng"] == "đã hoàn thành"
     late = [r for r in table if r["Tình trạng"].startswith("quá hạn")]
     assert len(late) == len(table) - 1  # on 12/02/2020 everyone else is past the deadline
     assert f"plan:{ND}" in flow_run_of(state).tags

@@ -30,8 +30,9 @@ from sqlalchemy import func, select
 from flows.stack import ROOT, deploy_all, ensure_pool, prefect_env, start_server, start_worker, stop, wait_healthy
 from plancal import mail, views
 from plancal.lifecycle.issuance import issue_file
+from plancal.lifecycle.stages import Stage
 from plancal.mail.items import World
-from plancal.mail.leadtimes import LeadTimes
+from plancal.mail.leadtimes import LeadTimes, limit_of
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.settings import Settings
 from plancal.store import DeliveryRow, Store, open_store
@@ -275,29 +276,37 @@ def test_simulate_plan_003_for_2021_then_again(prefect_server: Server, tmp_path:
     assert plan is not None
     lead = LeadTimes.from_settings(settings)
     world = World.load(store)
+    work = world.work
     rows = store.occurrences(plan_id=AG, kinds=ACTIONABLE)
     digests = escalations = 0
+    issuer_days: set[date] = set()  # the days the ladder lets UBND tỉnh hear of lateness
     day = plan.issued  # nothing exists before the plan is issued (1 March 2021)
     while day <= date(2021, 12, 31):
         to_units: set[str] = set()
         to_escalate: set[str] = set()
         for r in rows:
             answered = r.done_on is not None and r.done_on <= day  # the day's answers come before the morning run
-            left = (r.due_effective - day).days
-            if answered or r.unit_id is None or not lead.triggers(r.kind, left):
+            if answered or r.unit_id is None or not work.is_working_day(day):
                 continue
-            to_units.update(world.emails(r.unit_id))
-            if left < 0:
-                parent = world.units[r.unit_id].parent_id
-                for target in (plan.standing_agency_id, parent):
-                    if target and target != r.unit_id:
-                        to_escalate.update(world.emails(target))
+            if lead.reminds(r.kind, r.due_effective, limit_of(r), day, work):
+                to_units.update(world.emails(r.unit_id))
+            if r.unit_id == plan.standing_agency_id:
+                continue  # the standing agency's own lateness is never escalated
+            targets = {"agency": plan.standing_agency_id, "issuer": plan.issuer_id,
+                       "parent": world.units[r.unit_id].parent_id}
+            for rung in lead.escalates(limit_of(r), day, work):
+                if rung == "issuer":
+                    issuer_days.add(day)
+                target = targets[rung]
+                if target and target != r.unit_id:
+                    to_escalate.update(world.emails(target))
         digests += len(to_units)
         escalations += len(to_escalate)
         day += timedelta(days=1)
-    mondays = sum(1 for n in range((date(2021, 12, 31) - plan.issued).days + 1)
-                  if (plan.issued + timedelta(days=n)).weekday() == 0)
-    themes = sum(len(mail.monthly_themes(store, settings, date(2021, m, 1))) for m in range(3, 13))
+    first_days = sum(1 for n in range((date(2021, 12, 31) - plan.issued).days + 1)
+                     if mail.summary_day(plan.issued + timedelta(days=n), work))
+    themes = sum(len(mail.monthly_themes(store, settings, d)) for m in range(3, 13)
+                 for d in (date(2021, m, n) for n in range(1, 8)) if mail.themes_day(d, work))
 
     def count(kind: str) -> int:
         return len(list(outbox.rglob(f"{kind}-*.eml")))
@@ -305,9 +314,20 @@ def test_simulate_plan_003_for_2021_then_again(prefect_server: Server, tmp_path:
     assert digests > 100 and escalations > 0
     assert count("digest") == digests
     assert count("escalation") == escalations
-    assert count("weekly") == mondays * len(world.emails(plan.standing_agency_id))
+    assert count("weekly") == first_days * len(world.emails(plan.standing_agency_id))
     assert count("themes") == themes
     assert sum(1 for r in rows if r.status == "done") > 0  # the simulated units answered
+    # no mail on a day off: every mail of the year sits in the folder of a working day
+    mail_days = {date.fromisoformat(p.parent.name) for p in outbox.rglob("*.eml")}
+    assert mail_days and all(work.is_working_day(d) for d in mail_days), sorted(d for d in mail_days
+                                                                              if not work.is_working_day(d))
+    # UBND tỉnh (the issuer) hears of lateness only when an item reaches the ladder's long delay
+    issuer_emails = world.emails(plan.issuer_id)
+    to_issuer = {date.fromisoformat(p.parent.name) for e in issuer_emails for p in outbox.rglob(f"escalation-{e}-*.eml")}
+    assert to_issuer <= issuer_days
+    print(f"simulated 2021: {count('digest')} digests, {count('escalation')} escalations "
+          f"({len(to_issuer)} days to UBND tỉnh), {count('weekly')} weekly summaries, {count('themes')} theme mails, "
+          f"{len(mail_days)} mail days, none on a day off")
     units = store.unit_rows()
     feeds = {str(p.relative_to(calendar)) for p in calendar.rglob("*.ics")}
     assert feeds == {"public.ics", f"plans/{AG}.ics", *(f"u/{u.feed_token}.ics" for u in units)}
@@ -321,7 +341,8 @@ def test_simulate_plan_003_for_2021_then_again(prefect_server: Server, tmp_path:
     second = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
     assert _snapshot(outbox, calendar) == before  # not a file written, not a byte changed
-    assert "export_calendars" not in second.stdout.split("Mô phỏng")[-1]  # no submission was new
+    assert Stage.EXPORT in first.stdout.split("Mô phỏng")[-1]  # the feeds caught up with the submissions
+    assert Stage.EXPORT not in second.stdout.split("Mô phỏng")[-1]  # no submission was new
     store = open_store(settings.db_url)
     with store.session() as s:
         assert s.execute(select(func.count()).select_from(DeliveryRow)).scalar_one() == sent

@@ -1,4 +1,5 @@
-"""The few names the drafter takes from the plancal core, in one place (the core layout is moving)."""
+"""What the drafter asks of the layers below: validating a draft, the first dates a ``when`` gives, the
+registry of anniversaries, a unit directory from a file or folder."""
 
 from __future__ import annotations
 
@@ -6,15 +7,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from plancal.errors import PlanError, Problem
-from plancal.plans.loading import load_plan, parse_plan
+from plancal.plans.loading import parse_plan
 from plancal.schedule.expansion import expand_plan
 from plancal.units.directory import Directory, Unit
 from plancal.units.reading import load_directory
 from plancal.vn.anniversaries import Anniversary, national
 
-__all__ = ["Anniversary", "Directory", "PlanError", "Problem", "Unit", "anniversaries", "first_due_dates",
-           "load_directory", "load_plan", "validate_plan_text"]
+__all__ = ["anniversaries", "first_due_dates", "read_directory", "validate_plan_text"]
 
 
 def anniversaries() -> list[Anniversary]:

@@ -10,10 +10,13 @@ import re
 import unicodedata
 from pathlib import Path
 
-from plancal.draft.core import PlanError, Problem
+from plancal.errors import PlanError, Problem
 
 _EMPHASIS = re.compile(r"\*{1,2}")
 _SPACES = re.compile(r"[ \u00a0\u2002\u2003\u2009]+")
+
+#: the kinds of document the drafter reads (a plan file is .yaml)
+DOCUMENT_SUFFIXES = frozenset({".docx", ".pdf", ".txt", ".text"})
 
 
 def clean(line: str) -> str:

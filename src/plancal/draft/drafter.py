@@ -19,11 +19,13 @@ import yaml
 
 from plancal.draft import quota as quotas
 from plancal.draft import timephrase as tp
-from plancal.draft.core import Directory, PlanError, Problem, read_directory, validate_plan_text
+from plancal.draft.core import read_directory, validate_plan_text
 from plancal.draft.document import read_lines
 from plancal.draft.review import ReviewItem
 from plancal.draft.structure import Block, Document, parse
 from plancal.draft.who import Resolver, fold
+from plancal.errors import PlanError, Problem
+from plancal.units.directory import Directory
 
 _REF = re.compile(r"(?:Chỉ thị|Kế hoạch|Quyết định|Công văn|Nghị quyết|Nghị định|Thông tư|Luật|Hướng dẫn)\s+(?:số\s+)?"
                   r"[\w/.-]+(?:\s+ngày\s+(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4}))?")

@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from plancal.draft.core import Directory
+from plancal.units.directory import Directory
 
 _ABBREV = [
     (r"\bubnd\b", "uy ban nhan dan"), (r"\bhdnd\b", "hoi dong nhan dan"), (r"\bubmttq\b", "uy ban mat tran to quoc"),

@@ -17,7 +17,6 @@ always by writing a temporary file in the same folder and renaming it over the o
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from plancal.feeds.names import PRODID, PUBLIC, event_uid, plan_feed_name, unit_
 from plancal.schedule.occurrence import ACTIONABLE, KINDS
 from plancal.settings import Settings
 from plancal.store import OccurrenceRow, PlanRow, UnitRow
-from plancal.tracking.status import KIND_LABEL
+from plancal.tracking.status import DATE_SOURCE_LABEL, KIND_LABEL
 from plancal.vn.dates import short
 
 #: how often clients should fetch again (Google ignores it and refreshes every 8-24 h)
@@ -41,7 +40,8 @@ REFRESH = timedelta(hours=6)
 INFORMATIONAL = ("theme", "anniversary")
 
 
-#: shown over their whole window rather than on the due day
+#: shown once, on the first day of their span (inside the plan's period), rather than on a due day:
+#: a month's or a year's theme, a standing duty ("thường xuyên") at the start of the plan
 SPANNING = ("theme", "ongoing")
 
 
@@ -66,11 +66,13 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC)
 
 
-def deadline_text(stated: date, effective: date) -> str:
-    """"24/04/2021 (ngày nghỉ, hạn thực tế 26/04/2021)" or just "26/04/2021"."""
+def deadline_text(stated: date, effective: date, date_source: str = "plan") -> str:
+    """The aim and who set the date: "23/04/2021 (hạn cuối 24/04/2021 là ngày nghỉ; theo kế hoạch)" or
+    "18/07/2021 (do cơ quan thường trực ấn định)"."""
+    source = DATE_SOURCE_LABEL.get(date_source, date_source)
     if stated == effective:
-        return short(effective)
-    return f"{short(stated)} (ngày nghỉ, hạn thực tế {short(effective)})"
+        return f"{short(effective)} ({source})"
+    return f"{short(effective)} (hạn cuối {short(stated)} là ngày nghỉ; {source})"
 
 
 def _shorten(text: str, limit: int = 70) -> str:
@@ -216,7 +218,8 @@ class EventRenderer:
             span: tuple[date | datetime, date | datetime] = (_utc(row.starts_at).astimezone(self.tz),
                                                              _utc(row.ends_at).astimezone(self.tz))
         else:
-            span = (row.window_start if row.kind in SPANNING else row.due_effective, row.due_effective + timedelta(days=1))
+            day = self.first_day(row)
+            span = (day, day + timedelta(days=1))
         stamp = _utc(row.modified_at)
         status = "CANCELLED" if row.status == "cancelled" else "CONFIRMED"
         parts = [
@@ -275,9 +278,9 @@ class EventRenderer:
             ev.add("dtstart", _utc(row.starts_at).astimezone(self.tz))
             ev.add("dtend", _utc(row.ends_at).astimezone(self.tz))
         else:
-            first = row.window_start if row.kind in SPANNING else row.due_effective
+            first = self.first_day(row)
             ev.add("dtstart", first)
-            ev.add("dtend", row.due_effective + timedelta(days=1))  # exclusive end of an all-day event
+            ev.add("dtend", first + timedelta(days=1))  # exclusive end of a one-day event
             ev.add("x-microsoft-cdo-alldayevent", "TRUE")
         ev.add("description", self.description(row, timed))
         ev.add("categories", self.categories(row))
@@ -287,6 +290,15 @@ class EventRenderer:
         if self.has_alarm(row, variant):
             ev.add_component(self.alarm(row))
         return ev
+
+    def first_day(self, row: OccurrenceRow) -> date:
+        """The one day an all-day event shows: a theme or a standing duty where its span starts (inside
+        the plan's period), anything else on its due day. No all-day event lasts longer than a day."""
+        if row.kind not in SPANNING:
+            return row.due_effective
+        plan = self.plans.get(row.plan_id)
+        start = max(row.window_start, plan.period_start) if plan is not None else row.window_start
+        return min(start, row.due_effective)
 
     @staticmethod
     def timed(row: OccurrenceRow) -> bool:
@@ -306,6 +318,9 @@ class EventRenderer:
             return f"{prefix}Chủ đề tuyên truyền: {row.title}"
         if row.kind == "anniversary":
             return prefix + row.title
+        if row.kind == "ongoing":
+            owner = f"{self.name(row.unit_id)}: " if variant == "plan" and row.unit_id else ""
+            return f"{prefix}{owner}Thường xuyên: {row.title}"
         if variant == "plan" and row.kind != "conference" and row.unit_id:
             return f"{prefix}{self.name(row.unit_id)}: {row.title}"
         return prefix + row.title
@@ -327,11 +342,19 @@ class EventRenderer:
                 start, end = _utc(row.starts_at).astimezone(self.tz), _utc(row.ends_at).astimezone(self.tz)
                 lines.append(f"Thời gian: {start:%H:%M}–{end:%H:%M} ngày {short(start.date())}")
             else:
-                lines.append(f"Tổ chức xong trước hạn: {deadline_text(row.due_stated, row.due_effective)}")
+                lines.append(f"Thời gian tổ chức: {row.period_label}")
+                lines.append(f"Tổ chức xong trước hạn: {deadline_text(row.due_stated, row.due_effective, row.date_source)}")
             others = [u for u in row.audience or () if u != row.unit_id]
             if others:
                 names = [self.name(u) for u in others]
                 lines.append("Thành phần: " + (", ".join(names) if len(names) <= 8 else f"{len(names)} đơn vị"))
+            if row.detail:
+                lines.append(row.detail)
+        elif row.kind == "ongoing":
+            lines.append(f"{KIND_LABEL.get(row.kind, row.kind)}: {row.title}")
+            lines.append(f"Đơn vị thực hiện: {self.name(row.unit_id)}")
+            lines.append(f"Thực hiện thường xuyên trong thời gian kế hoạch: từ {short(row.window_start)} "
+                         f"đến {short(row.due_effective)} (không có hạn riêng).")
             if row.detail:
                 lines.append(row.detail)
         else:
@@ -339,12 +362,12 @@ class EventRenderer:
             lines.append(f"Đơn vị thực hiện: {self.name(row.unit_id)}")
             if row.to_unit_id:
                 lines.append(f"Gửi đến: {self.name(row.to_unit_id)}")
-            lines.append(f"Kỳ: {row.period_label}")
-            lines.append(f"Hạn: {deadline_text(row.due_stated, row.due_effective)}")
+            lines.append(f"{'Thời gian thực hiện' if row.period_key.endswith('once') else 'Kỳ'}: {row.period_label}")
+            lines.append(f"Hạn: {deadline_text(row.due_stated, row.due_effective, row.date_source)}")
             if row.detail:
                 lines.append(row.detail)
         if row.status == "done" and row.done_on is not None:
-            late = " (muộn)" if row.done_on > row.due_effective else ""
+            late = " (muộn)" if row.state(row.done_on) == "done_late" else ""
             lines.append(f"Tình trạng: đã hoàn thành, nhận ngày {short(row.done_on)}{late}.")
         elif row.status == "cancelled":
             when = f" ngày {short(row.cancelled_on)}" if row.cancelled_on else ""
@@ -425,8 +448,11 @@ class FeedBuilder:
 
     # -- pieces -----------------------------------------------------------------------------
     def header(self, *, key: str, name: str, description: str) -> bytes:
-        cal = Calendar.new(name=ical_text(name), description=ical_text(description), prodid=PRODID, calscale="GREGORIAN",
-                           method="PUBLISH", uid=str(uuid.uuid5(uuid.NAMESPACE_URL, f"plancal:{key}")))
+        cal = Calendar.new(name=ical_text(name), description=ical_text(description), prodid=PRODID,
+                           calscale="GREGORIAN", method="PUBLISH")
+        # no UID on the calendar itself: vdirsyncer names each item by the first UID line it finds, and a
+        # calendar UID would make every event of the feed one item (Calendar.new adds a random one)
+        cal.pop("UID", None)
         # Calendar.new writes REFRESH-INTERVAL without VALUE=DURATION, which RFC 7986 requires
         cal.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
         cal.add("x-published-ttl", vDuration(REFRESH))

@@ -29,7 +29,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import h11
 from fastapi import FastAPI, Request
@@ -149,8 +148,7 @@ class _AccessLog:
 
 def create_app(store: Store, settings: Settings, *, today: Callable[[], date] | None = None) -> FastAPI:
     """The feed server. ``today`` (for feeds written on demand) defaults to the date in the plan time zone."""
-    zone = ZoneInfo(settings.timezone)
-    current_day = today or (lambda: datetime.now(zone).date())
+    current_day = today or (lambda: datetime.now(settings.tz).date())
     cache = _FileCache()
     templates = Environment(loader=FileSystemLoader(str(settings.templates_dir)), autoescape=True,
                             keep_trailing_newline=True)

@@ -1,2 +1,2 @@
-"""The plan lifecycle: issuing plan files into the store and the simulated clock."""
+"""The plan lifecycle: issuing plan files into the store, the stages and when they have work, the simulated clock."""
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from plancal.errors import PlanError, Problem
 from plancal.plans.loading import LoadedPlan, load_plan
 from plancal.schedule.expansion import expand, recipients
 from plancal.schedule.occurrence import Kind, Occurrence
+from plancal.settings import DEFAULT_TIMEZONE
 from plancal.store import IssueResult, Store, Submission
 
 
@@ -19,17 +21,19 @@ class Issued:
     result: IssueResult
 
 
-def check_file(path: Path, store: Store | None = None) -> LoadedPlan:
-    """Validate a plan file (and expand it, so that impossible schedules surface too)."""
+def check_file(path: Path, store: Store | None = None, *, tz: ZoneInfo | str = DEFAULT_TIMEZONE) -> LoadedPlan:
+    """Validate a plan file (and expand it in the plans' time zone ``tz``, ``settings.tz``, so that impossible
+    schedules surface too)."""
     loaded = load_plan(path, store.directory() if store is not None else None)
-    expand(loaded)
+    expand(loaded, tz=tz)
     return loaded
 
 
-def issue_file(store: Store, path: Path) -> Issued:
-    """Validate, expand and store one plan. A plan that fails validation stores nothing."""
+def issue_file(store: Store, path: Path, *, tz: ZoneInfo | str = DEFAULT_TIMEZONE) -> Issued:
+    """Validate, expand (times of day in ``tz``, ``settings.tz``) and store one plan. A plan that fails
+    validation stores nothing."""
     loaded = load_plan(path, store.directory())
-    occurrences = expand(loaded)
+    occurrences = expand(loaded, tz=tz)
     if loaded.plan.parent and store.plan(loaded.plan.parent) is None:
         raise PlanError([Problem(f"kế hoạch cấp trên '{loaded.plan.parent}' chưa được ban hành trong hệ thống",
                                  file=str(path), field="parent", hint="ban hành kế hoạch cấp trên trước")])

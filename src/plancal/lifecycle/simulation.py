@@ -1,10 +1,9 @@
-"""A simulated clock for watching a plan's lifecycle: which stages have work on a given day, and how
-the units respond.
+"""A simulated clock for watching a plan's lifecycle: how the units respond.
 
 ``plancal simulate`` walks the days of a range; on each day it runs only the stages that have
-something to do (a flow run on a day with nothing to do would send and write nothing anyway), so
-a plan year plays in about a minute. Units respond deterministically, from a hash of each
-occurrence's uid: most on time, some late, some never — so the coordinator's tables show all three.
+something to do (:func:`plancal.lifecycle.stages.stages_for`), so a plan year plays in about a
+minute. Units respond deterministically, from a hash of each occurrence's uid: most on time, some
+late, some never — so the coordinator's tables show all three.
 """
 
 from __future__ import annotations
@@ -14,23 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from plancal.mail.items import World
-from plancal.mail.leadtimes import LeadTimes
-from plancal.mail.planners.conferences import CONFERENCE_NOTICE_DAYS
-from plancal.mail.planners.digests import digests
-from plancal.mail.planners.escalations import escalations
-from plancal.mail.planners.summaries import weekly_summaries
 from plancal.schedule.occurrence import ACTIONABLE
-from plancal.settings import Settings
-
-#: the daily lifecycle stages, in the order a simulated day runs them
 from plancal.store import OccurrenceRow, Store
-from plancal.tracking.windows import open_windows
-from plancal.views.conferences import conference_groups, conferences_active
-from plancal.views.themes import has_themes
 
-#: the daily lifecycle stages, in the order a simulated day runs them
-STAGES = ("sub_unit_plans", "monthly_themes", "conferences", "semiannual_reports", "reminders")
 ON_TIME_PERCENT = 60
 LATE_PERCENT = 25  # the rest never respond
 
@@ -72,27 +57,3 @@ def responses(store: Store, today: date, first_day: date, plan_ids: Iterable[str
             if row.unit_id and response_day(row, first_day) == today:
                 out.append(Response(row.uid, row.unit_id, today, "Mô phỏng: đơn vị gửi"))
     return out
-
-
-def stages_for(store: Store, settings: Settings, today: date) -> list[str]:
-    """The lifecycle stages that have work on ``today`` (see :data:`STAGES`)."""
-    world = World.load(store)
-    lead = LeadTimes.from_settings(settings)
-    active = [p for p in world.plans.values() if not p.closed]
-    found = []
-    sub_plans = store.occurrences(kinds=["sub_plan"], statuses=["open"], start=today - timedelta(days=lead.max_after),
-                                  end=today + timedelta(days=lead.max_before))
-    if any(lead.triggers("sub_plan", (r.due_effective - today).days) for r in sub_plans):
-        found.append("sub_unit_plans")
-    if today.day == 1 and has_themes(store, today):
-        found.append("monthly_themes")
-    if any(conferences_active(conference_groups(store, p.id), today, CONFERENCE_NOTICE_DAYS) for p in active):
-        found.append("conferences")
-    if open_windows(store, today):
-        found.append("semiannual_reports")
-    # the weekly summary goes out on Monday (the days after are only a catch-up for a missed run)
-    weekly = today.weekday() == 0 and weekly_summaries(store, settings, today, world=world)
-    if weekly or digests(store, settings, today, lead=lead, world=world) \
-            or escalations(store, settings, today, lead=lead, world=world):
-        found.append("reminders")
-    return found

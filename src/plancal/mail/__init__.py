@@ -2,7 +2,6 @@
 
 from plancal.mail.composition import (
     DEFAULT_SENDER_NAME,
-    VN,
     WIRE,
     Envelope,
     Rendered,
@@ -27,6 +26,7 @@ from plancal.mail.daily import (
     DAILY,
     catch_up_letters,
     due_recipients,
+    mail_day,
     send_catch_up,
     send_conference_steps,
     send_daily,
@@ -38,7 +38,7 @@ from plancal.mail.daily import (
     send_weekly_summary,
 )
 from plancal.mail.items import DutyGroup, Item, PlanGroup, PlanSummary, UnitBlock, World
-from plancal.mail.leadtimes import LeadTimes, ReminderError
+from plancal.mail.leadtimes import LeadTimes, ReminderError, mail_days, working_days_late
 from plancal.mail.letters import Letter, delivery_key, valid_address
 from plancal.mail.mailers import (
     SMTP_CONNECT_TIMEOUT,
@@ -54,8 +54,8 @@ from plancal.mail.planners.digests import digests
 from plancal.mail.planners.escalations import escalations
 from plancal.mail.planners.notices import plan_notices
 from plancal.mail.planners.reports import REPORT_CALL_DAYS, report_calls
-from plancal.mail.planners.summaries import WEEKLY_CATCH_UP_DAYS, weekly_summaries
-from plancal.mail.planners.themes import THEMES_CATCH_UP_DAYS, monthly_themes
+from plancal.mail.planners.summaries import WEEKLY_CATCH_UP_DAYS, summary_day, weekly_summaries
+from plancal.mail.planners.themes import THEMES_CATCH_UP_DAYS, monthly_themes, themes_day
 from plancal.mail.refusals import AddressRejected, MessageRejected, TemporaryFailure, Unreachable
 from plancal.mail.status import MAIL_KIND_LABEL, STATUS_LABEL, StatusLine, problems, status
 
@@ -95,7 +95,6 @@ __all__ = [
     "TemporaryFailure",
     "Unreachable",
     "UnitBlock",
-    "VN",
     "WEEKLY_CATCH_UP_DAYS",
     "WIRE",
     "World",
@@ -108,7 +107,9 @@ __all__ = [
     "digests",
     "due_recipients",
     "escalations",
+    "mail_day",
     "mailer_from_settings",
+    "mail_days",
     "message_id",
     "monthly_themes",
     "plan_notices",
@@ -126,7 +127,10 @@ __all__ = [
     "send_weekly_summary",
     "sender_address",
     "status",
+    "summary_day",
     "templates_folder",
+    "themes_day",
     "valid_address",
     "weekly_summaries",
+    "working_days_late",
 ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from email import policy as email_policy
 from email.header import Header
 from email.message import EmailMessage
@@ -30,9 +30,6 @@ from plancal.mail.refusals import AddressRejected
 from plancal.settings import Settings
 from plancal.vn import dates
 from plancal.vn.text import one_line
-
-VN = timezone(timedelta(hours=7))
-
 
 #: what goes on the wire: CRLF line ends, 78-column folding, RFC 2047 for non-ASCII headers, and
 #: bodies encoded to 7 bits (base64), so no server needs 8BITMIME
@@ -181,7 +178,7 @@ def compose(letter: Letter, settings: Settings, now: datetime, rendered: Rendere
     if replies:
         msg.set_raw("Reply-To", ",\r\n ".join(replies))
     msg.set_raw("Subject", _unstructured("Subject", rendered.subject))
-    msg.set_raw("Date", format_datetime(now.astimezone(VN)))
+    msg.set_raw("Date", format_datetime(now.astimezone(settings.tz)))
     msg.set_raw("Message-ID", mid)
     msg.set_raw("Content-Language", "vi")
     msg.set_raw("Auto-Submitted", "auto-generated")  # RFC 3834: no auto-replies to reminders

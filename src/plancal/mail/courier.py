@@ -26,13 +26,13 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from plancal.clock import utc_now
 from plancal.errors import DeliveryError, Problem
-from plancal.mail.composition import VN, compose
+from plancal.mail.composition import compose
 from plancal.mail.items import Item, World
-from plancal.mail.letters import Letter
+from plancal.mail.letters import Letter, MailKind
 from plancal.mail.mailers import Mailer
 from plancal.mail.refusals import AddressRejected, MessageRejected, TemporaryFailure, Unreachable
 from plancal.mail.status import MAIL_KIND_LABEL
@@ -79,7 +79,7 @@ class BadAddress:
 
 @dataclass(frozen=True)
 class Holder:
-    """Who holds letters this run skipped, and until when (naive UTC, as the log keeps it)."""
+    """Who holds letters this run skipped, and until when (in the plans' time zone)."""
 
     worker: str
     host: str | None
@@ -92,7 +92,7 @@ class Holder:
         who = f"tiến trình {self.pid} trên máy này" if alive else f"tiến trình {self.worker}"
         if self.until is None:
             return f"{self.count} thư đang được {who} giữ"
-        until = self.until.replace(tzinfo=UTC).astimezone(VN)
+        until = self.until
         return f"{self.count} thư đang được {who} giữ đến {until:%H:%M} ngày {until:%d/%m/%Y}"
 
 
@@ -192,8 +192,9 @@ class _Tally:
         _, count = self.holders.get(slot, (entry, 0))
         self.holders[slot] = (entry, count + 1)
 
-    def report(self, notified: int = 0) -> DeliveryReport:
-        holders = tuple(Holder(e.claimed_by or "?", e.claimer_host, e.claimer_pid, e.lease_until, n)
+    def report(self, notified: int = 0, *, tz: tzinfo = UTC) -> DeliveryReport:
+        holders = tuple(Holder(e.claimed_by or "?", e.claimer_host, e.claimer_pid,
+                               e.lease_until.replace(tzinfo=UTC).astimezone(tz) if e.lease_until else None, n)
                         for e, n in self.holders.values())
         return DeliveryReport(self.sent, self.already, self.in_progress, self.bad_known, tuple(self.failed),
                               tuple(self.bad), notified, self.lease_lost, self.stopped, holders, self.dropped,
@@ -404,7 +405,7 @@ def bad_address_letters(store: Store, today: date, bad: Sequence[BadAddress],
         rows = tuple({"address": b.recipient, "units": ", ".join(holders.get(b.recipient, [])) or "—",
                       "kind": MAIL_KIND_LABEL.get(b.kind, b.kind), "error": b.error} for b in entries)
         units = [u for u in world.units.values() if coordinator in world.emails(u.id)]
-        letters.append(Letter(kind="bad_address", ident=f"{today.isoformat()}/{digest}", recipient=coordinator, day=today,
+        letters.append(Letter(kind=MailKind.BAD_ADDRESS, ident=f"{today.isoformat()}/{digest}", recipient=coordinator, day=today,
                               template="bad_address", context={"today": today, "entries": rows},
                               to_name=", ".join(u.name for u in units)))
     return letters
@@ -419,9 +420,9 @@ def deliver(store: Store, settings: Settings, mailer: Mailer, letters: Iterable[
     planned, ``replan`` plans it again (without it the letter is left for the next run)."""
     courier = Courier(store, settings, mailer, clock=clock, retry=retry, worker=worker, replan=replan)
     tally = courier.deliver(letters, hold=hold)
-    report = tally.report()
+    report = tally.report(tz=settings.tz)
     if notify_coordinators and tally.bad:
-        day = today or clock().astimezone(VN).date()
+        day = today or clock().astimezone(settings.tz).date()
         notices = bad_address_letters(store, day, tally.bad, courier._coordinators)
         if notices:
             extra = deliver(store, settings, mailer, notices, today=day, clock=clock, retry=retry, worker=worker,

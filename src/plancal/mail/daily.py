@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from plancal.clock import utc_now
 from plancal.mail.courier import DeliveryReport, deliver
 from plancal.mail.items import World
-from plancal.mail.leadtimes import LeadTimes
-from plancal.mail.letters import Letter
+from plancal.mail.letters import Letter, MailKind
 from plancal.mail.mailers import Mailer
 from plancal.mail.planners.conferences import conference_steps
 from plancal.mail.planners.digests import digests
@@ -22,21 +22,46 @@ from plancal.mail.planners.summaries import weekly_summaries
 from plancal.mail.planners.themes import monthly_themes
 from plancal.settings import Settings
 from plancal.store import DeliveryLog, Store, new_worker, unsent
+from plancal.vn.workdays import WorkCalendar
+
+
+def mail_day(today: date, work: WorkCalendar | None = None) -> bool:
+    """Whether time-driven mail goes out on ``today``: working days only."""
+    return (work or WorkCalendar()).is_working_day(today)
+
+
+class Planner(Protocol):
+    """Who gets one kind of mail on ``today``: the letters, not yet sent."""
+
+    def __call__(self, store: Store, settings: Settings, today: date, *, recipients: Collection[str] | None = None,
+                 world: World | None = None) -> list[Letter]: ...
+
+
+@dataclass(frozen=True)
+class DailyMail:
+    """One kind of time-driven mail: its planner, and the short Vietnamese name the runs log it under."""
+
+    kind: MailKind
+    planner: Planner
+    label: str
+
+
+#: the day's mail, in the order it goes out (plan notices go out when a plan is issued, bad-address
+#: reports when the courier finds one: neither is time-driven)
+DAILY: tuple[DailyMail, ...] = (
+    DailyMail(MailKind.DIGEST, digests, "nhắc việc"),
+    DailyMail(MailKind.ESCALATION, escalations, "báo chậm"),
+    DailyMail(MailKind.THEMES, monthly_themes, "chủ đề tháng"),
+    DailyMail(MailKind.CONFERENCE, conference_steps, "chuẩn bị hội nghị"),
+    DailyMail(MailKind.REPORT_CALL, report_calls, "đề nghị báo cáo"),
+    DailyMail(MailKind.WEEKLY, weekly_summaries, "tổng hợp tuần"),
+)
 
 
 def due_recipients(store: Store, settings: Settings, today: date) -> list[str]:
     """Every address that has a time-driven mail due on ``today``: a flow splits this list into batches."""
     world = World.load(store)
-    lead = LeadTimes.from_settings(settings)
-    found: set[str] = set()
-    for letters in (digests(store, settings, today, lead=lead, world=world),
-                    escalations(store, settings, today, lead=lead, world=world),
-                    monthly_themes(store, settings, today, world=world),
-                    conference_steps(store, settings, today, world=world),
-                    report_calls(store, settings, today, world=world),
-                    weekly_summaries(store, settings, today, world=world)):
-        found.update(letter.recipient for letter in letters)
-    return sorted(found)
+    return sorted({letter.recipient for daily in DAILY for letter in daily.planner(store, settings, today, world=world)})
 
 
 #: how many past days :func:`send_catch_up` looks back for mails that did not go out
@@ -94,6 +119,8 @@ def catch_up_letters(store: Store, settings: Settings, today: date, *, recipient
     each planned again for its own day — so it says what it said then, minus what was done since.
     Mails planned every day anyway (themes, weekly summary, conference steps, report calls) are caught
     up by their own planners."""
+    if not WorkCalendar().is_working_day(today):
+        return []  # mail goes out on working days: the next one catches up
     pending = unsent(store, since=today - timedelta(days=days), before=today, kinds=["digest", "escalation", "notice"],
                      now=clock())
     if not pending:
@@ -132,11 +159,9 @@ def send_catch_up(store: Store, settings: Settings, today: date, mailer: Mailer,
 
 
 # -- planning again during a run, and owing the day's mail before it goes out ---------------------
-#: kinds planned again for the letter's own day (a caught-up digest says what it said that day)
-_FOR_ITS_DAY = {"digest": digests, "escalation": escalations}
-#: kinds planned again for the run's day (their planners find the day they belong to themselves)
-_FOR_THE_RUN = {"themes": monthly_themes, "conference": conference_steps, "report_call": report_calls,
-                "weekly": weekly_summaries}
+#: kinds planned again for the letter's own day (a caught-up digest says what it said that day); the
+#: others are planned again for the run's day (their planners find the day they belong to themselves)
+_FOR_ITS_DAY = (MailKind.DIGEST, MailKind.ESCALATION)
 
 
 class Replanner:
@@ -151,14 +176,14 @@ class Replanner:
 
     def _plan(self, kind: str, day: date, plan_id: str | None) -> list[Letter]:
         world = World.load(self.store)
-        if kind in _FOR_ITS_DAY:
-            return _FOR_ITS_DAY[kind](self.store, self.settings, day, world=world)
-        if kind == "notice":
+        if kind == MailKind.NOTICE:
             if plan_id is None or plan_id not in world.plans:
                 return []
             return plan_notices(self.store, self.settings, day, plan_id, world=world)
-        if kind in _FOR_THE_RUN:
-            return _FOR_THE_RUN[kind](self.store, self.settings, self.today, world=world)
+        for daily in DAILY:
+            if daily.kind == kind:
+                return daily.planner(self.store, self.settings, day if kind in _FOR_ITS_DAY else self.today,
+                                     world=world)
         return []
 
     def __call__(self, letter: Letter) -> Letter | None:
@@ -170,35 +195,38 @@ class Replanner:
         return planned.get(letter.key)
 
 
-def owe_day(store: Store, settings: Settings, today: date, *, recipients: Collection[str] | None = None) -> int:
-    """Write every time-driven mail of ``today`` into the delivery log as owed, in one transaction, before
-    the first of them goes out: a run killed halfway leaves the rest to the same day's rerun or to the
-    next days' catch-up (:func:`catch_up_letters`), never lost. Returns how many rows were written."""
-    world = World.load(store)
-    lead = LeadTimes.from_settings(settings)
-    letters = (digests(store, settings, today, recipients=recipients, lead=lead, world=world)
-               + escalations(store, settings, today, recipients=recipients, lead=lead, world=world)
-               + monthly_themes(store, settings, today, recipients=recipients, world=world)
-               + conference_steps(store, settings, today, recipients=recipients, world=world)
-               + report_calls(store, settings, today, recipients=recipients, world=world)
-               + weekly_summaries(store, settings, today, recipients=recipients, world=world))
+def owe(store: Store, settings: Settings, letters: Collection[Letter]) -> int:
+    """Write letters into the delivery log as owed, in one transaction, before the first of them goes out:
+    a run killed halfway leaves the rest to the same day's rerun or to the next days' catch-up
+    (:func:`catch_up_letters`), never lost. Returns how many rows were written."""
     unique = list({letter.key: letter for letter in letters}.values())
     return DeliveryLog(store, settings.lease_seconds, new_worker()).owe(unique)
 
 
-DAILY = (send_catch_up, send_reminders, send_escalations, send_monthly_themes, send_conference_steps, send_report_calls,
-         send_weekly_summary)
+#: the keys of :func:`send_daily`'s reports, which ``plancal mail reminders`` labels its lines by
+CATCH_UP_STEP = "send_catch_up"
+_STEP = {MailKind.DIGEST: "send_reminders", MailKind.ESCALATION: "send_escalations",
+         MailKind.THEMES: "send_monthly_themes", MailKind.CONFERENCE: "send_conference_steps",
+         MailKind.REPORT_CALL: "send_report_calls", MailKind.WEEKLY: "send_weekly_summary"}
 
 
 def send_daily(store: Store, settings: Settings, today: date, mailer: Mailer, *,
                recipients: Collection[str] | None = None, **options: Any) -> dict[str, DeliveryReport]:
-    """Every time-driven mail of ``today`` (what ``plancal mail reminders`` runs). Once a step finds the
-    server down, the following steps record their mails as not sent instead of waiting on it again."""
-    reports: dict[str, DeliveryReport] = {}
-    down: str | None = None
-    owe_day(store, settings, today, recipients=recipients)
-    for step in DAILY:
-        report = step(store, settings, today, mailer, recipients=recipients, hold=down, **options)
-        reports[step.__name__] = report
+    """Every time-driven mail of ``today`` (what ``plancal mail reminders`` runs): first what the last days
+    could not send, then each of :data:`DAILY` (all of them planned, and owed in the delivery log, before
+    the first mail goes out). Once a step finds the server down, the following steps
+    record their mails as not sent instead of waiting on it again. On a day off nothing goes out; the next
+    working day catches up."""
+    if not mail_day(today):
+        return {CATCH_UP_STEP: DeliveryReport(), **{_STEP[daily.kind]: DeliveryReport() for daily in DAILY}}
+    world = World.load(store)
+    planned = {daily.kind: daily.planner(store, settings, today, recipients=recipients, world=world) for daily in DAILY}
+    owe(store, settings, [letter for letters in planned.values() for letter in letters])  # before any mail goes out
+    reports = {CATCH_UP_STEP: send_catch_up(store, settings, today, mailer, recipients=recipients, **options)}
+    down = reports[CATCH_UP_STEP].server_error
+    replan = Replanner(store, settings, today)
+    for daily in DAILY:
+        report = deliver(store, settings, mailer, planned[daily.kind], today=today, hold=down, replan=replan, **options)
+        reports[_STEP[daily.kind]] = report
         down = down or report.server_error
     return reports

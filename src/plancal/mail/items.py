@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
+from plancal.mail.leadtimes import limit_of, working_days_late
 from plancal.mail.letters import Letter
 
 # -- views handed to the templates -------------------------------------------------------------------
 from plancal.store import OccurrenceRow, PlanRow, Store, UnitRow
-from plancal.tracking.status import KIND_LABEL
+from plancal.tracking.status import DATE_SOURCE_LABEL, KIND_LABEL
+from plancal.vn.workdays import WorkCalendar
 
 
 # -- views handed to the templates -------------------------------------------------------------------
@@ -37,10 +39,18 @@ class Item:
     to_name: str
     quota: str | None
     status: str
+    date_source: str = "plan"  # who set the date: plan | agency
+    #: working days after the legal limit (set by the planners that speak of lateness)
+    working_late: int = 0
 
     @property
     def shifted(self) -> bool:
         return self.due != self.due_stated
+
+    @property
+    def source_label(self) -> str:
+        """"theo kế hoạch" or "do cơ quan thường trực ấn định"."""
+        return DATE_SOURCE_LABEL.get(self.date_source, self.date_source)
 
     @property
     def late_days(self) -> int:
@@ -94,6 +104,8 @@ class World:
 
     units: dict[str, UnitRow]
     plans: dict[str, PlanRow]
+    #: the working days that lateness is counted in
+    work: WorkCalendar = field(default_factory=WorkCalendar)
 
     @classmethod
     def load(cls, store: Store) -> World:
@@ -105,9 +117,19 @@ class World:
         unit = self.units.get(unit_id)
         return unit.name if unit else unit_id
 
-    def emails(self, unit_id: str | None) -> list[str]:
+    def letter_name(self, unit_id: str | None) -> str:
+        """The unit as letters address it ("UBND xã Hương Lộc"); titles keep :meth:`name`."""
+        if unit_id is None:
+            return ""
+        unit = self.units.get(unit_id)
+        return unit.letter_name if unit else unit_id
+
+    def emails(self, unit_id: str | None, day: date | None = None) -> list[str]:
+        """The unit's addresses; none on a ``day`` the unit does not exist (it ended, or has not started)."""
         unit = self.units.get(unit_id or "")
-        return list(dict.fromkeys(e.strip().lower() for e in (unit.emails or []) if e.strip())) if unit else []
+        if unit is None or (day is not None and not unit.exists_on(day)):
+            return []
+        return list(dict.fromkeys(e.strip().lower() for e in (unit.emails or []) if e.strip()))
 
     def active(self, plan_id: str) -> PlanRow | None:
         plan = self.plans.get(plan_id)
@@ -142,7 +164,13 @@ class World:
                     plan_number=plan.display_number if plan else row.plan_id, plan_title=plan.title if plan else "",
                     unit_id=row.unit_id or "", unit_name=self.name(row.unit_id), period_label=row.period_label,
                     due=row.due_effective, due_stated=row.due_stated, days=(row.due_effective - today).days,
-                    to_name=self.name(row.to_unit_id), quota=row.quota, status=row.state(today))
+                    to_name=self.name(row.to_unit_id), quota=row.quota, status=row.state(today),
+                    date_source=row.date_source,
+                    working_late=_working_late(row, today, self.work))
+
+
+def _working_late(row: OccurrenceRow, today: date, work: WorkCalendar) -> int:
+    return working_days_late(limit_of(row), today, work)
 
 
 def _only(letters: Iterable[Letter], recipients: Collection[str] | None) -> list[Letter]:

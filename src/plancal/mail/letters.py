@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from plancal.units.directory import EMAIL_RE
@@ -14,6 +15,20 @@ _KEY_LIMIT = 400  # deliveries.key is VARCHAR(400)
 
 
 # -- letters -------------------------------------------------------------------------------------
+class MailKind(StrEnum):
+    """Which kind of mail a letter is: the first part of its delivery key and of its outbox file name,
+    and the ``kind`` column of the delivery log."""
+
+    DIGEST = "digest"  # a person's daily reminder: due today, soon, overdue
+    ESCALATION = "escalation"  # who is late, to the standing agencies and the late units' parents
+    NOTICE = "notice"  # a plan was issued or amended: each unit's duties and feed
+    THEMES = "themes"  # the month's propaganda themes and anniversaries
+    CONFERENCE = "conference"  # a conference's preparation steps
+    REPORT_CALL = "report_call"  # the call for a periodic report
+    WEEKLY = "weekly"  # the coordinators' weekly summary
+    BAD_ADDRESS = "bad_address"  # to the coordinators: an address that refuses mail
+
+
 @dataclass(frozen=True)
 class Letter:
     """One mail to one address: which kind, for which day, rendered from ``templates/mail/<template>``.
@@ -23,7 +38,7 @@ class Letter:
     turns out to be bad.
     """
 
-    kind: str
+    kind: MailKind
     ident: str
     recipient: str
     day: date

@@ -14,10 +14,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from plancal.errors import PlanError, Problem, UnitError
+from plancal.errors import PlancalError, PlanError, Problem, UnitError
 from plancal.plans import model
-from plancal.plans.model import KindSelector, Plan
-from plancal.source import line_of, parse
+from plancal.plans.model import MAX_DAYS, KindSelector, Plan
+from plancal.source import decode, parse, read_bytes
 from plancal.units.directory import Directory
 from plancal.units.reading import load_directory
 from plancal.vn.anniversaries import Anniversary, Registry, national
@@ -104,23 +104,40 @@ def _translate(err: Any, where: Located) -> Problem:
         msg = str(ctx.get("error", err["msg"]))
         return where.problem(path, msg, _value_hint(msg))
     if kind == "literal_error":
-        return where.problem(path, f"giá trị {err.get('input')!r} không hợp lệ",
+        return where.problem(path, f"giá trị {_shown(err.get('input'))} không hợp lệ",
                              f"chọn một trong: {ctx.get('expected', '')}")
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return where.problem(path, f"cần một số nguyên, nhận được {err.get('input')!r}")
+        return where.problem(path, f"cần một số nguyên, nhận được {_shown(err.get('input'))}")
     if kind in ("string_type",):
-        return where.problem(path, f"cần một đoạn văn bản, nhận được {err.get('input')!r}")
+        return where.problem(path, f"cần một đoạn văn bản, nhận được {_shown(err.get('input'))}")
+    if kind == "string_too_short":
+        return where.problem(path, "giá trị không được để trống")
+    if kind == "string_too_long":
+        return where.problem(path, f"dài {len(str(err.get('input')))} ký tự, quá giới hạn {ctx.get('max_length')} ký tự",
+                             "rút gọn nội dung (xem docs/limits.md)")
+    if kind == "too_long":
+        return where.problem(path, f"danh sách có quá {ctx.get('max_length')} mục", "tách kế hoạch (xem docs/limits.md)")
     if kind in ("list_type",):
         return where.problem(path, "cần một danh sách (mỗi mục một dòng bắt đầu bằng '- ')")
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return where.problem(path, "cần một bảng khóa: giá trị")
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        return where.problem(path, f"giá trị {err.get('input')!r} ngoài giới hạn cho phép ({err['msg']})")
+        return where.problem(path, f"giá trị {_shown(err.get('input'))} ngoài giới hạn cho phép "
+                                   f"({_BOUND[kind]} {ctx.get(next(iter(ctx), ''), '')})")
     if kind in ("time_parsing", "time_type"):
-        return where.problem(path, f"giờ {err.get('input')!r} không hợp lệ", "viết dạng 07:30")
+        return where.problem(path, f"giờ {_shown(err.get('input'))} không hợp lệ", "viết dạng 07:30")
     if kind == "bool_parsing":
         return where.problem(path, "cần true hoặc false")
     return where.problem(path, err["msg"])
+
+
+_BOUND = {"greater_than_equal": "phải ≥", "less_than_equal": "phải ≤", "greater_than": "phải >", "less_than": "phải <"}
+
+
+def _shown(value: Any) -> str:
+    """A user's value in a message: short, one line."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
 
 
 _VALUE_HINTS = (
@@ -158,17 +175,12 @@ def registry_for(plan: Plan) -> Registry:
             local.append(Anniversary(a.key, a.name, a.month or 1, a.day or 1, True, None, a.missing_day))
         else:
             assert a.date is not None
-            local.append(Anniversary(a.key, a.name, a.date.month, a.date.day, False, a.date.year))
+            local.append(Anniversary(a.key, a.name, a.date.month, a.date.day, False, a.date.year, a.missing_day))
     return national().with_local(local)
 
 
 def parse_plan(text: str, source: str) -> tuple[Plan, Located]:
-    try:
-        node, data = parse(text)
-    except yaml.YAMLError as exc:
-        raise PlanError([Problem(f"YAML không hợp lệ: {getattr(exc, 'problem', None) or exc}", file=source,
-                                 line=line_of(exc),
-                                 hint="kiểm tra thụt lề và dấu ':' ở dòng này")]) from None
+    node, data = parse(text, source, PlanError)
     where = Located(source, _lines(node))
     if not isinstance(data, dict):
         raise PlanError([Problem("tệp kế hoạch phải là một bảng khóa: giá trị", file=source, line=1)])
@@ -183,26 +195,22 @@ def parse_plan(text: str, source: str) -> tuple[Plan, Located]:
 def load_plan(path: Path, directory: Directory | None = None) -> LoadedPlan:
     """Read, validate and cross-check one plan file. Raises PlanError listing every problem."""
     source = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PlanError(f"không đọc được tệp kế hoạch {source}: {exc.strerror}",
-                        hint="kiểm tra đường dẫn tệp") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PlanError([Problem(f"tệp không phải UTF-8 (byte {exc.start})", file=source,
-                                 hint="lưu tệp với bảng mã UTF-8")]) from None
-    plan, where = parse_plan(text, source)
+    raw = read_bytes(path, PlanError, "tệp kế hoạch")
+    plan, where = parse_plan(decode(raw, source, PlanError), source)
     problems: list[Problem] = []
     try:
         unit_files = [path.parent / u for u in plan.units]
         own = load_directory(unit_files) if unit_files else Directory([])
         full = directory.merged(own) if directory is not None else own
     except UnitError as exc:
-        raise PlanError(exc.problems) from None
+        # a unit file's own problems name that file; a missing one is located at the plan's units: line
+        located = [p if p.file else Problem(p.message, file=source, line=where.line(("units",)), field="units",
+                                            hint=p.hint) for p in exc.problems]
+        raise PlanError(located) from None
     registry = registry_for(plan)
     problems.extend(_cross_check(plan, full, registry, where))
+    if not problems:
+        problems.extend(_size(plan, full, where))
     if problems:
         raise PlanError(problems)
     return LoadedPlan(plan, path, full, registry, hashlib.sha256(raw).hexdigest())
@@ -210,6 +218,7 @@ def load_plan(path: Path, directory: Directory | None = None) -> LoadedPlan:
 
 def _selectors(plan: Plan) -> Iterator[tuple[Path_, list[Any]]]:
     yield ("recipients",), plan.recipients
+    yield ("requested",), plan.requested
     if plan.sub_plans:
         yield ("sub_plans", "who"), plan.sub_plans.who
     for i, d in enumerate(plan.duties):
@@ -251,8 +260,142 @@ def _unit_refs(plan: Plan) -> Iterator[tuple[Path_, str]]:
             yield ("reports", i, "consolidate_to"), r.consolidate_to
 
 
+MAX_OCCURRENCES = 200_000
+"""Dated items one plan may expand to (the national benchmark plan makes about 60,000)."""
+MAX_CHAIN = 50
+"""Duties in one ``after:`` chain (real plans chain two or three)."""
+MAX_GUESSES = 2000
+"""Candidates compared for a "did you mean" hint (difflib is quadratic in the worst case)."""
+
+
+def _duplicate_ids(plan: Plan, where: Located) -> list[Problem]:
+    """Duties, conferences, reports and milestones share one id namespace; a second use names both lines."""
+    first: dict[str, Path_] = {}
+    problems = []
+    items = [("duties", i, d.id) for i, d in enumerate(plan.duties)]
+    items += [("conferences", i, c.id) for i, c in enumerate(plan.conferences)]
+    items += [("reports", i, r.id) for i, r in enumerate(plan.reports)]
+    items += [("milestones", i, m.id) for i, m in enumerate(plan.milestones)]
+    for section, i, item_id in items:
+        path: Path_ = (section, i, "id")
+        if item_id in first:
+            problems.append(where.problem(path, f"mã '{item_id}' bị trùng: đã dùng ở {where.file}:"
+                                                f"{where.line(first[item_id])} ({_dotted(first[item_id])})",
+                                          "mỗi nhiệm vụ, hội nghị, báo cáo cần một mã riêng"))
+        else:
+            first[item_id] = path
+    return problems
+
+
+def _chains(plan: Plan, duty_ids: dict[str, int], where: Located) -> list[Problem]:
+    """``after:`` chains: no cycle, at most MAX_CHAIN long, at most MAX_DAYS added up. Linear: every
+    duty's chain is measured once and remembered."""
+    problems = []
+    depth: dict[int, tuple[int, int]] = {}  # duty index -> (chain length, days added up)
+    for start in range(len(plan.duties)):
+        path: list[int] = []
+        on_path: set[int] = set()
+        cur: int | None = start
+        while cur is not None and cur not in depth:
+            if cur in on_path:
+                cycle = [plan.duties[k].id for k in path[path.index(cur):]] + [plan.duties[cur].id]
+                problems.append(where.problem(("duties", cur, "when", "after"),
+                                              f"thời hạn nối tiếp bị vòng lặp: {' → '.join(cycle)}",
+                                              "một nhiệm vụ trong chuỗi phải có thời hạn riêng (on, within, every …)"))
+                for k in path:
+                    depth[k] = (0, 0)  # reported once; stop here
+                break
+            path.append(cur)
+            on_path.add(cur)
+            after = plan.duties[cur].when.after
+            cur = duty_ids.get(after) if after is not None else None
+        else:
+            length, days = depth[cur] if cur is not None else (0, 0)
+            for k in reversed(path):
+                length, days = length + 1, days + abs(plan.duties[k].when.days or 0)
+                depth[k] = (length, days)
+                if length == MAX_CHAIN + 1 or (days > MAX_DAYS >= days - abs(plan.duties[k].when.days or 0)):
+                    what = f"dài quá {MAX_CHAIN} nhiệm vụ" if length == MAX_CHAIN + 1 else \
+                        f"cộng dồn quá {MAX_DAYS} ngày"
+                    problems.append(where.problem(("duties", k, "when", "after"), f"chuỗi nhiệm vụ nối tiếp {what}",
+                                                  "cho nhiệm vụ giữa chuỗi một thời hạn riêng (on, within, every …)"))
+    return problems
+
+
+def _size(plan: Plan, directory: Directory, where: Located) -> list[Problem]:
+    """Refuse, before expanding, a plan whose duties would make more than MAX_OCCURRENCES items:
+    an upper bound of periods × units per duty, cheap to compute."""
+    kinds: dict[tuple[str, str], int] = {}
+    months = (plan.end.year - plan.start.year) * 12 + plan.end.month - plan.start.month + 1
+
+    def units(selectors: list[Any]) -> int:
+        n = 0
+        for sel in selectors:
+            if isinstance(sel, KindSelector):
+                key = (sel.kind, sel.under or plan.scope or plan.issuer)
+                if key not in kinds:
+                    kinds[key] = len(directory.of_kind(*key))
+                n += kinds[key]
+            else:
+                n += 1
+        return n
+
+    recipients = units([s for s in plan.recipients if s != "@recipients"])
+    by_id = {d.id: d for d in plan.duties}
+
+    def periods(d: Any, hops: int = 0) -> int:
+        w = d.when
+        if w.every is not None:
+            return months // {"month": 1, "quarter": 3, "half": 6, "year": 12}[w.every] + 2
+        if w.after is not None and w.after in by_id and hops <= MAX_CHAIN:
+            return periods(by_id[w.after], hops + 1)
+        return 1
+
+    total = 0
+    for i, d in enumerate(plan.duties):
+        for a in d.assignments():
+            who = units([s for s in a.who if s != "@recipients"]) + (recipients if "@recipients" in a.who else 0)
+            total += periods(d) * who
+        if total > MAX_OCCURRENCES:
+            return [where.problem(("duties", i), f"kế hoạch sẽ sinh ra hơn {MAX_OCCURRENCES:,} mục nhắc việc "
+                                  "(nhiệm vụ × kỳ × đơn vị)".replace(",", "."),
+                                  "tách kế hoạch, rút ngắn thời gian hoặc giao cho ít nhóm đơn vị hơn (docs/limits.md)")]
+    return []
+
+
+def _anniversary_dates(plan: Plan, registry: Registry, where: Located) -> list[Problem]:
+    """Every anniversary the plan will mark must fall on a real day in each year it is marked
+    (a lunar 30th with missing_day: error, a 29/02 in a year without one)."""
+    every_year = set(range(plan.start.year, plan.end.year + 1))
+    wanted: dict[str, set[int]] = {}
+    first: dict[str, Path_] = {}
+    uses: list[tuple[Path_, str, set[int]]] = [(("themes", i, "anniversaries", j), key, {t.year} if t.year else every_year)
+            for i, t in enumerate(plan.themes) for j, key in enumerate(t.anniversaries)]
+    uses += [(("observances", i, "anniversary"), o.anniversary, set(o.years) if o.years else every_year)
+             for i, o in enumerate(plan.observances)]
+    for path, key, years in uses:
+        first.setdefault(key, path)
+        known = wanted.setdefault(key, set())
+        if not years <= known:
+            known |= years
+    local = {a.key: k for k, a in enumerate(plan.anniversaries)}
+    problems: list[Problem] = []
+    for key, years in wanted.items():
+        if key not in registry:
+            continue
+        for year in sorted(years):
+            try:
+                registry[key].date_in(year)
+            except PlancalError as exc:
+                at = ("anniversaries", local[key]) if key in local else first[key]
+                problems.extend(where.problem(at, f"ngày kỷ niệm '{key}' năm {year}: {p.message}", p.hint)
+                                for p in exc.problems)
+                break
+    return problems
+
+
 def _unknown_unit(where: Located, path: Path_, uid: str, directory: Directory) -> Problem:
-    guess = difflib.get_close_matches(uid, [u.id for u in directory], n=1)
+    guess = difflib.get_close_matches(uid, [u.id for u in directory][:MAX_GUESSES], n=1)
     hint = f"có phải ý là '{guess[0]}'?" if guess else "thêm đơn vị vào tệp danh mục đơn vị (units:) của kế hoạch"
     return where.problem(path, f"đơn vị '{uid}' không có trong danh mục đơn vị", hint)
 
@@ -291,12 +434,15 @@ def _cross_check(plan: Plan, directory: Directory, registry: Registry, where: Lo
             problems.append(where.problem(path, f"ngày kỷ niệm '{key}' không có trong danh mục",
                                           f"có phải ý là '{guess[0]}'?" if guess else
                                           "khai ngày kỷ niệm địa phương trong anniversaries: của kế hoạch"))
+    problems.extend(_duplicate_ids(plan, where))
+    problems.extend(_anniversary_dates(plan, registry, where))
     duty_ids = {d.id: i for i, d in enumerate(plan.duties)}
     for i, d in enumerate(plan.duties):
         w = d.when
         if w.after is not None and w.after not in duty_ids:
+            guess = difflib.get_close_matches(w.after, list(duty_ids)[:MAX_GUESSES], n=1)
             problems.append(where.problem(("duties", i, "when", "after"), f"không có nhiệm vụ '{w.after}' để nối tiếp",
-                                          f"các nhiệm vụ: {', '.join(duty_ids)}"))
+                                          f"có phải ý là '{guess[0]}'?" if guess else "ghi mã của một nhiệm vụ trong kế hoạch"))
         for name, value in (("on", w.on), ("from", w.from_), ("until", w.until)):
             if value is not None and not plan.start <= value <= plan.end:
                 problems.append(where.problem(("duties", i, "when", name),
@@ -307,17 +453,7 @@ def _cross_check(plan: Plan, directory: Directory, registry: Registry, where: Lo
             problems.append(where.problem(("duties", i, "when", "within"),
                                           f"khoảng {w.within.label} nằm ngoài thời gian kế hoạch",
                                           "kiểm tra lại năm của khoảng này, hoặc thời gian kế hoạch (period)"))
-    for i, d in enumerate(plan.duties):
-        seen = [d.id]
-        cur = d.when.after
-        while cur is not None and cur in duty_ids:
-            if cur in seen:
-                problems.append(where.problem(("duties", i, "when", "after"),
-                                              f"thời hạn nối tiếp bị vòng lặp: {' → '.join([*seen, cur])}",
-                                              "một nhiệm vụ trong chuỗi phải có thời hạn riêng (on, within, every …)"))
-                break
-            seen.append(cur)
-            cur = plan.duties[duty_ids[cur]].when.after
+    problems.extend(_chains(plan, duty_ids, where))
     for i, c in enumerate(plan.conferences):
         if c.within.end < plan.start or c.within.start > plan.end:
             problems.append(where.problem(("conferences", i, "within"),

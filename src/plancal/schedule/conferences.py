@@ -31,8 +31,11 @@ def conferences(ex: Expansion) -> None:
             per = once(window)
             starts_at, ends_at = session(ex, conf, due)
             attendees = tuple(ex.resolve([*conf.attendees, "@holder"], holder=holder))
+            # the pilot's window is the engine's choice unless the plan gives it
+            set_by = "agency" if is_pilot and pilot and pilot.within is None else "plan"
             occ = ex.add(kind=Kind.CONFERENCE, source_id=conf.id, unit_id=holder, period=per, due=due,
                            title=conference_title(ex, conf, holder), shift="none" if conf.on else None,
+                           set_by=set_by,
                            detail=conference_detail(ex, conf, is_pilot), pilot=is_pilot,
                            starts_at=starts_at, ends_at=ends_at, audience=attendees)
             if is_pilot:
@@ -43,7 +46,7 @@ def conferences(ex: Expansion) -> None:
                 for unit_id in ex.resolve(prep.who, holder=holder):
                     ex.add(kind=Kind.PREPARATION, source_id=f"{conf.id}.{prep.id}", unit_id=unit_id,
                              period=prep_per, due=prep_due, title=prep.what, shift="previous",
-                             conference_uid=occ.uid,
+                             conference_uid=occ.uid, set_by=prep.set_by,
                              to_unit_id=prep.to,
                              detail=f"Chuẩn bị cho {conference_title(ex, conf, holder)} "
                                     f"(hạn chót {short(occ.due_effective)}).")

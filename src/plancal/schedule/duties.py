@@ -15,12 +15,21 @@ PERIOD_NOUN = {"month": "tháng", "quarter": "quý", "half": "6 tháng", "year":
 
 # -- duties -----------------------------------------------------------------------------
 def due_dates(ex: Expansion, duty: Duty) -> list[tuple[Period, date]]:
+    """(period, due date) of every time a duty falls due; computed once per duty, so that an ``after:``
+    chain costs one computation per link."""
+    if duty.id not in ex.due_cache:
+        ex.due_cache[duty.id] = _due_dates(ex, duty)
+    return ex.due_cache[duty.id]
+
+
+def _due_dates(ex: Expansion, duty: Duty) -> list[tuple[Period, date]]:
     w = duty.when
     p = ex.plan
     # A one-off duty keeps the same identity ("once") when an amendment moves its date,
     # so that calendars update the event instead of cancelling it and adding another.
     if w.on is not None:
-        return [(once(span(p.start, w.on)), w.on)]
+        due = w.on - timedelta(days=1) if w.before else w.on  # "trước ngày 15/05": the 14th is the last day
+        return [(once(span(min(p.start, due), due)), due)]
     if w.within is not None:
         return [(once(w.within), w.within.end)]
     if w.ongoing:
@@ -29,7 +38,7 @@ def due_dates(ex: Expansion, duty: Duty) -> list[tuple[Period, date]]:
         due = p.issued + timedelta(days=w.days_after_issue)
         return [(once(span(p.issued, due)), due)]
     if w.after is not None:
-        target = next(d for d in p.duties if d.id == w.after)
+        target = ex.duty(w.after)
         return [(per, due + timedelta(days=w.days or 0)) for per, due in due_dates(ex, target)]
     assert w.every is not None
     start = max(p.start, w.from_ or p.start)
@@ -84,7 +93,8 @@ def duties(ex: Expansion) -> None:
                 for per, due in dates:
                     ex.add(kind=Kind.ONGOING if duty.when.ongoing else Kind.DUTY, source_id=duty.id, unit_id=unit_id,
                              period=per, due=due, title=title, detail=duty.note or "", quota=quota,
-                             shift="none" if duty.when.ongoing else duty.when.shift,
+                             shift="none" if duty.when.ongoing else duty.when.shift, grace=duty.when.grace,
+                             set_by=duty.when.set_by, request=ex.requested(duty.request, unit_id),
                              to_unit_id=duty.to)
 
 
@@ -93,9 +103,10 @@ def sub_plans(ex: Expansion) -> None:
     if sp is None:
         return
     due = ex.plan.issued + timedelta(days=sp.days or ex.plan.defaults.sub_plan_days)
+    set_by = sp.set_by or ("plan" if sp.days else "agency")
     per = span(ex.plan.issued, due)
     per = Period(per.start, per.end, "window", "sub-plan")
     for unit_id in ex.resolve(sp.who):
         ex.add(kind=Kind.SUB_PLAN, source_id="sub-plan", unit_id=unit_id, period=per, due=due, title=sp.what,
-                 to_unit_id=sp.to or ex.plan.standing_agency,
+                 to_unit_id=sp.to or ex.plan.standing_agency, set_by=set_by, request=ex.requested(sp.request, unit_id),
                  detail=f"Trên cơ sở {ex.plan.display_number}: {ex.plan.title}")

@@ -14,9 +14,12 @@ from plancal.plans.model import KindSelector, Plan
 from plancal.schedule.conferences import conferences
 from plancal.schedule.context import Expansion
 from plancal.schedule.duties import duties, sub_plans
+from plancal.schedule.lifetimes import Dropped, follow_units
+from plancal.schedule.milestones import milestones
 from plancal.schedule.occurrence import KINDS, Occurrence
 from plancal.schedule.reports import reports
 from plancal.schedule.themes import anniversaries, themes
+from plancal.settings import DEFAULT_TIMEZONE
 from plancal.units.directory import Directory
 from plancal.vn.anniversaries import Registry
 from plancal.vn.workdays import WorkCalendar
@@ -24,27 +27,31 @@ from plancal.vn.workdays import WorkCalendar
 
 def recipients(loaded: LoadedPlan, selectors: Iterable[str | KindSelector]) -> list[str]:
     """Unit ids a list of selectors names in this plan (e.g. ``["@recipients"]``)."""
-    ex = Expansion(loaded.plan, loaded.directory, loaded.registry, WorkCalendar(), ZoneInfo("Asia/Ho_Chi_Minh"))
+    ex = Expansion(loaded.plan, loaded.directory, loaded.registry, WorkCalendar(), ZoneInfo(DEFAULT_TIMEZONE))
     return ex.resolve(selectors)
 
 
-def expand(loaded: LoadedPlan, work: WorkCalendar | None = None, tz: str = "Asia/Ho_Chi_Minh") -> list[Occurrence]:
-    """Every occurrence of a plan, sorted by due date then kind, unit and source."""
-    return expand_plan(loaded.plan, loaded.directory, loaded.registry, work, tz)
+def expand(loaded: LoadedPlan, work: WorkCalendar | None = None, tz: ZoneInfo | str = DEFAULT_TIMEZONE, *,
+           notes: list[Dropped] | None = None) -> list[Occurrence]:
+    """Every occurrence of a plan, sorted by due date then kind, unit and source; times of day in ``tz``
+    (``settings.tz``). Occurrences of units that ended go to their successors; those nobody owes are left
+    out and, if ``notes`` is a list, noted in it."""
+    return expand_plan(loaded.plan, loaded.directory, loaded.registry, work, tz, notes=notes)
 
 
 def expand_plan(plan: Plan, directory: Directory, registry: Registry, work: WorkCalendar | None = None,
-                tz: str = "Asia/Ho_Chi_Minh") -> list[Occurrence]:
+                tz: ZoneInfo | str = DEFAULT_TIMEZONE, *, notes: list[Dropped] | None = None) -> list[Occurrence]:
     if work is None:
         work = WorkCalendar(plan.holidays.extra_off, plan.holidays.extra_work)
-    ex = Expansion(plan, directory, registry, work, ZoneInfo(tz))
+    ex = Expansion(plan, directory, registry, work, tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz))
     sub_plans(ex)
     duties(ex)
     reports(ex)
     conferences(ex)
     anniversaries(ex, themes(ex))
+    milestones(ex)
     seen: dict[str, Occurrence] = {}
-    for occ in ex.out:
+    for occ in follow_units(ex.out, directory, notes):
         seen.setdefault(occ.uid, occ)  # a unit named twice by overlapping selectors gets one occurrence
     return sorted(seen.values(), key=lambda o: (o.due_effective, KINDS.index(o.kind), o.unit_id or "", o.source_id,
                                                  o.period_key))

@@ -20,6 +20,7 @@ class Kind(StrEnum):
     ONGOING = "ongoing"
     THEME = "theme"
     ANNIVERSARY = "anniversary"
+    MILESTONE = "milestone"
 
 
 class Status(StrEnum):
@@ -39,6 +40,22 @@ class State(StrEnum):
     DONE = "done"
     DONE_LATE = "done_late"
     CANCELLED = "cancelled"
+    #: a request ("đề nghị") past its limit: not received yet, never "late" (nobody outside is told so)
+    AWAITED = "awaited"
+
+
+class DateSource(StrEnum):
+    """Who set an occurrence's date."""
+
+    PLAN = "plan"  # stated by the plan text ("trước ngày 25 hàng tháng", "trong quý I/2020")
+    AGENCY = "agency"  # set by the standing agency when it deploys the plan (sub-plan days, preparation offsets)
+
+
+class Relation(StrEnum):
+    """How the plan addresses the unit that owes an occurrence."""
+
+    ASSIGNED = "assigned"  # "giao": a unit in the issuer's hierarchy (the issuer itself or under it)
+    REQUESTED = "requested"  # "đề nghị": a body outside it (Fatherland Front, Party boards, central bodies)
 
 
 class Cycle(StrEnum):
@@ -58,7 +75,8 @@ class Cutoff(StrEnum):
 
 
 KINDS: tuple[Kind, ...] = tuple(Kind)
-#: kinds that a unit must act on (and that can be late); themes and anniversaries are informational
+#: kinds that a unit must act on (and that can be late); themes, anniversaries and milestones (events a plan
+#: refers to but does not hold) are informational
 ACTIONABLE = frozenset({Kind.SUB_PLAN, Kind.DUTY, Kind.REPORT, Kind.CONSOLIDATION, Kind.CONFERENCE, Kind.PREPARATION})
 
 
@@ -72,8 +90,14 @@ class Occurrence:
     period_key: str
     period_label: str
     window_start: date
+    #: the stated limit: the last day allowed as the plan says it ("trước ngày 25" → the 24th)
     due_stated: date
+    #: the aim: the last working day on or before the stated limit, inside the period (never later than
+    #: ``due_stated``); reminders count down to it and feeds show it
     due_effective: date
+    #: the legal limit, after which the unit is late: ``due_stated``, extended to the next working day only
+    #: where the plan asks for Civil Code art. 148(5) (``grace: civil-code-148``), never leaving the period
+    due_limit: date
     title: str
     detail: str = ""
     to_unit_id: str | None = None
@@ -92,10 +116,22 @@ class Occurrence:
     cutoff: Cutoff | None = None
     #: a preparation step's conference (the uid of the conference occurrence it prepares)
     conference_uid: str | None = None
+    #: who set the date: the plan's text or the standing agency deploying it
+    date_source: DateSource = DateSource.PLAN
+    #: assigned to a unit in the issuer's hierarchy, or requested of a body outside it
+    relation: Relation = Relation.ASSIGNED
+    #: owed by the plan's standing agency itself (it follows others up; nobody escalates its own items)
+    agency_own: bool = False
 
     @property
     def actionable(self) -> bool:
         return self.kind in ACTIONABLE
+
+    @property
+    def escalatable(self) -> bool:
+        """Lateness of this item may be followed up beyond the unit itself: an actionable item assigned
+        ("giao") to a unit that is not the standing agency. Requests and milestones never are."""
+        return escalatable(self.kind, self.relation, self.agency_own)
 
     @property
     def shifted(self) -> bool:
@@ -105,6 +141,10 @@ class Occurrence:
         """A digest of everything a calendar or a mail shows; changes raise the event's SEQUENCE."""
         values = tuple(_plain(getattr(self, f.name)) for f in fields(self))
         return hashlib.sha256(repr(values).encode()).hexdigest()[:32]
+
+
+def escalatable(kind: str, relation: str, agency_own: bool) -> bool:
+    return kind in ACTIONABLE and relation == Relation.ASSIGNED and not agency_own
 
 
 def _plain(value: object) -> object:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from plancal.schedule.context import Expansion
@@ -26,14 +26,17 @@ def reports(ex: Expansion) -> None:
                     for unit_id in ex.resolve(dl.who):
                         ex.add(kind=Kind.REPORT, source_id=report.id, unit_id=unit_id, period=per, due=due,
                                  title=f"{report.what} {per.label}", what=report.what, to_unit_id=report.to,
-                                 detail=detail, **window)
+                                 detail=detail, set_by=dl.set_by, request=ex.requested(dl.request, unit_id),
+                                 floor=cutoff + timedelta(days=1), **window)
                 if report.consolidate:
                     due = report_due(cutoff, report.consolidate.day, report.consolidate.month)
                     for unit_id in ex.resolve(report.consolidate.who):
                         what = f"Tổng hợp {report.what[0].lower()}{report.what[1:]}"
                         ex.add(kind=Kind.CONSOLIDATION, source_id=report.id, unit_id=unit_id, period=per,
                                  due=due, title=f"{what} {per.label}", what=what,
-                                 to_unit_id=report.consolidate_to or ex.plan.issuer, detail=detail, **window)
+                                 to_unit_id=report.consolidate_to or ex.plan.issuer, detail=detail,
+                                 set_by=report.consolidate.set_by, request=ex.requested(report.consolidate.request, unit_id),
+                                 floor=cutoff + timedelta(days=1), **window)
 
 
 def report_periods(cycle: str, start: date, end: date, cutoff: str = "decree-09") -> list[tuple[Period, date, date]]:

@@ -9,6 +9,7 @@ from datetime import date
 from plancal.plans.model import Theme
 from plancal.schedule.context import Expansion
 from plancal.schedule.occurrence import Kind
+from plancal.vn.canchi import can_chi
 from plancal.vn.dates import short
 from plancal.vn.periods import Period, last_day
 
@@ -41,6 +42,8 @@ def themes(ex: Expansion) -> set[tuple[str, int, bool]]:
 def theme_title(ex: Expansion, theme: Theme, year: int) -> str:
     def count(m: re.Match[str]) -> str:
         key = m.group(1)
+        if key == "can-chi":  # the name of the lunar year that begins in the theme's year: "Xuân {can-chi}"
+            return can_chi(year)
         if key not in ex.registry:
             return m.group(0)
         n = ex.registry[key].count(year)
@@ -61,8 +64,9 @@ def anniversaries(ex: Expansion, wanted: set[tuple[str, int, bool]]) -> None:
             continue
         n = ann.count(year)
         detail = ann.title(year)
-        if ann.is_round(year):
-            detail += f"\nNăm chẵn: kỷ niệm {n} năm."
+        word = ann.round_word(year)
+        if word:
+            detail += f"\n{word.capitalize()}: kỷ niệm {n} năm."
         if ann.lunar:
             detail += f"\nNgày {ann.day} tháng {ann.month} âm lịch, năm {year} nhằm ngày {short(day)}."
         per = Period(day, day, "day", f"{year}")

@@ -1,5 +1,7 @@
 """Plans, and issuing them: an amended plan keeps the status of unchanged occurrences, marks removed
-ones cancelled (kept, not deleted) and adds new ones; issuing the same plan twice changes nothing."""
+ones cancelled (kept, not deleted) and adds new ones — except those whose stated limit precedes the
+amendment date (``amended:``): nobody owes what was added after its day had passed. Issuing the same
+plan twice changes nothing."""
 
 from __future__ import annotations
 
@@ -13,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
 from plancal.plans.loading import LoadedPlan
-from plancal.schedule.occurrence import Occurrence
+from plancal.schedule.occurrence import ACTIONABLE, Occurrence
 from plancal.store.tables import Base, OccurrenceRow, PlanRow, _naive_utc, vn_midnight_utc
-from plancal.store.units import Units, upsert_units
+from plancal.store.units import Units, _values, upsert_units
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,8 @@ class IssueResult:
 
 _OCC_FIELDS = ("plan_id", "kind", "source_id", "unit_id", "period_key", "period_label", "window_start",
                "due_stated", "due_effective", "title", "detail", "to_unit_id", "quota", "pilot", "peak", "what",
-               "cycle", "data_from", "data_to", "cutoff", "conference_uid")
+               "cycle", "data_from", "data_to", "cutoff", "conference_uid", "due_limit", "date_source", "relation",
+               "agency_own")
 
 
 #: the advisory lock (PostgreSQL) that makes issues one at a time: units are shared between plans
@@ -72,7 +75,7 @@ class Plans(Units):
                                  f"kế hoạch '{loaded.plan.id}'", path))
         unit_columns = _text_columns(tables["units"])
         for u in loaded.directory:
-            problems += _misfits(unit_columns, dict(id=u.id, name=u.name, kind=u.kind, parent_id=u.parent),
+            problems += _misfits(unit_columns, {"id": u.id, **_values(u)},
                                  f"đơn vị '{u.id[:80]}'", path)
         occ_columns = [(n, limit) for n, limit in _text_columns(tables["occurrences"]) if n in _OCC_FIELDS]
         for occ in occurrences:
@@ -130,10 +133,14 @@ class Plans(Units):
         existing = {r.uid: r for r in s.scalars(select(OccurrenceRow).where(OccurrenceRow.plan_id == plan.id))}
         seen = set()
         fresh: list[dict[str, object]] = []
+        # an amendment owes nothing before it was made: what it adds for periods already closed is dropped
+        amended_on = plan.amended if existing and plan.amended else None
         for occ in occurrences:
-            seen.add(occ.uid)
             digest = occ.content_hash()
             row = existing.get(occ.uid)
+            if row is None and amended_on and occ.kind in ACTIONABLE and occ.due_stated < amended_on:
+                continue
+            seen.add(occ.uid)
             if row is None:
                 fresh.append(dict(uid=occ.uid, content_hash=digest, status="open", sequence=0, done_on=None,
                                   cancelled_on=None, modified_at=modified, starts_at=_naive_utc(occ.starts_at),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     JSON,
@@ -18,10 +19,24 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from plancal.schedule.occurrence import ACTIONABLE, Cutoff, Cycle, Kind, Occurrence, State, Status
+from plancal.schedule.occurrence import (
+    ACTIONABLE,
+    Cutoff,
+    Cycle,
+    DateSource,
+    Kind,
+    Occurrence,
+    Relation,
+    State,
+    Status,
+    escalatable,
+)
+from plancal.settings import DEFAULT_TIMEZONE
 from plancal.units.directory import Unit
 
-VN = timezone(timedelta(hours=7))
+#: the store keeps naive UTC; local times come back in the plans' default zone (the store is opened from a
+#: URL alone and does not see PLANCAL_TIMEZONE)
+VN = ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def vn_midnight_utc(d: date) -> datetime:
@@ -46,9 +61,21 @@ class UnitRow(Base):
     parent_id: Mapped[str | None] = mapped_column(String(80), index=True)
     emails: Mapped[list[str]] = mapped_column(JSON, default=list)
     feed_token: Mapped[str] = mapped_column(String(64), unique=True)
+    formal_name: Mapped[str | None] = mapped_column(String(300))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    successor_id: Mapped[str | None] = mapped_column(String(80))
 
     def to_unit(self) -> Unit:
-        return Unit(self.id, self.name, self.kind, self.parent_id, tuple(self.emails or ()))
+        return Unit(self.id, self.name, self.kind, self.parent_id, tuple(self.emails or ()), formal_name=self.formal_name,
+                    valid_from=self.valid_from, valid_to=self.valid_to, successor=self.successor_id)
+
+    @property
+    def letter_name(self) -> str:
+        return self.to_unit().letter_name
+
+    def exists_on(self, d: date) -> bool:
+        return self.to_unit().exists_on(d)
 
 
 class PlanRow(Base):
@@ -71,7 +98,9 @@ class PlanRow(Base):
 
     @property
     def display_number(self) -> str:
-        return self.number or f"Kế hoạch ngày {self.issued:%d/%m/%Y}"
+        """How documents cite the plan: "Kế hoạch số 227/KH-UBND ngày 31/10/2024"."""
+        number = f" số {self.number}" if self.number else ""
+        return f"Kế hoạch{number} ngày {self.issued:%d/%m/%Y}"
 
 
 class OccurrenceRow(Base):
@@ -86,6 +115,7 @@ class OccurrenceRow(Base):
     window_start: Mapped[date] = mapped_column(Date)
     due_stated: Mapped[date] = mapped_column(Date)
     due_effective: Mapped[date] = mapped_column(Date, index=True)
+    due_limit: Mapped[date] = mapped_column(Date)
     title: Mapped[str] = mapped_column(Text)
     detail: Mapped[str] = mapped_column(Text, default="")
     to_unit_id: Mapped[str | None] = mapped_column(String(80))
@@ -101,6 +131,9 @@ class OccurrenceRow(Base):
     data_to: Mapped[date | None] = mapped_column(Date)
     cutoff: Mapped[str | None] = mapped_column(String(20))
     conference_uid: Mapped[str | None] = mapped_column(String(40), index=True)
+    date_source: Mapped[str] = mapped_column(String(12), default="plan")
+    relation: Mapped[str] = mapped_column(String(12), default="assigned")
+    agency_own: Mapped[bool] = mapped_column(Boolean, default=False)
     content_hash: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(12), default="open")  # open | done | cancelled
     done_on: Mapped[date | None] = mapped_column(Date)
@@ -114,23 +147,33 @@ class OccurrenceRow(Base):
         return Occurrence(
             uid=self.uid, plan_id=self.plan_id, kind=Kind(self.kind), source_id=self.source_id, unit_id=self.unit_id,
             period_key=self.period_key, period_label=self.period_label, window_start=self.window_start,
-            due_stated=self.due_stated, due_effective=self.due_effective, title=self.title, detail=self.detail,
+            due_stated=self.due_stated, due_effective=self.due_effective, due_limit=self.due_limit,
+            title=self.title, detail=self.detail,
             to_unit_id=self.to_unit_id, quota=self.quota, pilot=self.pilot,
             starts_at=_aware(self.starts_at), ends_at=_aware(self.ends_at),
             audience=tuple(self.audience or ()), peak=self.peak, what=self.what or "",
             cycle=Cycle(self.cycle) if self.cycle else None, data_from=self.data_from, data_to=self.data_to,
-            cutoff=Cutoff(self.cutoff) if self.cutoff else None, conference_uid=self.conference_uid)
+            cutoff=Cutoff(self.cutoff) if self.cutoff else None, conference_uid=self.conference_uid,
+            date_source=DateSource(self.date_source), relation=Relation(self.relation), agency_own=self.agency_own)
+
+    @property
+    def escalatable(self) -> bool:
+        """See :attr:`Occurrence.escalatable`: assigned, actionable, not the standing agency's own."""
+        return escalatable(self.kind, self.relation, self.agency_own)
 
     def state(self, today: date) -> State:
-        """The occurrence as of ``today``."""
+        """The occurrence as of ``today``. Late only after the legal limit (a submission on the stated last
+        day is on time); a request ("đề nghị") past its limit is awaited, never late."""
+        requested = self.relation == Relation.REQUESTED
         if self.status == Status.CANCELLED:
             return State.CANCELLED
         if self.status == Status.DONE:
-            return State.DONE_LATE if self.done_on and self.done_on > self.due_effective else State.DONE
+            late = self.done_on is not None and self.done_on > self.due_limit and not requested
+            return State.DONE_LATE if late else State.DONE
         if self.kind not in ACTIONABLE:
             return State.OPEN
-        if today > self.due_effective:
-            return State.LATE
+        if today > self.due_limit:
+            return State.AWAITED if requested else State.LATE
         return State.DUE if today == self.due_effective else State.OPEN
 
 

@@ -53,12 +53,18 @@ def upsert_units(s: Session, units: Iterable[Unit]) -> tuple[int, int]:
     existing = {r.id: r for r in s.scalars(select(UnitRow).where(UnitRow.id.in_([u.id for u in units])))}
     for u in units:
         row = existing.get(u.id)
+        values = _values(u)
         if row is None:
-            s.add(UnitRow(id=u.id, name=u.name, kind=u.kind, parent_id=u.parent, emails=list(u.emails),
-                          feed_token=new_token()))
+            s.add(UnitRow(id=u.id, feed_token=new_token(), **values))
             added += 1
-        elif (row.name, row.kind, row.parent_id, list(row.emails or [])) != \
-                (u.name, u.kind, u.parent, list(u.emails)):
-            row.name, row.kind, row.parent_id, row.emails = u.name, u.kind, u.parent, list(u.emails)
+        elif {k: getattr(row, k) for k in values} != values:
+            for k, v in values.items():
+                setattr(row, k, v)
             updated += 1
     return added, updated
+
+
+def _values(u: Unit) -> dict[str, object]:
+    """The columns a unit file sets (the feed token is the store's own)."""
+    return {"name": u.name, "kind": u.kind, "parent_id": u.parent, "emails": list(u.emails), "formal_name": u.formal_name,
+            "valid_from": u.valid_from, "valid_to": u.valid_to, "successor_id": u.successor}

@@ -42,10 +42,11 @@ class SubPlanStatus:
 
     unit_id: str
     due: date
-    state: str  # open | due | late | done | done_late
+    state: str  # open | due | late | awaited | done | done_late
     received: date | None
     plan_id: str | None  # the attached sub-unit plan, when there is one
     plan_number: str | None
+    limit: date | None = None  # the legal limit (late after it); ``due`` is the aim
 
 
 def attachment(store: Store, loaded: LoadedPlan) -> Attachment | None:
@@ -75,8 +76,9 @@ def status(store: Store, plan_id: str, today: date) -> list[SubPlanStatus]:
             continue
         child = attached.get(row.unit_id)
         out.append(SubPlanStatus(row.unit_id, row.due_effective, row.state(today), row.done_on,
-                                 child.id if child else None, child.display_number if child else None))
-    order = {"late": 0, "due": 1, "open": 2, "done_late": 3, "done": 4}
+                                 child.id if child else None, child.display_number if child else None,
+                                 row.due_limit))
+    order = {"late": 0, "awaited": 1, "due": 2, "open": 3, "done_late": 4, "done": 5}
     return sorted(out, key=lambda s: (order.get(s.state, 5), s.due, s.unit_id))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from plancal.store import OccurrenceRow, PlanRow, Store
-from plancal.tracking.status import KIND_LABEL, STATE_LABEL
+from plancal.tracking.status import DATE_SOURCE_LABEL, KIND_LABEL, STATE_LABEL
 from plancal.vn.dates import short
 
 
@@ -65,15 +65,18 @@ def _label(kind: str, title: str, period_label: str) -> str:
 
 
 def _due(row: OccurrenceRow) -> str:
+    """The aim, with the stated limit when it differs and who set the date: "23/04/2021 (hạn 24/04/2021,
+    theo kế hoạch)"."""
+    source = DATE_SOURCE_LABEL.get(row.date_source, row.date_source)
     if row.due_effective != row.due_stated:
-        return f"{short(row.due_effective)} (hạn ghi {short(row.due_stated)})"
-    return short(row.due_effective)
+        return f"{short(row.due_effective)} (hạn {short(row.due_stated)}, {source})"
+    return f"{short(row.due_effective)} ({source})"
 
 
 def _state(row: OccurrenceRow, today: date) -> str:
     state = row.state(today)
     if state == "late":
-        return f"quá hạn {(today - row.due_effective).days} ngày"
+        return f"quá hạn {(today - row.due_limit).days} ngày"
     if state in ("done", "done_late") and row.done_on:
         return f"{STATE_LABEL[state]} ({short(row.done_on)})"
     return STATE_LABEL[state]

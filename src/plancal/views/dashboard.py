@@ -37,7 +37,7 @@ def dashboard_markdown(store: Store, today: date, *, run_label: str = "") -> str
         for r in rows:
             if r.state(today) == "late" and r.unit_id:
                 late_units[r.unit_id] += 1
-                oldest[r.unit_id] = max(oldest.get(r.unit_id, 0), (today - r.due_effective).days)
+                oldest[r.unit_id] = max(oldest.get(r.unit_id, 0), (today - r.due_limit).days)
         if today < plan.period_start:
             phase = "chưa bắt đầu"
         elif today > plan.period_end:

@@ -18,9 +18,9 @@ def _received(row: OccurrenceRow, today: date) -> str:
     if state == "done":
         return "đúng hạn"
     if state == "done_late" and row.done_on:
-        return f"muộn {(row.done_on - row.due_effective).days} ngày"
+        return f"muộn {(row.done_on - row.due_limit).days} ngày"
     if state == "late":
-        return f"chưa nhận, quá hạn {(today - row.due_effective).days} ngày"
+        return f"chưa nhận, quá hạn {(today - row.due_limit).days} ngày"
     return "chưa nhận" + (" (hạn hôm nay)" if state == "due" else "")
 
 

@@ -22,7 +22,8 @@ MAX_ROWS = 300
 STATUS_ROWS = 2000
 
 
-BUCKET_LABEL = {"on_time": "Đúng hạn", "late": "Muộn", "missing": "Chưa nộp (quá hạn)", "upcoming": "Chưa đến hạn"}
+BUCKET_LABEL = {"on_time": "Đúng hạn", "late": "Muộn", "missing": "Chưa nộp (quá hạn)",
+                "awaited": "Đề nghị, chưa nhận", "upcoming": "Chưa đến hạn"}
 
 
 # -- per plan: units × duties ------------------------------------------------------------------------
@@ -35,7 +36,7 @@ def status_rows(store: Store, plan_id: str, today: date, limit: int = STATUS_ROW
     counts = matrix(store, plan_id, today)
     names = _names(store)
     first = _first_of_each_duty(store, plan_id)
-    buckets = ("on_time", "late", "missing", "upcoming")
+    buckets = ("on_time", "late", "missing", "awaited", "upcoming")
     cells = [(unit_id, source_id, counts[unit_id][source_id]) for unit_id in counts for source_id in counts[unit_id]]
     if len(cells) > limit:
         cells = sorted(cells, key=lambda c: (-c[2].get("missing", 0), -c[2].get("late", 0)))[:limit - 1]

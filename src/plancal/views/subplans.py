@@ -18,7 +18,7 @@ def sub_plan_rows(store: Store, statuses: Sequence[SubPlanStatus], today: date) 
     names = _names(store)
     out: list[dict[str, object]] = []
     for s in statuses:
-        state = f"quá hạn {(today - s.due).days} ngày" if s.state == "late" else STATE_LABEL.get(s.state, s.state)
+        state = f"quá hạn {(today - (s.limit or s.due)).days} ngày" if s.state == "late" else STATE_LABEL.get(s.state, s.state)
         out.append({"Đơn vị": names.get(s.unit_id, s.unit_id), "Hạn ban hành": short(s.due), "Tình trạng": state,
                     "Ngày ban hành": short(s.received) if s.received else "",
                     "Kế hoạch cấp dưới": s.plan_number or ""})

@@ -8,6 +8,7 @@ anniversary: ``last`` (use the month's last day, day 29) or ``error``.
 
 from __future__ import annotations
 
+import calendar as _stdcal
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -32,8 +33,14 @@ class Anniversary:
     missing_day: Literal["last", "error"] = "last"
 
     def date_in(self, year: int) -> date:
-        """The day it falls on in the solar ``year``."""
+        """The day it falls on in the solar ``year``. A 29/02 falls on 28/02 in a year without one
+        (``missing_day: last``, the default) or is an error (``missing_day: error``)."""
         if not self.lunar:
+            if (self.month, self.day) == (2, 29) and not _stdcal.isleap(year):
+                if self.missing_day == "last":
+                    return date(year, 2, 28)
+                raise PlanError([Problem(f"năm {year} không có ngày 29/02", field=self.key or None,
+                                         hint="đặt missing_day: last để dùng ngày 28/02")])
             return date(year, self.month, self.day)
         # A late lunar month (the 11th, 12th) of lunar year Y-1 falls in January/February of Y.
         for lunar_year in (year, year - 1):
@@ -47,9 +54,17 @@ class Anniversary:
         return None if self.founded is None else year - self.founded
 
     def is_round(self, year: int) -> bool:
-        """A "năm chẵn": the 5th, 10th, 15th … anniversary (70 năm, 75 năm)."""
+        """A "năm tròn" or "năm chẵn" (see :meth:`round_word`): the 5th, 10th, 15th … anniversary."""
         n = self.count(year)
         return n is not None and n > 0 and n % 5 == 0
+
+    def round_word(self, year: int) -> str | None:
+        """Decree 145/2013/NĐ-CP art. 3: "năm tròn" for an anniversary ending in 0 (70 năm), "năm chẵn" for one
+        ending in 5 (75 năm); None otherwise."""
+        if not self.is_round(year):
+            return None
+        n = self.count(year)
+        return "năm tròn" if n is not None and n % 10 == 0 else "năm chẵn"
 
     def title(self, year: int) -> str:
         """ "91 năm Ngày thành lập Đảng Cộng sản Việt Nam (03/02/1930 - 03/02/2021)"."""
@@ -64,7 +79,11 @@ class Anniversary:
 
 def lunar_date(year: int, month: int, day: int, missing_day: str = "last", key: str = "") -> date:
     """Solar date of lunar day/month in the lunar year that starts in solar ``year``."""
-    solar = lunar_vn.lunar_to_solar(lunar_vn.LunarDate(day=day, month=month, year=year))
+    try:
+        solar = lunar_vn.lunar_to_solar(lunar_vn.LunarDate(day=day, month=month, year=year))
+    except ValueError:  # month 13, day 31, a year outside the tables (1899-2100)
+        raise PlanError([Problem(f"không tính được ngày {day} tháng {month} âm lịch năm {year}", field=key or None,
+                                 hint="tháng âm lịch từ 1 đến 12, ngày từ 1 đến 30, năm từ 1900 đến 2099")]) from None
     back = lunar_vn.solar_to_lunar(solar)
     if (back.day, back.month, back.leap) == (day, month, False):
         return solar

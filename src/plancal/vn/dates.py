@@ -35,13 +35,16 @@ def parse_date(value: object) -> date:
 
 
 def short(d: date) -> str:
-    """25/6/2025 — the compact form used in titles."""
+    """25/06/2025 — the compact form used in titles (dd/mm/yyyy)."""
     return f"{d.day:02d}/{d.month:02d}/{d.year}"
 
 
 def long(d: date) -> str:
-    """ngày 25 tháng 6 năm 2025 — the form used in letters."""
-    return f"ngày {d.day} tháng {d.month} năm {d.year}"
+    """ngày 25 tháng 6 năm 2025 — the form used in letters, as Decree 30/2020/NĐ-CP (Appendix I) writes it:
+    a leading zero for days below 10 and for months 1 and 2 ("ngày 05 tháng 3 năm 2021", "ngày 01 tháng 02
+    năm 2026")."""
+    month = f"{d.month:02d}" if d.month <= 2 else str(d.month)
+    return f"ngày {d.day:02d} tháng {month} năm {d.year}"
 
 
 def weekday(d: date) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import date, timedelta
 
 from plancal.mail.items import World, _only
-from plancal.mail.letters import Letter
+from plancal.mail.letters import Letter, MailKind
 from plancal.schedule.occurrence import Kind
 from plancal.settings import Settings
 from plancal.store import OccurrenceRow, Store
@@ -21,6 +21,8 @@ def conference_steps(store: Store, settings: Settings, today: date, *, recipient
                      world: World | None = None) -> list[Letter]:
     """Once per conference, from ``CONFERENCE_NOTICE_DAYS`` before its first preparation step: the steps."""
     world = world or World.load(store)
+    if not world.work.is_working_day(today):
+        return []  # mail goes out on working days
     conferences = [c for c in store.occurrences(start=today, kinds=[Kind.CONFERENCE], statuses=["open"])
                    if world.active(c.plan_id) is not None and c.unit_id]
     if not conferences:
@@ -41,11 +43,11 @@ def conference_steps(store: Store, settings: Settings, today: date, *, recipient
                    "starts_at": conf.to_occurrence().starts_at, "steps": step_items,
                    "plan": world.plans[conf.plan_id]}
         for unit_id in unit_ids:
-            for email in world.emails(unit_id):
+            for email in world.emails(unit_id, today):
                 letters.append(Letter(
-                    kind="conference", ident=conf.uid, recipient=email, day=today, template="conference_steps",
+                    kind=MailKind.CONFERENCE, ident=conf.uid, recipient=email, day=today, template="conference_steps",
                     context={**context, "unit_name": world.name(unit_id), "unit_id": unit_id},
-                    to_name=world.name(unit_id), reply_to=world.reply_to([conf.plan_id]),
+                    to_name=world.letter_name(unit_id), reply_to=world.reply_to([conf.plan_id]),
                     coordinators=world.coordinators([conf.plan_id])))
     # one address serving two units of the same conference gets it once
     unique = {letter.key: letter for letter in reversed(letters)}

@@ -7,8 +7,8 @@ from collections.abc import Collection
 from datetime import date, timedelta
 
 from plancal.mail.items import Item, UnitBlock, World, _join_names, _only
-from plancal.mail.leadtimes import LeadTimes
-from plancal.mail.letters import Letter
+from plancal.mail.leadtimes import LeadTimes, limit_of, mail_days
+from plancal.mail.letters import Letter, MailKind
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.settings import Settings
 from plancal.store import Store
@@ -17,19 +17,24 @@ from plancal.store import Store
 # -- reminder digests -----------------------------------------------------------------------------
 def digests(store: Store, settings: Settings, today: date, *, recipients: Collection[str] | None = None,
             lead: LeadTimes | None = None, world: World | None = None) -> list[Letter]:
-    """One digest per address for ``today``: due today, due in the next days, overdue."""
+    """One digest per address for ``today``: due today, due in the next days, overdue. Only on working
+    days; the first working day after days off carries the lead-time marks that fell on them."""
     lead = lead or LeadTimes.from_settings(settings)
     world = world or World.load(store)
-    rows = store.occurrences(start=today - timedelta(days=lead.max_after), end=today + timedelta(days=lead.max_before),
+    days = mail_days(today, world.work)
+    if not days:
+        return []
+    rows = store.occurrences(start=today - timedelta(days=lead.max_after),
+                             end=today + timedelta(days=lead.max_before + (today - days[0]).days),
                              kinds=ACTIONABLE, statuses=["open"])
     per: dict[str, dict[str, list[Item]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
         if row.unit_id is None or world.active(row.plan_id) is None:
             continue
-        if not lead.triggers(row.kind, (row.due_effective - today).days):
+        if not lead.reminds(row.kind, row.due_effective, limit_of(row), today, world.work):
             continue
         item = world.item(row, today)
-        for email in world.emails(row.unit_id):
+        for email in world.emails(row.unit_id, today):
             per[email][row.unit_id].append(item)
     letters = []
     for email in sorted(per):
@@ -45,9 +50,9 @@ def digests(store: Store, settings: Settings, today: date, *, recipients: Collec
                 overdue=tuple(sorted((i for i in items if i.days < 0), key=lambda i: (i.due, i.title)))))
         counts = {name: sum(len(getattr(b, name)) for b in blocks) for name in ("due_today", "soon", "overdue")}
         letters.append(Letter(
-            kind="digest", ident=today.isoformat(), recipient=email, day=today, template="digest",
+            kind=MailKind.DIGEST, ident=today.isoformat(), recipient=email, day=today, template="digest",
             context={"today": today, "blocks": tuple(blocks), "n_today": counts["due_today"], "n_soon": counts["soon"],
                      "n_overdue": counts["overdue"], "agencies": world.agencies(plan_ids)},
-            to_name=_join_names(b.unit_name for b in blocks), reply_to=world.reply_to(plan_ids),
+            to_name=_join_names(world.letter_name(b.unit_id) for b in blocks), reply_to=world.reply_to(plan_ids),
             coordinators=world.coordinators(plan_ids)))
     return _only(letters, recipients)

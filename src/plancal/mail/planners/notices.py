@@ -9,7 +9,7 @@ from datetime import date
 from plancal.errors import Problem, StoreError
 from plancal.feeds.names import UNIT_DIR, feed_url, unit_feed_name, webcal_url
 from plancal.mail.items import DutyGroup, Item, World, _only
-from plancal.mail.letters import Letter
+from plancal.mail.letters import Letter, MailKind
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.settings import Settings
 from plancal.store import OccurrenceRow, Store
@@ -18,13 +18,16 @@ from plancal.store import OccurrenceRow, Store
 # -- plan issued ---------------------------------------------------------------------------------
 def plan_notices(store: Store, settings: Settings, today: date, plan_id: str, *,
                  recipients: Collection[str] | None = None, world: World | None = None) -> list[Letter]:
-    """The plan was issued (or amended): each unit it names hears its duties, dates and feed address."""
+    """The plan was issued (or amended): each unit it names hears its duties, dates and feed address —
+    unless its period has ended by ``today`` (issuing an old plan for the record sends nothing)."""
     world = world or World.load(store)
     plan = world.plans.get(plan_id)
     if plan is None:
         known = ", ".join(sorted(world.plans)) or "chưa có kế hoạch nào"
         raise StoreError([Problem(f"không có kế hoạch '{plan_id}' (đã ban hành: {known})", field="plan",
                                   hint="ban hành trước bằng 'plancal issue TỆP.yaml'")])
+    if today > plan.period_end:
+        return []  # a plan whose period has ended is on record, not news: nobody is told to act on it
     rows = store.occurrences(plan_id=plan_id)
     by_unit: dict[str, list[OccurrenceRow]] = defaultdict(list)
     for row in rows:
@@ -54,9 +57,9 @@ def plan_notices(store: Store, settings: Settings, today: date, plan_id: str, *,
                    "n_dates": sum(len(d.dates) for d in duties), "themes": themes, "anniversaries": anniversaries,
                    "feed_url": url, "webcal_url": webcal_url(url),
                    "subscribe_url": f"{settings.feed_base_url}/{UNIT_DIR}/{unit.feed_token}"}
-        for email in world.emails(unit_id):
+        for email in world.emails(unit_id, today):
             letters.append(Letter(
-                kind="notice", ident=f"{plan.id}@r{plan.revision}/{unit_id}", recipient=email, day=today,
-                template="plan_issued", context=context, to_name=unit.name, reply_to=world.reply_to([plan.id]),
+                kind=MailKind.NOTICE, ident=f"{plan.id}@r{plan.revision}/{unit_id}", recipient=email, day=today,
+                template="plan_issued", context=context, to_name=unit.letter_name, reply_to=world.reply_to([plan.id]),
                 coordinators=world.coordinators([plan.id]), plan_id=plan.id))
     return _only(letters, recipients)

@@ -7,25 +7,37 @@ from collections.abc import Collection
 from datetime import date, timedelta
 
 from plancal.mail.items import PlanSummary, World, _join_names, _only
-from plancal.mail.letters import Letter
+from plancal.mail.letters import Letter, MailKind
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.settings import Settings
 from plancal.store import Store
+from plancal.vn.workdays import WorkCalendar
 
-#: the weekly summary goes out on Monday; a run that missed it still sends it during these first days
+#: the weekly summary goes out on the week's first working day; a run that missed it still sends it
+#: during the working days up to this weekday (0 = Monday)
 WEEKLY_CATCH_UP_DAYS = 3
+
+
+def summary_day(today: date, work: WorkCalendar) -> bool:
+    """Whether ``today`` is the first working day of its week, when the weekly summary goes out."""
+    monday = today - timedelta(days=today.weekday())
+    return work.is_working_day(today) and all(not work.is_working_day(monday + timedelta(days=n))
+                                              for n in range(today.weekday()))
 
 
 # -- weekly summary ------------------------------------------------------------------------------
 def weekly_summaries(store: Store, settings: Settings, today: date, *, recipients: Collection[str] | None = None,
                      world: World | None = None) -> list[Letter]:
-    """On Monday (or the first run of the week's first days), to each standing agency: the week ahead,
-    who is late and how late, what was done last week — per plan it coordinates."""
-    if today.weekday() >= WEEKLY_CATCH_UP_DAYS:
-        return []
+    """On the week's first working day (or a working day shortly after, for a run that missed it), to
+    each standing agency: the week ahead, who is late and how late (in working days), what was done last
+    week — per plan it coordinates."""
     world = world or World.load(store)
+    if not world.work.is_working_day(today) or (today.weekday() >= WEEKLY_CATCH_UP_DAYS
+                                                 and not summary_day(today, world.work)):
+        return []
     monday = today - timedelta(days=today.weekday())
     week_end = monday + timedelta(days=6)
+    first = next(monday + timedelta(days=n) for n in range(7) if world.work.is_working_day(monday + timedelta(days=n)))
     iso = today.isocalendar()
     per: dict[str, list[PlanSummary]] = defaultdict(list)
     for plan in world.plans.values():
@@ -43,15 +55,15 @@ def weekly_summaries(store: Store, settings: Settings, today: date, *, recipient
                                  if row.status == "done" and row.done_on is not None
                                  and monday - timedelta(days=7) <= row.done_on < monday),
             open_total=sum(1 for i in items if i.status in ("open", "due", "late")))
-        for email in world.emails(plan.standing_agency_id):
+        for email in world.emails(plan.standing_agency_id, today):
             per[email].append(summary)
     letters = []
     for email in sorted(per):
         summaries = tuple(sorted(per[email], key=lambda s: s.plan_id))
         plan_ids = [s.plan_id for s in summaries]
-        agency_names = [world.name(world.plans[p].standing_agency_id) for p in plan_ids]
+        agency_names = [world.letter_name(world.plans[p].standing_agency_id) for p in plan_ids]
         letters.append(Letter(
-            kind="weekly", ident=f"{iso.year}-W{iso.week:02d}", recipient=email, day=monday, template="weekly_summary",
+            kind=MailKind.WEEKLY, ident=f"{iso.year}-W{iso.week:02d}", recipient=email, day=first, template="weekly_summary",
             context={"today": today, "monday": monday, "sunday": week_end, "week": iso.week, "plans": summaries,
                      "n_late": sum(len(s.late) for s in summaries),
                      "n_due": sum(len(s.due_this_week) for s in summaries)},

@@ -1,28 +1,21 @@
-"""CLI commands ``plancal draft FILE`` and ``plancal when "PHRASE"`` (registered in plancal.cli)."""
+"""``plancal draft FILE``: a draft plan file from a document; ``plancal when "PHRASE"``: how a time phrase is read."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from plancal.draft.core import PlanError, Problem, first_due_dates
+from plancal.cli.app import app, settings, today_in
+from plancal.draft.core import first_due_dates
 from plancal.draft.drafter import draft_document
 from plancal.draft.timephrase import Context, fmt, read
 
 
-def _day(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        d, m, y = (int(x) for x in value.replace("-", "/").split("/"))
-        return date(y, m, d)
-    except ValueError:
-        raise PlanError([Problem(f"ngày '{value}' không hợp lệ", hint="viết dạng 31/10/2024")]) from None
-
-
+@app.command("draft")
 def draft(file: Annotated[Path, typer.Argument(help="Văn bản kế hoạch: .docx, .pdf hoặc .txt")],
           units: Annotated[Path | None, typer.Option("--units", help="Danh mục đơn vị (tệp hoặc thư mục)")] = None,
           output: Annotated[Path | None, typer.Option("-o", "--output", help="Tệp kế hoạch YAML cần ghi")] = None) -> None:
@@ -30,8 +23,6 @@ def draft(file: Annotated[Path, typer.Argument(help="Văn bản kế hoạch: .d
     rel: list[str] | None = None
     if units is not None and output is not None:
         files = sorted(units.glob("*.yaml")) if units.is_dir() else [units]
-        import os
-
         rel = [os.path.relpath(f.resolve(), output.resolve().parent) for f in files]
     result = draft_document(file, units, units=rel)
     if output is None:
@@ -43,10 +34,11 @@ def draft(file: Annotated[Path, typer.Argument(help="Văn bản kế hoạch: .d
         typer.echo(f"  • {item}", err=True)
 
 
+@app.command("when")
 def when(phrase: Annotated[str, typer.Argument(help="Cụm từ chỉ thời gian, ví dụ “trước ngày 25 hàng tháng”")],
          issued: Annotated[str | None, typer.Option("--issued", help="Ngày ban hành kế hoạch (dd/mm/yyyy)")] = None) -> None:
     """Cho biết plancal hiểu một cụm từ thời gian thế nào (when: và các hạn đầu tiên)."""
-    day = _day(issued) or date.today()
+    day = today_in(settings(), issued)
     reading = read(phrase, Context(day))
     if reading is None:
         typer.echo("Không nhận ra cụm từ thời gian nào.", err=True)

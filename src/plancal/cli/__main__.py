@@ -1,0 +1,5 @@
+"""``python -m plancal.cli``."""
+
+from plancal.cli import main
+
+main()

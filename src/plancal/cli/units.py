@@ -1,0 +1,44 @@
+"""``plancal units import`` and ``units list``: the unit directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from plancal.cli.app import out, store, units_app
+from plancal.errors import PlancalError
+from plancal.units.national import units_from_source
+from plancal.units.reading import read_units
+
+
+@units_app.command("import")
+def units_import(
+    file: Annotated[Path | None, typer.Argument(help="Tệp đơn vị YAML hoặc CSV")] = None,
+    source: Annotated[str | None, typer.Option("--from", help="Nguồn danh mục, ví dụ vietnam-provinces")] = None,
+    province: Annotated[str | None, typer.Option("--province", help="Chỉ tỉnh, thành phố này (tên hoặc mã)")] = None,
+) -> None:
+    """Nhập danh mục đơn vị từ YAML hoặc CSV, hoặc từ một nguồn (--from vietnam-provinces)."""
+    if (file is None) == (source is None):
+        raise PlancalError("cần đúng một nguồn: một tệp đơn vị hoặc --from",
+                           hint="ví dụ: plancal units import units.yaml hoặc plancal units import --from vietnam-provinces")
+    st = store()
+    units = read_units(file) if file is not None else units_from_source(str(source), province)
+    st.directory().merged(units)  # validates parents, cycles and duplicates against what is stored
+    added, updated = st.import_units(units)
+    out.print(f"[green]✓[/green] {file or source}: {len(units)} đơn vị — thêm {added}, cập nhật {updated}")
+
+
+@units_app.command("list")
+def units_list(kind: Annotated[str | None, typer.Option(help="Chỉ loại này")] = None) -> None:
+    """Liệt kê các đơn vị."""
+    table = Table()
+    for col in ("Mã", "Tên", "Loại", "Cấp trên", "Thư điện tử"):
+        table.add_column(col, overflow="fold")
+    for r in store().unit_rows():
+        if kind and r.kind != kind:
+            continue
+        table.add_row(r.id, r.name, r.kind, r.parent_id or "", ", ".join(r.emails or []))
+    out.print(table)
