@@ -2,7 +2,7 @@
 that died on this machine is taken over at once instead of waiting for its lease
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-10 10:00:00
 
 Rows now also take the statuses ``owed`` (planned before the first mail of a run goes out, not claimed
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
