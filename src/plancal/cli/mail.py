@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from plancal.cli.app import err, mail_app, out, parse_day, settings, store, today_in
@@ -34,7 +35,7 @@ def _mail_report(label: str, report: object) -> bool:
 
     assert isinstance(report, DeliveryReport)
     mark = "[green]✓[/green]" if report.ok else "[red]✗[/red]"
-    out.print(f"{mark} {label}: {report.summary()}")
+    out.print(f"{mark} {escape(label)}: {escape(report.summary())}")
     for bad in report.bad_addresses:
         err.print(f"  Địa chỉ không nhận thư: {bad.recipient} — {bad.error}", markup=False, highlight=False)
     for failure in report.failed[:10]:
@@ -99,8 +100,8 @@ def mail_status(
     for col in ("Ngày", "Loại thư", "Tình trạng", "Số thư"):
         table.add_column(col, overflow="fold")
     for line in lines:
-        table.add_row(dates.short(line.day), MAIL_KIND_LABEL.get(line.kind, line.kind),
-                      STATUS_LABEL.get(line.status, line.status), str(line.count))
+        table.add_row(*(escape(cell) for cell in (dates.short(line.day), MAIL_KIND_LABEL.get(line.kind, line.kind),
+                                                  STATUS_LABEL.get(line.status, line.status), str(line.count))))
     out.print(table)
     if not lines:
         out.print("Chưa có thư nào trong nhật ký.")
@@ -110,6 +111,6 @@ def mail_status(
         for col in ("Ngày", "Người nhận", "Loại thư", "Tình trạng", "Lần thử", "Lỗi"):
             bad.add_column(col, overflow="fold")
         for r in rows:
-            bad.add_row(dates.short(r.digest_day), r.recipient, MAIL_KIND_LABEL.get(r.kind, r.kind),
-                        STATUS_LABEL.get(r.status, r.status), str(r.attempts), r.error or "")
+            bad.add_row(*(escape(cell) for cell in (dates.short(r.digest_day), r.recipient, MAIL_KIND_LABEL.get(r.kind, r.kind),
+                                                    STATUS_LABEL.get(r.status, r.status), str(r.attempts), r.error or "")))
         out.print(bad)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from plancal.cli.app import out, store, units_app
@@ -28,7 +29,7 @@ def units_import(
     units = read_units(file) if file is not None else units_from_source(str(source), province)
     st.directory().merged(units)  # validates parents, cycles and duplicates against what is stored
     added, updated = st.import_units(units)
-    out.print(f"[green]✓[/green] {file or source}: {len(units)} đơn vị — thêm {added}, cập nhật {updated}")
+    out.print(f"[green]✓[/green] {escape(str(file or source))}: {len(units)} đơn vị — thêm {added}, cập nhật {updated}")
 
 
 @units_app.command("list")
@@ -40,5 +41,5 @@ def units_list(kind: Annotated[str | None, typer.Option(help="Chỉ loại này"
     for r in store().unit_rows():
         if kind and r.kind != kind:
             continue
-        table.add_row(r.id, r.name, r.kind, r.parent_id or "", ", ".join(r.emails or []))
+        table.add_row(*(escape(cell) for cell in (r.id, r.name, r.kind, r.parent_id or "", ", ".join(r.emails or []))))
     out.print(table)
