@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from plancal.cli.app import err, mail_app, out, parse_day, settings, store, today_in
 from plancal.cli.tables import Column, Listing, show
@@ -34,7 +35,7 @@ def _mail_report(label: str, report: object) -> bool:
 
     assert isinstance(report, DeliveryReport)
     mark = "[green]✓[/green]" if report.ok else "[red]✗[/red]"
-    out.print(f"{mark} {label}: {report.summary()}")
+    out.print(f"{mark} {escape(label)}: {escape(report.summary())}")
     for bad in report.bad_addresses:
         err.print(f"  Địa chỉ không nhận thư: {bad.recipient} — {bad.error}", markup=False, highlight=False)
     for failure in report.failed[:10]:

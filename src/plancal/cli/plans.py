@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from plancal.cli.app import FormatOption, app, err, out, parse_day, settings, store, today_in
 from plancal.cli.tables import Column, Format, Listing, show
@@ -27,11 +28,11 @@ def check(files: Annotated[list[Path], typer.Argument(help="Tệp kế hoạch Y
             loaded = check_file(path, tz=tz)
         except PlancalError as exc:
             failed += 1
-            err.print(f"[red]✗ {path}[/red]")
+            err.print(f"[red]✗ {escape(str(path))}[/red]")
             for problem in exc.problems:
                 err.print("  " + str(problem).replace("\n", "\n  "), markup=False, highlight=False)
             continue
-        out.print(f"[green]✓[/green] {path}: {loaded.plan.display_number} — {len(loaded.directory)} đơn vị")
+        out.print(f"[green]✓[/green] {escape(str(path))}: {escape(loaded.plan.display_number)} — {len(loaded.directory)} đơn vị")
     if failed:
         err.print(f"[red]{failed}/{len(files)} tệp có lỗi.[/red]")
         raise typer.Exit(1)
@@ -45,7 +46,7 @@ def issue(files: Annotated[list[Path], typer.Argument(help="Tệp kế hoạch Y
     for path in files:
         issued = issue_file(st, path, tz=s.tz)
         r = issued.result
-        out.print(f"[green]✓[/green] {issued.loaded.plan.display_number}: {len(issued.occurrences)} mục lịch — "
+        out.print(f"[green]✓[/green] {escape(issued.loaded.plan.display_number)}: {len(issued.occurrences)} mục lịch — "
                   f"thêm {r.added}, thay đổi {r.changed}, hủy {r.cancelled}, giữ nguyên {r.unchanged}")
 
 
@@ -115,4 +116,5 @@ def submit(
     assert day is not None
     changed = st.record_submission(Submission(row.uid, unit, day, note))
     late = " (muộn)" if day > row.due_effective else ""
-    out.print(("Đã ghi nhận" if changed else "Đã ghi nhận trước đó") + f": {row.title} — {row.period_label}{late}")
+    out.print(("Đã ghi nhận" if changed else "Đã ghi nhận trước đó") + f": {row.title} — {row.period_label}{late}",
+              markup=False, highlight=False)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from plancal.cli.app import FormatOption, out, store, units_app
 from plancal.cli.tables import Column, Format, Listing, show
@@ -28,7 +29,7 @@ def units_import(
     units = read_units(file) if file is not None else units_from_source(str(source), province)
     st.directory().merged(units)  # validates parents, cycles and duplicates against what is stored
     added, updated = st.import_units(units)
-    out.print(f"[green]✓[/green] {file or source}: {len(units)} đơn vị — thêm {added}, cập nhật {updated}")
+    out.print(f"[green]✓[/green] {escape(str(file or source))}: {len(units)} đơn vị — thêm {added}, cập nhật {updated}")
 
 
 UNIT_COLUMNS = (
