@@ -19,6 +19,7 @@ from flows.runtime import Context, daily_run_name, open_context, plan_tag, resol
 from flows.views import publish_dashboard, publish_plan_views
 from plancal import mail
 from plancal.lifecycle.stages import Stage, daily_mail
+from plancal.mail.daily import owe
 from plancal.mail.letters import Letter
 from plancal.views.dashboard import current_plans
 
@@ -31,6 +32,8 @@ def plan_letters(ctx: Context, today: date) -> dict[str, list[Letter]]:
                for daily in daily_mail(Stage.REMINDERS)}
     # mails of the last days that did not go out (server down, process killed), as they were then
     letters["gửi bù"] = mail.catch_up_letters(ctx.store, ctx.settings, today)
+    # owed in the delivery log before the first parcel goes out: a run killed halfway loses nothing
+    owe(ctx.store, ctx.settings, [letter for batch in letters.values() for letter in batch])
     return letters
 
 

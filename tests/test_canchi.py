@@ -48,6 +48,6 @@ def test_theme_titles_name_the_year_by_can_chi(tmp_path: Path) -> None:
     themes:
       - {months: [1, 2], title: "Mừng Đảng, mừng Xuân {can-chi}", anniversaries: [thanh-lap-dang]}
     """
-    path = write_plan(tmp_path, body, header=HEADER.replace("period: 2021", "period: 2021-2022"))
+    path = write_plan(tmp_path, body, header=HEADER.replace("period: 2021", "period: năm 2021-2022"))
     titles = sorted((o.window_start.year, o.title) for o in expand(load_plan(path)) if o.kind == "theme")
     assert titles == [(2021, "Mừng Đảng, mừng Xuân Tân Sửu"), (2022, "Mừng Đảng, mừng Xuân Nhâm Dần")]

@@ -95,3 +95,26 @@ def test_a_missing_runner_is_a_clear_error() -> None:
     with pytest.raises(PlancalError) as info:
         runner("khong-co")
     assert "chưa cài phần chạy 'khong-co'" in str(info.value) and "pip install -e ." in str(info.value)
+
+
+def test_plan_text_is_printed_literally_never_as_markup(tmp_path: Path, home: Path, db_url: str) -> None:
+    from tests.helpers import HEADER
+
+    header = HEADER.replace("number: 1/KH-UBND", 'number: "[/]"').replace(
+        "title: Kế hoạch thử nghiệm", 'title: "[blink red]x[/blink red]"')
+    body = ('duties:\n  - {id: a, what: "[bold]Gửi[/bold] bài [/]", who: [bao], to: snv, when: {on: 26/04/2021}}\n')
+    path = write_plan(tmp_path / "p", body, header=header)
+    checked = run(["check", str(path)], home, db_url)
+    assert checked.returncode == 0, checked.stderr
+    assert "[/]" in checked.stdout and "Traceback" not in checked.stderr + checked.stdout
+    issued = run(["issue", str(path)], home, db_url)
+    assert issued.returncode == 0, issued.stderr
+    assert "[/]" in issued.stdout and "MarkupError" not in issued.stderr
+    agenda = run(["agenda", "--from", "1/4/2021", "--to", "30/4/2021", "--today", "1/4/2021"], home, db_url)
+    assert agenda.returncode == 0, agenda.stderr
+    assert "[bold]Gửi[/bold] bài [/]" in agenda.stdout and "[/]" in agenda.stdout
+    assert "\x1b[" not in agenda.stdout  # nothing restyled
+    submitted = run(["submit", "--plan", "thu-nghiem", "--duty", "a", "--unit", "bao", "--received", "20/04/2021"],
+                    home, db_url)
+    assert submitted.returncode == 0, submitted.stderr
+    assert "[bold]Gửi[/bold] bài [/]" in submitted.stdout

@@ -212,3 +212,178 @@ def test_plancal_feeds_serve_over_real_http(store: Store, settings: Settings, tm
         proc.terminate()
         proc.wait(timeout=10)
         log.close()
+
+
+# -- hostile clients ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("value", ["Mon, 01 Jan 2024 00:00:00 +9999", "Fri, 31 Dec 9999 23:59:59 -2359",
+                                   "Sat, 01 Jan 0001 00:00:00 +2359", "Mon, 99 Foo 2021 99:99:99 GMT",
+                                   "Thu, 01 Jan 1970 00:00:00 +99999999999999999999", "\x7f\x01 garbage", ","])
+def test_an_absurd_if_modified_since_is_ignored(client: Client, store: Store, value: str) -> None:
+    r = client.get(f"/u/{token(store)}.ics", headers={"If-Modified-Since": value})
+    assert r.status_code == 200 and r.content.startswith(b"BEGIN:VCALENDAR")
+
+
+@pytest.mark.parametrize("suffix", [".ics/", "/", ".ics//"])
+def test_a_trailing_slash_is_the_uniform_404_not_a_redirect(client: Client, store: Store, suffix: str) -> None:
+    for path in (f"/u/{token(store)}{suffix}", f"/plans/thu-nghiem.ics{suffix[-1]}", f"/{PUBLIC}/"):
+        r = client.get(path, headers={"Host": "evil.example"})
+        assert r.status_code == 404 and r.text == NOT_FOUND_BODY and "location" not in r.headers
+
+
+class _Running:
+    """The standalone server (``plancal feeds serve``'s configuration) on a free port, in a thread."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        import threading
+
+        import uvicorn
+
+        from plancal.feeds.server import server_config
+
+        self.port = free_port()
+        self.server = uvicorn.Server(server_config(store, settings, host="127.0.0.1", port=self.port))
+        self.server.config.log_level = "warning"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> _Running:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            assert time.monotonic() < deadline and self.thread.is_alive()
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(15)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+def _served(store: Store, settings: Settings, tmp_path: Path) -> _Running:
+    issue_file(store, write_plan(tmp_path / "plan", BODY))
+    export_feeds(store, settings, TODAY)
+    return _Running(store, settings)
+
+
+def test_a_client_trickling_its_headers_is_cut_off(store: Store, settings: Settings, tmp_path: Path) -> None:
+    import socket
+
+    from plancal.feeds.server import HEADER_TIMEOUT
+
+    with _served(store, settings, tmp_path) as running:
+        sock = socket.create_connection(("127.0.0.1", running.port), timeout=2)
+        started = time.monotonic()
+        closed = False
+        try:
+            sock.sendall(b"GET /public.ics HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            while time.monotonic() - started < HEADER_TIMEOUT + 10:  # bounded: it used to stay 40 s and more
+                try:
+                    sock.sendall(b"a")
+                    sock.settimeout(0.2)
+                    if sock.recv(1) == b"":
+                        closed = True
+                        break
+                except TimeoutError:
+                    continue
+                except OSError:
+                    closed = True
+                    break
+        finally:
+            sock.close()
+        assert closed
+        assert time.monotonic() - started < HEADER_TIMEOUT + 3
+        # a normal request on a fresh connection is still answered
+        assert httpx.get(running.url(f"/{PUBLIC}"), timeout=5).status_code == 200
+
+
+def test_300_half_open_connections_do_not_stop_it_answering(store: Store, settings: Settings,
+                                                            tmp_path: Path) -> None:
+    import socket
+
+    with _served(store, settings, tmp_path) as running:
+        idle = []
+        try:
+            for i in range(300):
+                sock = socket.create_connection(("127.0.0.1", running.port), timeout=5)
+                if i % 2:
+                    sock.sendall(b"GET /public.ics HTTP/1.1\r\nHost: x\r\n")  # half a request, then nothing
+                idle.append(sock)
+            r = httpx.get(running.url(f"/u/{token(store)}.ics"), timeout=5)
+            assert r.status_code == 200 and r.content.startswith(b"BEGIN:VCALENDAR")
+        finally:
+            for sock in idle:
+                sock.close()
+
+
+def test_the_access_log_never_holds_a_token(store: Store, settings: Settings, tmp_path: Path,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    with _served(store, settings, tmp_path) as running, caplog.at_level(logging.INFO):
+        tok = token(store)
+        for path in (f"/u/{tok}.ics", f"/u/{tok}", f"/u/{tok}.ics/", f"/u/{tok}.ics?x={tok}"):
+            httpx.get(running.url(path), timeout=5)
+    lines = [record.getMessage() for record in caplog.records if not record.name.startswith(("httpx", "httpcore"))]
+    access = [line for line in lines if '"GET ' in line]
+    assert len(access) == 4
+    assert f'"GET /u/{tok[:4]}….ics" 200' in access[0] and f'"GET /u/{tok[:4]}…" 200' in access[1]
+    assert not [line for line in lines if tok in line or tok[4:12] in line]
+
+
+def test_a_rotation_racing_an_export_never_restores_the_revoked_file(client: Client, store: Store, settings: Settings,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The export has read the tokens and is rendering when the rotation comes: the rotation waits, and
+    the export cannot write the old token's file back."""
+    import threading
+
+    from plancal.feeds import export
+
+    old = token(store)
+    read_tokens = threading.Event()
+    real_builder = export.builder
+
+    def slow_builder(*args: object, **kwargs: object) -> object:
+        made = real_builder(*args, **kwargs)  # type: ignore[arg-type]
+        read_tokens.set()
+        time.sleep(0.5)  # rendering takes a while: the rotation comes now
+        return made
+
+    monkeypatch.setattr(export, "builder", slow_builder)
+    exporting = threading.Thread(target=export.export_feeds, args=(store, settings, TODAY))
+    exporting.start()
+    assert read_tokens.wait(30)
+    new = rotate_token(store, settings, "bao", TODAY)
+    exporting.join(30)
+    assert not exporting.is_alive()
+    assert not feed_path(settings, unit_feed_name(old)).exists()
+    assert feed_path(settings, unit_feed_name(new)).is_file()
+    assert client.get(f"/u/{old}.ics").status_code == 404 and client.get(f"/u/{new}.ics").status_code == 200
+    export_feeds(store, settings, TODAY)  # and a later export leaves it so
+    assert not feed_path(settings, unit_feed_name(old)).exists()
+
+
+def _rotate_in_child(db_url: str, settings: Settings, rounds: int) -> None:
+    from plancal.store import open_store
+
+    st = open_store(db_url, migrate=False)
+    for _ in range(rounds):
+        rotate_token(st, settings, "bao", TODAY)
+    st.engine.dispose()
+
+
+def test_rotations_and_exports_in_two_processes_leave_only_the_current_token(
+        client: Client, store: Store, settings: Settings, db_url: str) -> None:
+    import multiprocessing
+
+    child = multiprocessing.get_context("spawn").Process(target=_rotate_in_child, args=(db_url, settings, 15))
+    child.start()
+    deadline = time.monotonic() + 120
+    while child.is_alive() and time.monotonic() < deadline:
+        export_feeds(store, settings, TODAY)
+    child.join(60)
+    assert child.exitcode == 0
+    files = sorted(p.name for p in (settings.calendar_dir / "u").glob("*.ics"))
+    current = {unit_feed_name(r.feed_token).split("/", 1)[1] for r in store.unit_rows()}
+    assert set(files) == current

@@ -60,8 +60,8 @@ def test_no_mail_on_a_day_off_and_the_first_working_day_catches_up(store: Store,
         assert mail.digests(store, settings, day) == [] and mail.escalations(store, settings, day) == []
         assert mail.monthly_themes(store, settings, day) == [] and mail.weekly_summaries(store, settings, day) == []
         assert mail.conference_steps(store, settings, day) == [] and mail.report_calls(store, settings, day) == []
-        assert mail.send_daily(store, settings, day, RecordingMailer()) == \
-            {step.__name__: mail.DeliveryReport() for step in mail.DAILY}
+        reports = mail.send_daily(store, settings, day, RecordingMailer())
+        assert reports and all(r == mail.DeliveryReport() for r in reports.values())
     # a mark on Saturday or Sunday goes out on Monday: each item reminded 7 days before its aim is
     # reminded on the working day on or after that mark
     lead = LeadTimes.from_settings(settings)
@@ -87,9 +87,10 @@ def test_lead_times_per_kind_from_the_environment(store: Store, settings: Settin
     lead = LeadTimes.from_settings(custom)
     assert lead.before["duty"] == (10, 2) and lead.after["duty"] == (3,) and lead.before["report"] == (14, 7)
     assert lead.before["conference"] == (7, 3, 1, 0) and lead.after["conference"] == (1, 3)
-    # 10 days before (Friday 16/04); 2 before is Saturday 24/04, carried by Monday; 3 working days late
+    # aim Friday 23/04 (limit Saturday 24/04): 10 days before is Tuesday 13/04; 2 before is Wednesday 21/04,
+    # Giỗ Tổ Hùng Vương (a day off), carried by Thursday 22/04; 3 working days after the limit: 28/04
     assert digest_days(store, custom, BAO, "Gửi bài viết", "tháng 4/2021") == \
-        {date(2021, 4, 16), date(2021, 4, 26), date(2021, 4, 29)}
+        {date(2021, 4, 13), date(2021, 4, 22), date(2021, 4, 28)}
 
 
 @pytest.mark.parametrize(("env", "field"), [({"PLANCAL_LEAD_DAYS_MEETING": "3"}, "PLANCAL_LEAD_DAYS_MEETING"),
@@ -111,7 +112,7 @@ def test_done_items_are_neither_reminded_nor_escalated(store: Store, settings: S
     store.record_submission(Submission(april.uid, BAO_UNIT, date(2021, 4, 22)))
     assert BAO not in {x.recipient for x in mail.digests(store, settings, date(2021, 4, 23))}
     assert DAI in {x.recipient for x in mail.digests(store, settings, date(2021, 4, 23))}
-    late = mail.escalations(store, settings, date(2021, 4, 29))  # 3 working days after 26/04
+    late = mail.escalations(store, settings, date(2021, 4, 28))  # 3 working days after the limit 24/04
     units = {i.unit_id for x in late for p in x.context["plans"] for i in p.items}
     assert units == {"ag-dai-ptth"}
 
@@ -159,7 +160,8 @@ def test_plan_notice_has_duties_dates_and_the_units_own_feed(store: Store, setti
     text = rendered.text
     assert f"https://lich.angiang.gov.vn/u/{token}.ics" in text and f"webcal://lich.angiang.gov.vn/u/{token}.ics" in text
     assert f"Trang hướng dẫn đăng ký: https://lich.angiang.gov.vn/u/{token}\n" in text
-    assert "Các hạn (12 lần):" in text and "- tháng 4/2021: 26/04/2021 (Thứ Hai), kế hoạch ghi 24/04/2021" in text
+    # issued 01/03: nothing for January and February; April aims at Friday 23/04, the limit 24/04 being a Saturday
+    assert "Các hạn (10 lần):" in text and "- tháng 4/2021: 23/04/2021 (Thứ Sáu), hạn cuối 24/04/2021 là ngày nghỉ" in text
     assert "Gửi về: Sở Nội vụ tỉnh An Giang (Ban Thi đua - Khen thưởng)" in text
     other = store.unit_row("ag-dai-ptth").feed_token  # type: ignore[union-attr]
     assert other not in text and other in render(letters[DAI], s).text
@@ -251,7 +253,8 @@ def test_report_calls_only_for_semiannual_and_annual_reports(store: Store, setti
     issue_file(store, write_plan(tmp_path / "plan", REPORTS))
     assert mail.report_calls(store, settings, date(2021, 3, 4)) == []  # Q1 is quarterly: no call
     letters = mail.report_calls(store, settings, date(2021, 6, 4))  # 14 days before 18/06
-    assert {x.recipient for x in letters} == {"a@tinh.gov.vn", "b@tinh.gov.vn"}
+    # the consolidation's 20/06 is a Sunday: it aims at Friday 18/06 too, so the standing agency is called as well
+    assert {x.recipient for x in letters} == {"a@tinh.gov.vn", "b@tinh.gov.vn", "snv@tinh.gov.vn"}
     assert {x.ident for x in letters} == {"thu-nghiem/2021-H1"}
     rendered = render(letters[0], outbox_settings(settings))
     assert rendered.subject == "Đề nghị báo cáo 6 tháng đầu năm 2021 – Kế hoạch số 1/KH-UBND ngày 15/01/2021"
@@ -273,9 +276,10 @@ def test_weekly_summary_on_monday_for_the_standing_agency(store: Store, settings
     assert [x.key for x in mail.weekly_summaries(store, settings, monday + timedelta(days=2))] == [letter.key]
     assert mail.weekly_summaries(store, settings, monday + timedelta(days=3)) == []
     rendered = render(letter, outbox_settings(settings))
-    assert rendered.subject.startswith("Tổng hợp tuần 17 (26/04/2021 – 02/05/2021): 4 việc đến hạn, ")
+    assert rendered.subject.startswith("Tổng hợp tuần 17 (26/04/2021 – 02/05/2021): 1 việc đến hạn, ")
     text = rendered.text
-    assert "26/04/2021 (Thứ Hai) – Báo An Giang: Gửi bài viết" in text
+    # April's articles aimed at Friday 23/04 (the limit 24/04 a Saturday): late by one working day on Monday
+    assert "Báo An Giang: Gửi bài viết tuyên truyền" in text and "hạn 23/04/2021, quá hạn 1 ngày làm việc" in text
     assert "UBND huyện An Phú: Phát hiện, giới thiệu gương điển hình xuất sắc tiêu biểu" in text
     assert "quá hạn 17 ngày làm việc" in text  # due 31/03/2021: 17 working days to 26/04 (21/04 is a holiday)
     assert "Hoàn thành tuần qua:\n  - Báo An Giang: Gửi bài viết" in text

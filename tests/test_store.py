@@ -139,3 +139,104 @@ def test_workers_starting_together_migrate_once(db_url: str) -> None:
 
     with multiprocessing.get_context("spawn").Pool(4) as pool:
         assert pool.map(_open, [db_url] * 4) == ["ok"] * 4
+
+
+# -- issue: all or nothing, and one at a time -------------------------------------------------------------
+def _tables_empty(store: Store) -> dict[str, int]:
+    from plancal.store import PlanRow, UnitRow
+
+    with store.session() as s:
+        return {name: s.scalar(select(func.count()).select_from(table)) or 0
+                for name, table in (("plans", PlanRow), ("units", UnitRow), ("occurrences", OccurrenceRow))}
+
+
+@pytest.mark.parametrize("case", ["long-number", "nul-title", "long-unit-name"])
+def test_an_issue_the_database_cannot_hold_stores_nothing_and_names_the_field(
+        store: Store, tmp_path: Path, case: str) -> None:
+    from dataclasses import replace
+
+    from plancal.plans.loading import load_plan
+    from plancal.schedule.expansion import expand
+    from plancal.units.directory import Directory
+
+    loaded = load_plan(write_plan(tmp_path, BODY))  # the plan file is fine; the values below reach the store as is
+    if case == "long-number":
+        loaded = replace(loaded, plan=loaded.plan.model_copy(update={"number": "1" * 102}))
+        field, words = "number", "dài 102 ký tự, quá giới hạn 80"
+    elif case == "nul-title":
+        loaded = replace(loaded, plan=loaded.plan.model_copy(update={"title": "Kế hoạch\x00 thử"}))
+        field, words = "title", "ký tự NUL"
+    else:
+        units = [replace(u, name="Đ" * 301) if u.id == "bao" else u for u in loaded.directory]
+        loaded = replace(loaded, directory=Directory(units))
+        field, words = "name", "dài 301 ký tự, quá giới hạn 300"
+    with pytest.raises(StoreError) as caught:
+        store.issue(loaded, expand(loaded))
+    [problem] = caught.value.problems
+    assert problem.field == field and words in problem.message and "PLANCAL_DATABASE_URL" not in str(caught.value)
+    assert ("thu-nghiem" in problem.message) or ("'bao'" in problem.message)
+    assert _tables_empty(store) == {"plans": 0, "units": 0, "occurrences": 0}
+
+
+def test_a_refused_insert_rolls_back_the_units_too(store: Store, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the checks, a database error in the middle of the issue still keeps nothing of it."""
+    from plancal.store import plans
+
+    monkeypatch.setattr(plans.Plans, "_check_fits", lambda *a: None)
+    from dataclasses import replace
+
+    from plancal.plans.loading import load_plan
+    from plancal.schedule.expansion import expand
+
+    loaded = load_plan(write_plan(tmp_path, BODY))
+    loaded = replace(loaded, plan=loaded.plan.model_copy(update={"issuer": "x" * 81}))
+    if store.engine.dialect.name == "sqlite":  # SQLite keeps any length: make the plan row clash instead
+        loaded = replace(loaded, plan=loaded.plan.model_copy(update={"title": None}))
+    with pytest.raises(StoreError) as caught:
+        store.issue(loaded, expand(loaded))
+    assert "kế hoạch 'thu-nghiem'" in str(caught.value) and "chưa lưu gì" in str(caught.value)
+    assert _tables_empty(store) == {"plans": 0, "units": 0, "occurrences": 0}
+
+
+def _issue_in_child(db_url: str, path: str, start: float, out: object) -> None:
+    import time as _time
+
+    from plancal.store import open_store
+
+    st = open_store(db_url, migrate=False)
+    _time.sleep(max(0.0, start - _time.time()))
+    try:
+        issued = issue_file(st, Path(path))
+        out.put(("ok", issued.result.added, issued.result.unchanged))  # type: ignore[attr-defined]
+    except StoreError as exc:
+        out.put(("error", str(exc), 0))  # type: ignore[attr-defined]
+    except Exception as exc:  # noqa: BLE001 — a raw error is what this test looks for
+        out.put(("raw", f"{exc.__class__.__name__}: {exc}", 0))  # type: ignore[attr-defined]
+    finally:
+        st.engine.dispose()
+
+
+def test_concurrent_issues_of_one_plan_all_succeed_or_say_they_lost_a_race(store: Store, db_url: str,
+                                                                          tmp_path: Path) -> None:
+    import multiprocessing
+    import time
+
+    path = write_plan(tmp_path, BODY)
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    start = time.time() + 4  # every child has started and connected before any issues
+    children = [ctx.Process(target=_issue_in_child, args=(db_url, str(path), start, out)) for _ in range(8)]
+    for child in children:
+        child.start()
+    results = [out.get(timeout=120) for _ in children]
+    for child in children:
+        child.join(60)
+    assert not [r for r in results if r[0] == "raw"], results
+    lost = [r for r in results if r[0] == "error"]
+    assert all("đang được ban hành bởi tiến trình khác; chạy lại" in r[1] for r in lost), lost
+    won = [r for r in results if r[0] == "ok"]
+    assert [r[1] for r in won].count(13) == 1  # one stored it, the others found it stored
+    assert all(r[1:] == (0, 13) for r in won if r[1] != 13)
+    assert count(store) == 13
+    assert _tables_empty(store) == {"plans": 1, "units": 8, "occurrences": 13}

@@ -68,7 +68,7 @@ def test_a_successor_that_does_not_exist_yet_does_not_take_the_work(tmp_path: Pa
     occ = [o for o in expand(load_plan(path), notes=notes) if o.source_id == "bai"]
     assert sorted(o.due_stated.month for o in occ if o.unit_id == "phuong-moi") == [9, 10, 11, 12]
     assert sorted(n.occurrence.due_stated.month for n in notes if n.occurrence.unit_id == "xa-a1") == [7, 8]
-    assert "đơn vị kế thừa phường Mới không hoạt động ngày 26/07/2021" in next(
+    assert "đơn vị kế thừa phường Mới không hoạt động ngày 23/07/2021" in next(
         n.reason for n in notes if n.occurrence.unit_id == "xa-a1")
 
 

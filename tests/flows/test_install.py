@@ -96,7 +96,7 @@ def test_check_simulate_and_serve_from_the_wheel(installed: Path, work: Path) ->
     # three days from the issue day: the plan is issued, its notices are written from the packaged templates
     simulated = _run([plancal, "simulate", "--plan", f"plans/{PLAN}", "--from", "01/03/2021", "--to", "03/03/2021"],
                      work, env, timeout=300)
-    assert "Mô phỏng ag-2021-tuyen-truyen-dhtt" in simulated.stdout and "issue_plan 1" in simulated.stdout
+    assert "Mô phỏng ag-2021-tuyen-truyen-dhtt" in simulated.stdout and "issue 1" in simulated.stdout
     notices = sorted((work / "var" / "outbox").rglob("notice-*.eml"))
     assert notices and "Content-Type: multipart/alternative" in notices[0].read_text(encoding="utf-8")
     assert sorted((work / "calendar").rglob("*.ics"))

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime
+from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
+from typer._click.globals import get_current_context
 
+from plancal.cli import words  # noqa: F401  (typer's and click's own words in Vietnamese, for every command)
+from plancal.cli.tables import Format, Listing, make_table, show  # noqa: F401  (one table helper for every command)
 from plancal.errors import PlancalError
 from plancal.settings import Settings
 from plancal.store import Store, open_store
@@ -30,6 +33,10 @@ app.add_typer(db_app, name="db")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(mail_app, name="mail")
 
+FormatOption = Annotated[Format, typer.Option("--format", help="Dạng in: table (bảng), csv (bảng tính: UTF-8 có BOM, "
+                                              "ngày dd/mm/yyyy) hoặc json (khóa tiếng Anh, ngày ISO)")]
+"""``--format table|csv|json`` for a command that prints a listing (see cli/tables.py)."""
+
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -44,7 +51,7 @@ def _start() -> None:
 
 def settings() -> Settings:
     """The settings of this run, read from the environment once (kept on the root click context)."""
-    ctx = click.get_current_context(silent=True)
+    ctx = get_current_context(silent=True)
     root = ctx.find_root() if ctx is not None else None
     if root is not None and isinstance(root.obj, Settings):
         return root.obj

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
+
 from plancal.cli.app import db_app, out, settings
 from plancal.store import open_store
 
@@ -11,4 +13,4 @@ def db_upgrade() -> None:
     """Cập nhật cấu trúc cơ sở dữ liệu lên phiên bản mới nhất."""
     s = settings()
     open_store(s.db_url)
-    out.print(f"[green]✓[/green] {s.db_url}: cấu trúc mới nhất")
+    out.print(f"[green]✓[/green] {escape(s.db_url)}: cấu trúc mới nhất")

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from plancal.cli.app import err, feeds_app, out, settings, store, today_in
 from plancal.errors import FeedError, PlancalError
@@ -20,7 +21,7 @@ def feeds_export(
 
     s = settings()
     r = export_feeds(store(s), s, today_in(s, today))
-    out.print(f"[green]✓[/green] {s.calendar_dir}: ghi {r.written} lịch, giữ nguyên {r.unchanged}, xóa {r.removed}")
+    out.print(f"[green]✓[/green] {escape(str(s.calendar_dir))}: ghi {r.written} lịch, giữ nguyên {r.unchanged}, xóa {r.removed}")
 
 
 @feeds_app.command("serve")
@@ -29,13 +30,16 @@ def feeds_serve(
     port: Annotated[int | None, typer.Option(help="Cổng (mặc định PLANCAL_FEED_PORT)")] = None,
 ) -> None:
     """Chạy máy chủ lịch: /u/<mã>.ics, /u/<mã> (trang đăng ký), /plans/<kế hoạch>.ics, /public.ics."""
-    import uvicorn
-
+    from plancal.feeds.server import run
     from plancal.web.app import create_app
 
     s = settings()
-    out.print(f"Máy chủ lịch: http://{host or s.feed_host}:{port or s.feed_port} (địa chỉ công khai {s.feed_base_url})")
-    uvicorn.run(create_app(store(s), s), host=host or s.feed_host, port=port or s.feed_port, log_level="info")
+    out.print(f"Máy chủ lịch: http://{host or s.feed_host}:{port or s.feed_port} (địa chỉ công khai {s.feed_base_url})",
+              markup=False, highlight=False)
+    st = store(s)
+    # the whole site (feeds, subscribe pages, the units' pages, the year pages) under the guarded server:
+    # header and idle timeouts, no tokens in the access log
+    run(st, s, host=host, port=port, app=create_app(st, s))
 
 
 @feeds_app.command("rotate")
@@ -49,7 +53,7 @@ def feeds_rotate(
 
     s = settings()
     token = rotate_token(store(s), s, unit, today_in(s, today))
-    out.print(f"[green]✓[/green] {unit}: đã cấp địa chỉ lịch mới; địa chỉ cũ không còn dùng được.")
+    out.print(f"[green]✓[/green] {escape(unit)}: đã cấp địa chỉ lịch mới; địa chỉ cũ không còn dùng được.")
     out.print(feed_url(s, unit_feed_name(token)), markup=False, highlight=False)
 
 
@@ -89,17 +93,17 @@ def feeds_lint(
             data = path.read_bytes()
         except OSError as exc:
             failed += 1
-            err.print(f"[red]✗ {path}[/red]: không đọc được tệp ({exc.strerror})")
+            err.print(f"[red]✗ {escape(str(path))}[/red]: không đọc được tệp ({escape(str(exc.strerror))})")
             continue
         try:
             check(data, str(path))
         except FeedError as exc:
             failed += 1
-            err.print(f"[red]✗ {path}[/red]: {len(exc.problems)} lỗi")
+            err.print(f"[red]✗ {escape(str(path))}[/red]: {len(exc.problems)} lỗi")
             for problem in exc.problems:
                 err.print("  " + str(problem).replace("\n", "\n  "), markup=False, highlight=False)
             continue
-        out.print(f"[green]✓[/green] {path}")
+        out.print(f"[green]✓[/green] {escape(str(path))}")
     if failed:
         err.print(f"[red]{failed}/{len(files)} tệp lịch có lỗi.[/red]")
         raise typer.Exit(1)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
 from plancal.cli.app import err, mail_app, out, parse_day, settings, store, today_in
+from plancal.cli.tables import Column, Listing, show
 from plancal.settings import Settings
 from plancal.vn import dates
 
@@ -34,7 +35,7 @@ def _mail_report(label: str, report: object) -> bool:
 
     assert isinstance(report, DeliveryReport)
     mark = "[green]✓[/green]" if report.ok else "[red]✗[/red]"
-    out.print(f"{mark} {label}: {report.summary()}")
+    out.print(f"{mark} {escape(label)}: {escape(report.summary())}")
     for bad in report.bad_addresses:
         err.print(f"  Địa chỉ không nhận thư: {bad.recipient} — {bad.error}", markup=False, highlight=False)
     for failure in report.failed[:10]:
@@ -80,6 +81,12 @@ def mail_notices(
         raise typer.Exit(1)
 
 
+STATUS_COLUMNS = (Column("day", "Ngày", "date"), Column("kind", "Loại thư"), Column("status", "Tình trạng"),
+                  Column("count", "Số thư", "number"))
+PROBLEM_COLUMNS = (Column("day", "Ngày", "date"), Column("recipient", "Người nhận"), Column("kind", "Loại thư"),
+                   Column("status", "Tình trạng"), Column("attempts", "Lần thử", "number"), Column("error", "Lỗi"))
+
+
 @mail_app.command("status")
 def mail_status(
     day: Annotated[str | None, typer.Option("--day", help="Chỉ ngày này")] = None,
@@ -95,21 +102,17 @@ def mail_status(
     only = parse_day(day, None)
     since = None if only else today_in(s, None) - timedelta(days=days)
     lines = status(st, day=only, since=since)
-    table = Table(title="Nhật ký gửi thư")
-    for col in ("Ngày", "Loại thư", "Tình trạng", "Số thư"):
-        table.add_column(col, overflow="fold")
+    listing = Listing(STATUS_COLUMNS, title="Nhật ký gửi thư")
     for line in lines:
-        table.add_row(dates.short(line.day), MAIL_KIND_LABEL.get(line.kind, line.kind),
-                      STATUS_LABEL.get(line.status, line.status), str(line.count))
-    out.print(table)
+        listing.add(line.day, MAIL_KIND_LABEL.get(line.kind, line.kind), STATUS_LABEL.get(line.status, line.status),
+                    line.count)
+    show(listing, out)
     if not lines:
         out.print("Chưa có thư nào trong nhật ký.")
     rows = problems(st, day=only)
     if rows:
-        bad = Table(title="Cần xem lại")
-        for col in ("Ngày", "Người nhận", "Loại thư", "Tình trạng", "Lần thử", "Lỗi"):
-            bad.add_column(col, overflow="fold")
+        bad = Listing(PROBLEM_COLUMNS, title="Cần xem lại")
         for r in rows:
-            bad.add_row(dates.short(r.digest_day), r.recipient, MAIL_KIND_LABEL.get(r.kind, r.kind),
-                        STATUS_LABEL.get(r.status, r.status), str(r.attempts), r.error or "")
-        out.print(bad)
+            bad.add(r.digest_day, r.recipient, MAIL_KIND_LABEL.get(r.kind, r.kind), STATUS_LABEL.get(r.status, r.status),
+                    r.attempts, r.error or "")
+        show(bad, out)

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
-from plancal.cli.app import app, err, out, parse_day, settings, store, today_in
+from plancal.cli.app import FormatOption, app, err, out, parse_day, settings, store, today_in
+from plancal.cli.tables import Column, Format, Listing, show
 from plancal.errors import PlancalError
 from plancal.lifecycle.issuance import check_file, issue_file
 from plancal.store import Submission
@@ -27,11 +28,11 @@ def check(files: Annotated[list[Path], typer.Argument(help="Tệp kế hoạch Y
             loaded = check_file(path, tz=tz)
         except PlancalError as exc:
             failed += 1
-            err.print(f"[red]✗ {path}[/red]")
+            err.print(f"[red]✗ {escape(str(path))}[/red]")
             for problem in exc.problems:
                 err.print("  " + str(problem).replace("\n", "\n  "), markup=False, highlight=False)
             continue
-        out.print(f"[green]✓[/green] {path}: {loaded.plan.display_number} — {len(loaded.directory)} đơn vị")
+        out.print(f"[green]✓[/green] {escape(str(path))}: {escape(loaded.plan.display_number)} — {len(loaded.directory)} đơn vị")
     if failed:
         err.print(f"[red]{failed}/{len(files)} tệp có lỗi.[/red]")
         raise typer.Exit(1)
@@ -45,8 +46,24 @@ def issue(files: Annotated[list[Path], typer.Argument(help="Tệp kế hoạch Y
     for path in files:
         issued = issue_file(st, path, tz=s.tz)
         r = issued.result
-        out.print(f"[green]✓[/green] {issued.loaded.plan.display_number}: {len(issued.occurrences)} mục lịch — "
+        out.print(f"[green]✓[/green] {escape(issued.loaded.plan.display_number)}: {len(issued.occurrences)} mục lịch — "
                   f"thêm {r.added}, thay đổi {r.changed}, hủy {r.cancelled}, giữ nguyên {r.unchanged}")
+
+
+AGENDA_COLUMNS = (
+    Column("due", "Hạn", "date"),
+    Column("due_stated", "Hạn ghi", "date"),
+    Column("kind_label", "Loại"),
+    Column("unit", "Đơn vị"),
+    Column("title", "Nội dung"),
+    Column("period", "Kỳ"),
+    Column("plan", "Kế hoạch"),
+    Column("state_label", "Tình trạng"),
+    Column("unit_id", "Mã đơn vị", "id", in_table=False),
+    Column("plan_id", "Mã kế hoạch", "id", in_table=False),
+    Column("kind", "Mã loại", "id", in_table=False),
+    Column("state", "Mã tình trạng", "id", in_table=False),
+)
 
 
 @app.command("agenda")
@@ -57,8 +74,9 @@ def agenda_cmd(
     end: Annotated[str | None, typer.Option("--to", help="Đến ngày (mặc định: 30 ngày sau)")] = None,
     today: Annotated[str | None, typer.Option("--today", help="Coi hôm nay là ngày này")] = None,
     kind: Annotated[list[str] | None, typer.Option("--kind", help="Chỉ loại này (duty, report, …)")] = None,
+    fmt: FormatOption = Format.table,
 ) -> None:
-    """Bảng các việc đến hạn."""
+    """Bảng các việc đến hạn (bảng, CSV cho bảng tính hoặc JSON)."""
     s = settings()
     now = today_in(s, today)
     lo = parse_day(start, now) or now
@@ -71,16 +89,15 @@ def agenda_cmd(
     if kind:
         rows = [r for r in rows if r.kind in kind]
     numbers = {p.id: p.display_number for p in st.plans()}
-    table = Table(title=f"Lịch việc từ {dates.short(lo)} đến {dates.short(hi)}", show_lines=False)
-    for col in ("Hạn", "Hạn ghi", "Loại", "Đơn vị", "Nội dung", "Kỳ", "Kế hoạch", "Tình trạng"):
-        table.add_column(col, overflow="fold")
+    listing = Listing(AGENDA_COLUMNS, title=f"Lịch việc từ {dates.short(lo)} đến {dates.short(hi)}")
     for r in rows:
         unit_name = directory[r.unit_id].name if r.unit_id and r.unit_id in directory else "Tất cả đơn vị"
-        stated = dates.short(r.due_stated) if r.due_stated != r.due_effective else ""
-        table.add_row(dates.short(r.due_effective), stated, KIND_LABEL[r.kind], unit_name,
-                      r.title, r.period_label, numbers.get(r.plan_id, r.plan_id), STATE_LABEL[r.state(now)])
-    out.print(table)
-    out.print(f"{len(rows)} mục.")
+        listing.add(r.due_effective, r.due_stated if r.due_stated != r.due_effective else None, KIND_LABEL[r.kind],
+                    unit_name, r.title, r.period_label, numbers.get(r.plan_id, r.plan_id), STATE_LABEL[r.state(now)],
+                    r.unit_id, r.plan_id, r.kind, r.state(now))
+    show(listing, out, fmt)
+    if fmt is Format.table:
+        out.print(f"{len(rows)} mục.")
 
 
 @app.command()
@@ -99,4 +116,5 @@ def submit(
     assert day is not None
     changed = st.record_submission(Submission(row.uid, unit, day, note))
     late = " (muộn)" if day > row.due_effective else ""
-    out.print(("Đã ghi nhận" if changed else "Đã ghi nhận trước đó") + f": {row.title} — {row.period_label}{late}")
+    out.print(("Đã ghi nhận" if changed else "Đã ghi nhận trước đó") + f": {row.title} — {row.period_label}{late}",
+              markup=False, highlight=False)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from plancal.cli.app import app, err, out, parse_day
 from plancal.errors import PlancalError
@@ -55,6 +56,8 @@ def simulate(
     if not os.environ.get("PREFECT_API_URL"):
         err.print("Chưa đặt PREFECT_API_URL: các lần chạy dùng máy chủ Prefect tạm thời và không hiện trên giao diện "
                   "(đặt PREFECT_API_URL=http://127.0.0.1:4200/api sau khi chạy scripts/up).")
-    result = run_simulation(plan, lo, hi, submissions=submissions, echo=lambda line: out.print(line, highlight=False))
+    result = run_simulation(plan, lo, hi, submissions=submissions,
+                            echo=lambda line: out.print(line, markup=False, highlight=False))
     runs = ", ".join(f"{stage} {n}" for stage, n in result["runs"].items())
-    out.print(f"[green]✓[/green] Mô phỏng {result['plan']} từ {result['from']} đến {result['to']}: {runs}")
+    out.print(f"[green]✓[/green] Mô phỏng {escape(str(result['plan']))} từ {result['from']} đến {result['to']}: "
+              f"{escape(str(runs))}")

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
-from plancal.cli.app import out, store, units_app
+from plancal.cli.app import FormatOption, out, store, units_app
+from plancal.cli.tables import Column, Format, Listing, show
 from plancal.errors import PlancalError
 from plancal.units.national import units_from_source
 from plancal.units.reading import read_units
@@ -28,17 +29,25 @@ def units_import(
     units = read_units(file) if file is not None else units_from_source(str(source), province)
     st.directory().merged(units)  # validates parents, cycles and duplicates against what is stored
     added, updated = st.import_units(units)
-    out.print(f"[green]✓[/green] {file or source}: {len(units)} đơn vị — thêm {added}, cập nhật {updated}")
+    out.print(f"[green]✓[/green] {escape(str(file or source))}: {len(units)} đơn vị — thêm {added}, cập nhật {updated}")
+
+
+UNIT_COLUMNS = (
+    Column("id", "Mã", "id"),
+    Column("name", "Tên"),
+    Column("kind", "Loại", "id"),
+    Column("parent_id", "Cấp trên", "id"),
+    Column("emails", "Thư điện tử", "id"),
+)
 
 
 @units_app.command("list")
-def units_list(kind: Annotated[str | None, typer.Option(help="Chỉ loại này")] = None) -> None:
-    """Liệt kê các đơn vị."""
-    table = Table()
-    for col in ("Mã", "Tên", "Loại", "Cấp trên", "Thư điện tử"):
-        table.add_column(col, overflow="fold")
+def units_list(kind: Annotated[str | None, typer.Option(help="Chỉ loại này")] = None,
+               fmt: FormatOption = Format.table) -> None:
+    """Liệt kê các đơn vị (bảng, CSV cho bảng tính hoặc JSON)."""
+    listing = Listing(UNIT_COLUMNS)
     for r in store().unit_rows():
         if kind and r.kind != kind:
             continue
-        table.add_row(r.id, r.name, r.kind, r.parent_id or "", ", ".join(r.emails or []))
-    out.print(table)
+        listing.add(r.id, r.name, r.kind, r.parent_id, tuple(r.emails or ()))
+    show(listing, out, fmt)

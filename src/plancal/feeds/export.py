@@ -13,16 +13,23 @@ the file on disk was written in the same context, the events whose UID, SEQUENCE
 unchanged are taken from that file and only the others are rendered: every change of a row raises its
 SEQUENCE (RFC 5545 asks it, clients would not notice the change otherwise), so the same three values
 mean the same bytes. The result is byte for byte what a full render writes (a test checks it).
+
+An export and a token rotation exclude each other (an ``flock`` on a lock file in the calendar folder,
+across processes, and a lock across threads): an export reads the tokens, renders and writes under the
+lock, so it can never write a feed under a token that a rotation revoked meanwhile.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
+import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -90,6 +97,39 @@ class _Batch:
         self.pending.clear()
 
 
+#: the lock file in the calendar folder (not a feed: the exporter only looks at *.ics files)
+LOCK_NAME = ".plancal-export.lock"
+_thread_lock = threading.RLock()
+_depth = 0
+
+
+@contextmanager
+def feeds_locked(settings: Settings) -> Iterator[None]:
+    """Hold the calendar folder: one export or rotation at a time, across threads and processes.
+    Re-entrant within a thread (a rotation writes the unit's feed under the lock it holds)."""
+    global _depth
+    with _thread_lock:
+        if _depth:
+            _depth += 1
+            try:
+                yield
+            finally:
+                _depth -= 1
+            return
+        settings.calendar_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(settings.calendar_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            _depth = 1
+            try:
+                yield
+            finally:
+                _depth = 0
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+
 def _existing_feed_files(settings: Settings) -> set[str]:
     root = settings.calendar_dir
     names: set[str] = set()
@@ -111,6 +151,12 @@ def publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed], *, 
     one's marker (or, for a feed without one, the digest of its bytes). With ``prune``, delete feed
     files and digests that are neither among ``feeds`` nor ``expected`` (a rotated token's old file,
     for one)."""
+    with feeds_locked(settings):
+        return _publish(store, settings, feeds, prune=prune, expected=expected, digests=digests)
+
+
+def _publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed], *, prune: bool,
+             expected: Iterable[str] = (), digests: dict[str, str] | None = None) -> ExportResult:
     if digests is None:
         digests = store.feed_digests()
     written: dict[str, str] = {}
@@ -349,7 +395,13 @@ def _render_few(store: Store, settings: Settings, today: date, index: FeedIndex,
 
 def export_feeds(store: Store, settings: Settings, today: date) -> ExportResult:
     """Write every feed (public, one per plan, one per unit) under ``settings.calendar_dir``: only those
-    whose marker changed are rendered, and only those whose bytes changed are written."""
+    whose marker changed are rendered, and only those whose bytes changed are written. The tokens are read
+    under the lock, so a rotation cannot slip in between reading and writing."""
+    with feeds_locked(settings):
+        return _export(store, settings, today)
+
+
+def _export(store: Store, settings: Settings, today: date) -> ExportResult:
     plans = store.plans()
     index = FeedIndex(store.unit_tokens(), plans, store.occurrence_versions(), settings, today)
     digests = store.feed_digests()
@@ -381,14 +433,21 @@ def unit_feed(store: Store, settings: Settings, unit_id: str, today: date) -> Re
 
 
 def write_unit_feed(store: Store, settings: Settings, unit_id: str, today: date) -> RenderedFeed:
-    feed = unit_feed(store, settings, unit_id, today)
-    publish(store, settings, [feed], prune=False)
+    with feeds_locked(settings):
+        feed = unit_feed(store, settings, unit_id, today)
+        publish(store, settings, [feed], prune=False)
     return feed
 
 
 def rotate_token(store: Store, settings: Settings, unit_id: str, today: date) -> str:
     """Give a unit a new feed token. The old address stops working at once: its file is renamed to
-    the new address in one step (or, if it was never written, the new one is written now)."""
+    the new address in one step (or, if it was never written, the new one is written now). Waits for an
+    export under way, which would otherwise write the old address back."""
+    with feeds_locked(settings):
+        return _rotate(store, settings, unit_id, today)
+
+
+def _rotate(store: Store, settings: Settings, unit_id: str, today: date) -> str:
     old = store.unit_row(unit_id)
     if old is None:
         raise FeedError([Problem(f"không có đơn vị '{unit_id}'", field="unit", hint="xem 'plancal units list'")])

@@ -111,9 +111,23 @@ def fold(line: bytes, limit: int = 75) -> bytes:
     return b"\r\n ".join(out)
 
 
+#: RFC 5545 CONTROL characters (and the C1 controls), which no TEXT value may hold: a strict parser
+#: rejects the whole feed for one of them. Line breaks stay (icalendar writes them as ``\n``), tabs too.
+_CONTROLS = {c: None for c in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))}
+
+
+def ical_text(value: str) -> str:
+    """Text from the data made fit for a TEXT value: CRLF and CR become a line break, every other
+    control character is dropped."""
+    if value.isprintable():
+        return value
+    return value.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROLS)
+
+
 def text_line(name: str, value: str) -> bytes:
-    """A TEXT property without parameters: escaped by icalendar, folded by :func:`fold`."""
-    return fold(name.encode() + b":" + vText(value).to_ical()) + b"\r\n"
+    """A TEXT property without parameters: control characters dropped, escaped by icalendar, folded by
+    :func:`fold`."""
+    return fold(name.encode() + b":" + vText(ical_text(value)).to_ical()) + b"\r\n"
 
 
 def plan_label(plan: PlanRow) -> str:
@@ -298,6 +312,9 @@ class EventRenderer:
         return variant == "unit" and row.status == "open" and row.kind in ACTIONABLE
 
     def summary(self, row: OccurrenceRow, variant: str) -> str:
+        return ical_text(self._summary(row, variant))
+
+    def _summary(self, row: OccurrenceRow, variant: str) -> str:
         prefix = {"done": "[Đã xong] ", "cancelled": "[Đã hủy] "}.get(row.status, "")
         if row.kind == "theme":
             return f"{prefix}Chủ đề tuyên truyền: {row.title}"
@@ -359,7 +376,7 @@ class EventRenderer:
             lines.append(f"Tình trạng: đã hủy{when} (kế hoạch được sửa đổi).")
         if plan is not None:
             lines.append(self.plan_reference(plan))
-        return "\n".join(line for line in lines if line)
+        return ical_text("\n".join(line for line in lines if line))
 
     def plan_reference(self, plan: PlanRow) -> str:
         """"Theo Kế hoạch số 227/KH-UBND ngày 31/10/2024: <title>" — computed once per plan."""
@@ -381,10 +398,10 @@ class EventRenderer:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         if timed:
-            alarm.add("description", f"Sắp diễn ra: {row.title}")
+            alarm.add("description", ical_text(f"Sắp diễn ra: {row.title}"))
             alarm.add("trigger", -ALARM_BEFORE_SESSION)
         else:
-            alarm.add("description", f"Ngày mai đến hạn: {row.title}")
+            alarm.add("description", ical_text(f"Ngày mai đến hạn: {row.title}"))
             alarm.add("trigger", -ALARM_BEFORE_DEADLINE)
         return alarm
 
@@ -433,7 +450,8 @@ class FeedBuilder:
 
     # -- pieces -----------------------------------------------------------------------------
     def header(self, *, key: str, name: str, description: str) -> bytes:
-        cal = Calendar.new(name=name, description=description, prodid=PRODID, calscale="GREGORIAN", method="PUBLISH")
+        cal = Calendar.new(name=ical_text(name), description=ical_text(description), prodid=PRODID,
+                           calscale="GREGORIAN", method="PUBLISH")
         # no UID on the calendar itself: vdirsyncer names each item by the first UID line it finds, and a
         # calendar UID would make every event of the feed one item (Calendar.new adds a random one)
         cal.pop("UID", None)

@@ -40,7 +40,15 @@ from plancal.mail.daily import (
 from plancal.mail.items import DutyGroup, Item, PlanGroup, PlanSummary, UnitBlock, World
 from plancal.mail.leadtimes import LeadTimes, ReminderError, mail_days, working_days_late
 from plancal.mail.letters import Letter, delivery_key, valid_address
-from plancal.mail.mailers import SMTP_TIMEOUT, Mailer, OutboxMailer, RecordingMailer, SmtpMailer, mailer_from_settings
+from plancal.mail.mailers import (
+    SMTP_CONNECT_TIMEOUT,
+    SMTP_TIMEOUT,
+    Mailer,
+    OutboxMailer,
+    RecordingMailer,
+    SmtpMailer,
+    mailer_from_settings,
+)
 from plancal.mail.planners.conferences import CONFERENCE_NOTICE_DAYS, conference_steps
 from plancal.mail.planners.digests import digests
 from plancal.mail.planners.escalations import escalations
@@ -48,7 +56,7 @@ from plancal.mail.planners.notices import plan_notices
 from plancal.mail.planners.reports import REPORT_CALL_DAYS, report_calls
 from plancal.mail.planners.summaries import WEEKLY_CATCH_UP_DAYS, summary_day, weekly_summaries
 from plancal.mail.planners.themes import THEMES_CATCH_UP_DAYS, monthly_themes, themes_day
-from plancal.mail.refusals import AddressRejected, MessageRejected, TemporaryFailure
+from plancal.mail.refusals import AddressRejected, MessageRejected, TemporaryFailure, Unreachable
 from plancal.mail.status import MAIL_KIND_LABEL, STATUS_LABEL, StatusLine, problems, status
 
 __all__ = [
@@ -78,12 +86,14 @@ __all__ = [
     "ReminderError",
     "Rendered",
     "RetryPolicy",
+    "SMTP_CONNECT_TIMEOUT",
     "SMTP_TIMEOUT",
     "STATUS_LABEL",
     "SmtpMailer",
     "StatusLine",
     "THEMES_CATCH_UP_DAYS",
     "TemporaryFailure",
+    "Unreachable",
     "UnitBlock",
     "WEEKLY_CATCH_UP_DAYS",
     "WIRE",

@@ -20,26 +20,30 @@ two workers racing for a key exactly one wins, on SQLite as on PostgreSQL. The c
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from plancal.clock import utc_now
 from plancal.errors import DeliveryError, Problem
 from plancal.mail.composition import compose
-from plancal.mail.items import World
+from plancal.mail.items import Item, World
 from plancal.mail.letters import Letter, MailKind
 from plancal.mail.mailers import Mailer
-from plancal.mail.refusals import AddressRejected, MessageRejected, TemporaryFailure
+from plancal.mail.refusals import AddressRejected, MessageRejected, TemporaryFailure, Unreachable
 from plancal.mail.status import MAIL_KIND_LABEL
 from plancal.settings import Settings
-from plancal.store import DeliveryLog, Store, new_worker
+from plancal.store import DeliveryLog, LogEntry, Store, new_worker, process_alive, withdrawn
 
 #: letters claimed in one transaction (the lease must cover sending them all)
 CLAIM_CHUNK = 50
+
+#: a letter as it would be planned now (same key), or None when there is nothing left to send
+Replan = Callable[[Letter], "Letter | None"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,25 @@ class BadAddress:
 
 
 @dataclass(frozen=True)
+class Holder:
+    """Who holds letters this run skipped, and until when (in the plans' time zone)."""
+
+    worker: str
+    host: str | None
+    pid: int | None
+    until: datetime | None
+    count: int
+
+    def describe(self) -> str:
+        alive = process_alive(self.host, self.pid)
+        who = f"tiến trình {self.pid} trên máy này" if alive else f"tiến trình {self.worker}"
+        if self.until is None:
+            return f"{self.count} thư đang được {who} giữ"
+        until = self.until
+        return f"{self.count} thư đang được {who} giữ đến {until:%H:%M} ngày {until:%d/%m/%Y}"
+
+
+@dataclass(frozen=True)
 class DeliveryReport:
     """What one call did. Batches add up with ``+``."""
 
@@ -87,6 +110,12 @@ class DeliveryReport:
     lease_lost: int = 0
     #: why the batch stopped (server down, login refused …); the mails not sent are in ``failed``
     server_error: str | None = None
+    #: who holds the letters skipped as in progress
+    holders: tuple[Holder, ...] = ()
+    #: letters planned before an amendment committed during the run, left with nothing to say
+    dropped: int = 0
+    #: letters planned again during the run because an amendment cancelled some of what they said
+    replanned: int = 0
 
     def __add__(self, other: DeliveryReport) -> DeliveryReport:
         return DeliveryReport(
@@ -94,7 +123,8 @@ class DeliveryReport:
             self.skipped_in_progress + other.skipped_in_progress, self.skipped_bad_address + other.skipped_bad_address,
             self.failed + other.failed, self.bad_addresses + other.bad_addresses,
             self.coordinators_notified + other.coordinators_notified, self.lease_lost + other.lease_lost,
-            self.server_error or other.server_error)
+            self.server_error or other.server_error, self.holders + other.holders,
+            self.dropped + other.dropped, self.replanned + other.replanned)
 
     @property
     def ok(self) -> bool:
@@ -105,7 +135,14 @@ class DeliveryReport:
         if self.skipped_already_sent:
             parts.append(f"{self.skipped_already_sent} thư đã gửi trước đó (bỏ qua)")
         if self.skipped_in_progress:
-            parts.append(f"{self.skipped_in_progress} thư đang do tiến trình khác gửi")
+            held = sum(h.count for h in self.holders)
+            parts.extend(h.describe() for h in self.holders)
+            if self.skipped_in_progress > held:
+                parts.append(f"{self.skipped_in_progress - held} thư đang do tiến trình khác gửi")
+        if self.replanned:
+            parts.append(f"{self.replanned} thư soạn lại vì kế hoạch vừa sửa đổi")
+        if self.dropped:
+            parts.append(f"{self.dropped} thư không gửi vì kế hoạch vừa sửa đổi bỏ các việc trong thư")
         if self.skipped_bad_address:
             parts.append(f"{self.skipped_bad_address} thư tới địa chỉ đã biết là hỏng (bỏ qua)")
         if self.failed:
@@ -145,22 +182,57 @@ class _Tally:
     failed: list[Failure] = field(default_factory=list)
     bad: list[BadAddress] = field(default_factory=list)
     stopped: str | None = None
+    holders: dict[tuple[str, datetime | None], tuple[LogEntry, int]] = field(default_factory=dict)
+    dropped: int = 0
+    replanned: int = 0
 
-    def report(self, notified: int = 0) -> DeliveryReport:
+    def held(self, entry: LogEntry) -> None:
+        self.in_progress += 1
+        slot = (entry.claimed_by or "?", entry.lease_until)
+        _, count = self.holders.get(slot, (entry, 0))
+        self.holders[slot] = (entry, count + 1)
+
+    def report(self, notified: int = 0, *, tz: tzinfo = UTC) -> DeliveryReport:
+        holders = tuple(Holder(e.claimed_by or "?", e.claimer_host, e.claimer_pid,
+                               e.lease_until.replace(tzinfo=UTC).astimezone(tz) if e.lease_until else None, n)
+                        for e, n in self.holders.values())
         return DeliveryReport(self.sent, self.already, self.in_progress, self.bad_known, tuple(self.failed),
-                              tuple(self.bad), notified, self.lease_lost, self.stopped)
+                              tuple(self.bad), notified, self.lease_lost, self.stopped, holders, self.dropped,
+                              self.replanned)
+
+
+def _uids(value: object, into: set[str]) -> set[str]:
+    """The occurrences a letter's context shows (its :class:`Item` objects, wherever they sit)."""
+    if isinstance(value, Item):
+        into.add(value.uid)
+    elif isinstance(value, Mapping):
+        for inner in value.values():
+            _uids(inner, into)
+    elif isinstance(value, tuple | list | set | frozenset):
+        for inner in value:
+            _uids(inner, into)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            _uids(getattr(value, f.name), into)
+    return into
+
+
+def occurrences_of(letter: Letter) -> set[str]:
+    """The uids of the occurrences a letter is about."""
+    return _uids(letter.context, set())
 
 
 class Courier:
     """Sends letters through a mailer under the delivery log."""
 
     def __init__(self, store: Store, settings: Settings, mailer: Mailer, *, clock: Callable[[], datetime] = utc_now,
-                 retry: RetryPolicy | None = None, worker: str | None = None) -> None:
+                 retry: RetryPolicy | None = None, worker: str | None = None, replan: Replan | None = None) -> None:
         self.store = store
         self.settings = settings
         self.mailer = mailer
         self.clock = clock
         self.retry = retry or RetryPolicy()
+        self.replan = replan
         self.log = DeliveryLog(store, settings.lease_seconds, worker or new_worker(), clock)
         self.tally = _Tally()
         self._coordinators: dict[str, tuple[str, ...]] = {}
@@ -174,18 +246,19 @@ class Courier:
         todo: list[Letter] = []
         for letter in unique:
             entry = known.get(letter.key)
-            if entry is None or entry.status == "failed" or (
-                    entry.status == "claimed" and entry.lease_until is not None and entry.lease_until < now):
+            if entry is None or entry.takeable(now):
                 todo.append(letter)
             elif entry.status == "sent":
                 self.tally.already += 1
             elif entry.status == "bad_address":
                 self.tally.bad_known += 1
             else:
-                self.tally.in_progress += 1
+                self.tally.held(entry)
         if hold is not None:
             self._give_up(todo, hold)
             return self.tally
+        # what is owed is durable before the first mail goes out: a run that dies leaves it for the next
+        self.log.owe(todo)
         try:
             with self.log.held():
                 self._all(todo)
@@ -237,8 +310,36 @@ class Courier:
             self.log.release([letter.key for letter in held[index:]], f"dừng giữa chừng: {exc.__class__.__name__}: {exc}")
             raise
 
+    def _current(self, letter: Letter) -> Letter | None:
+        """The letter as it stands now: when an amendment committed since it was planned cancelled some
+        of what it is about, the letter planned again (or None: nothing left to send)."""
+        for _ in range(3):
+            uids = occurrences_of(letter)
+            if not uids or not withdrawn(self.store, uids):
+                return letter
+            if self.replan is None:
+                return None
+            fresh = self.replan(letter)
+            if fresh is None or fresh.key != letter.key:
+                return None
+            letter = fresh
+        return None
+
     def _send(self, letter: Letter) -> None:
         key = letter.key
+        current = self._current(letter)
+        if current is None:
+            if self.replan is None:  # nobody here can plan it again: the next run does
+                reason = "kế hoạch đã sửa đổi sau khi soạn thư; lần chạy sau sẽ soạn lại"
+                self.log.release([key], reason)
+                self.tally.failed.append(Failure(letter.recipient, letter.kind, key, reason))
+            else:
+                self.log.release([key], "không gửi: kế hoạch đã sửa đổi, các việc trong thư đã bỏ", status="dropped")
+                self.tally.dropped += 1
+            return
+        if current is not letter:
+            self.tally.replanned += 1
+            letter = current
         try:
             envelope = compose(letter, self.settings, self.clock())
         except AddressRejected as exc:
@@ -264,7 +365,7 @@ class Courier:
                 return
             except TemporaryFailure as exc:
                 message = exc.problems[0].message
-                if tries >= self.retry.attempts:
+                if tries >= self.retry.attempts or isinstance(exc, Unreachable):
                     self.log.mark(key, "failed", tries=tries, error=f"{message} (đã thử {tries} lần)")
                     self.tally.failed.append(Failure(letter.recipient, letter.kind, key, message))
                     raise _Stop(message) from None
@@ -312,12 +413,14 @@ def bad_address_letters(store: Store, today: date, bad: Sequence[BadAddress],
 
 def deliver(store: Store, settings: Settings, mailer: Mailer, letters: Iterable[Letter], *, today: date | None = None,
             clock: Callable[[], datetime] = utc_now, retry: RetryPolicy | None = None, worker: str | None = None,
-            notify_coordinators: bool = True, hold: str | None = None) -> DeliveryReport:
+            notify_coordinators: bool = True, hold: str | None = None, replan: Replan | None = None) -> DeliveryReport:
     """Send each letter at most once under the delivery log; report what happened. ``hold``: the server
-    is known to be down — record the letters as not sent (for a later run) without trying."""
-    courier = Courier(store, settings, mailer, clock=clock, retry=retry, worker=worker)
+    is known to be down — record the letters as not sent (for a later run) without trying. Before each
+    mail the occurrences it is about are checked again: when an amendment cancelled some since it was
+    planned, ``replan`` plans it again (without it the letter is left for the next run)."""
+    courier = Courier(store, settings, mailer, clock=clock, retry=retry, worker=worker, replan=replan)
     tally = courier.deliver(letters, hold=hold)
-    report = tally.report()
+    report = tally.report(tz=settings.tz)
     if notify_coordinators and tally.bad:
         day = today or clock().astimezone(settings.tz).date()
         notices = bad_address_letters(store, day, tally.bad, courier._coordinators)

@@ -31,10 +31,13 @@ from typing import Any
 
 from plancal.errors import DeliveryError, Problem
 from plancal.mail.composition import Envelope, sender_address
-from plancal.mail.refusals import AddressRejected, MessageRejected, TemporaryFailure
+from plancal.mail.refusals import AddressRejected, MessageRejected, TemporaryFailure, Unreachable
 from plancal.settings import Settings
 
 SMTP_TIMEOUT = 30.0
+#: seconds to reach the server and read its greeting (and to log in): an unreachable or silent server is
+#: reported this fast, apart from the longer :data:`SMTP_TIMEOUT` for each command once connected
+SMTP_CONNECT_TIMEOUT = 4.0
 
 
 # -- mailers -------------------------------------------------------------------------------------
@@ -116,7 +119,8 @@ class SmtpMailer(Mailer):
 
     name = "smtp"
 
-    def __init__(self, settings: Settings, *, password: str | None = None, timeout: float = SMTP_TIMEOUT) -> None:
+    def __init__(self, settings: Settings, *, password: str | None = None, timeout: float = SMTP_TIMEOUT,
+                 connect_timeout: float = SMTP_CONNECT_TIMEOUT) -> None:
         security = settings.smtp_security.strip().lower()
         if not settings.smtp_host:
             raise DeliveryError([Problem("chưa cấu hình máy chủ thư", field="PLANCAL_SMTP_HOST",
@@ -132,6 +136,7 @@ class SmtpMailer(Mailer):
         self.settings = settings
         self.security = security
         self.timeout = timeout
+        self.connect_timeout = connect_timeout
         self.sender = sender_address(settings)[1]
         self._client: Any = None
         self.connections = 0
@@ -141,7 +146,7 @@ class SmtpMailer(Mailer):
         import yagmail
 
         s = self.settings
-        kwargs: dict[str, Any] = {"timeout": self.timeout, "local_hostname": self.sender.rpartition("@")[2]}
+        kwargs: dict[str, Any] = {"timeout": self.connect_timeout, "local_hostname": self.sender.rpartition("@")[2]}
         starttls: bool | dict[str, Any] = False
         if self.security == "ssl":
             kwargs["context"] = ssl.create_default_context()  # verify the certificate (smtplib's default does not)
@@ -176,8 +181,13 @@ class SmtpMailer(Mailer):
                                   hint="kiểm tra PLANCAL_SMTP_HOST (đúng tên trong chứng chỉ) và PLANCAL_SMTP_SECURITY") from None
         except (smtplib.SMTPException, OSError) as exc:
             self._discard(client)
-            raise TemporaryFailure(f"không kết nối được máy chủ thư {where}: {_reply(exc)}",
-                                   hint="kiểm tra máy chủ thư đang chạy; thư sẽ được gửi lại ở lần chạy sau") from None
+            raise Unreachable(f"không kết nối được máy chủ thư {where} (chờ tối đa {self.connect_timeout:g} giây): "
+                              f"{_reply(exc)}",
+                              hint="kiểm tra PLANCAL_SMTP_HOST, PLANCAL_SMTP_PORT và máy chủ thư đang chạy; "
+                                   "thư sẽ được gửi ở lần chạy sau") from None
+        sock = getattr(client.smtp, "sock", None)
+        if sock is not None:  # connected: each command may now take the longer send timeout
+            sock.settimeout(self.timeout)
         self.connections += 1
         return client
 
@@ -231,7 +241,7 @@ def _text(reply: bytes | str) -> str:
 def _reply(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"{exc.smtp_code} {_text(exc.smtp_error)}"
-    if isinstance(exc, TimeoutError):
+    if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):  # smtplib wraps a read timeout
         return "hết thời gian chờ"
     if isinstance(exc, ConnectionRefusedError):
         return "kết nối bị từ chối"

@@ -12,6 +12,12 @@ class TemporaryFailure(DeliveryError):
     """The server is down, refused for now (4xx) or dropped the connection: retry later."""
 
 
+class Unreachable(TemporaryFailure):
+    """The server could not be reached at all: the connection was refused, or no greeting came within the
+    connect timeout. Not retried within the run (a wrong host or a dead server would only make it wait);
+    the mails stay owed and the next run sends them."""
+
+
 class AddressRejected(DeliveryError):
     """The address is malformed or the server refused it for good (5xx on RCPT)."""
 

@@ -19,7 +19,8 @@ MAIL_KIND_LABEL = {
 }
 
 
-STATUS_LABEL = {"claimed": "đang gửi", "sent": "đã gửi", "failed": "lỗi, sẽ gửi lại", "bad_address": "địa chỉ hỏng"}
+STATUS_LABEL = {"owed": "chờ gửi", "claimed": "đang gửi", "sent": "đã gửi", "failed": "lỗi, sẽ gửi lại",
+                "bad_address": "địa chỉ hỏng", "dropped": "bỏ, kế hoạch đã sửa đổi"}
 
 
 # -- status ------------------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ def _ongoing(occ: Occurrence, directory: Directory, notes: list[Dropped] | None)
     end = min(occ.due_stated, unit.valid_to) if unit.valid_to else occ.due_stated
     out = []
     if start <= end:
-        out.append(replace(occ, window_start=start, due_stated=end, due_effective=end,
+        out.append(replace(occ, window_start=start, due_stated=end, due_effective=end, due_limit=end,
                            to_unit_id=_recipient(occ, directory, end)))
     if unit.valid_to is not None and unit.valid_to < occ.due_stated:
         rest = max(unit.valid_to + timedelta(days=1), occ.window_start)

@@ -9,7 +9,9 @@ from plancal.store.deliveries import (
     delivery_counts,
     needing_attention,
     new_worker,
+    process_alive,
     unsent,
+    withdrawn,
 )
 from plancal.store.engine import open_store, upgrade
 from plancal.store.plans import IssueResult
@@ -51,7 +53,9 @@ __all__ = [
     "new_token",
     "new_worker",
     "open_store",
+    "process_alive",
     "unsent",
     "upgrade",
     "vn_midnight_utc",
+    "withdrawn",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -15,19 +15,59 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from plancal.clock import utc_now
-from plancal.errors import DeliveryError, StoreError
+from plancal.errors import DeliveryError, Problem, StoreError
 from plancal.store.database import Store
-from plancal.store.tables import DeliveryRow
+from plancal.store.tables import DeliveryRow, OccurrenceRow
 
 T = TypeVar("T")
 
+#: this machine, as claims record it
+HOST = socket.gethostname()[:60]
+#: a row in these states is owed: the next claim takes it at once, and the catch-up looks for them
+OWED = ("owed", "failed")
+#: … and a claim also takes a row that was dropped (re-planned away) if the letter is planned again
+TAKEABLE = (*OWED, "dropped")
+
 
 def new_worker() -> str:
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    return f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
 def _naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def process_alive(host: str | None, pid: int | None) -> bool | None:
+    """Whether the process holding a claim still runs: True or False for a process of this machine,
+    None when that cannot be known here (another machine, or a row written before hosts were kept)."""
+    if host != HOST or pid is None:
+        return None
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
+
+
+def _dead_pids(conn: Connection, keys: Sequence[str], now: datetime) -> list[int]:
+    """Processes of this machine that hold live claims on some of ``keys`` but have died."""
+    q = select(DeliveryRow.claimer_pid).distinct().where(
+        DeliveryRow.key.in_(list(keys)), DeliveryRow.status == "claimed", DeliveryRow.lease_until >= now,
+        DeliveryRow.claimer_host == HOST, DeliveryRow.claimer_pid.is_not(None))
+    return [pid for pid in conn.execute(q).scalars() if pid is not None and process_alive(HOST, pid) is False]
+
+
+def _takeable(now: datetime, dead: Sequence[int]) -> Any:
+    """The rows a claim may take: owed, failed, or claimed under a lease that ran out or by a dead process."""
+    stale = and_(DeliveryRow.status == "claimed", DeliveryRow.lease_until < now)
+    if dead:
+        stale = or_(stale, and_(DeliveryRow.status == "claimed", DeliveryRow.claimer_host == HOST,
+                                DeliveryRow.claimer_pid.in_(list(dead))))
+    return or_(DeliveryRow.status.in_(TAKEABLE), stale)
 
 
 class Posting(Protocol):
@@ -56,13 +96,22 @@ class Unsent:
 
 
 def unsent(store: Store, *, since: date, before: date, kinds: Sequence[str], now: datetime) -> list[Unsent]:
-    """Rows of days in [since, before) that failed, or whose claim's lease ran out by ``now``."""
+    """Rows of days in [since, before) still owed: planned and never claimed, failed, or claimed by a
+    process whose lease ran out by ``now`` or that died on this machine."""
     moment = _naive(now)
-    stale = or_(DeliveryRow.status == "failed", and_(DeliveryRow.status == "claimed", DeliveryRow.lease_until < moment))
-    q = select(DeliveryRow.key, DeliveryRow.kind, DeliveryRow.digest_day, DeliveryRow.plan_id).where(
-        DeliveryRow.digest_day >= since, DeliveryRow.digest_day < before, stale, DeliveryRow.kind.in_(list(kinds)))
+    q = select(DeliveryRow.key, DeliveryRow.kind, DeliveryRow.digest_day, DeliveryRow.plan_id, DeliveryRow.status,
+               DeliveryRow.lease_until, DeliveryRow.claimer_host, DeliveryRow.claimer_pid).where(
+        DeliveryRow.digest_day >= since, DeliveryRow.digest_day < before,
+        DeliveryRow.status.in_([*OWED, "claimed"]), DeliveryRow.kind.in_(list(kinds)))
     with store.session() as s:
-        return [Unsent(*row) for row in s.execute(q).all()]
+        rows = s.execute(q).all()
+    out = []
+    for key, kind, day, plan_id, state, lease_until, host, pid in rows:
+        if state == "claimed" and not (lease_until is None or lease_until < moment
+                                       or process_alive(host, pid) is False):
+            continue
+        out.append(Unsent(key, kind, day, plan_id))
+    return out
 
 
 def delivery_counts(store: Store, *, day: date | None = None, since: date | None = None,
@@ -94,16 +143,33 @@ class LogEntry:
     key: str
     status: str
     lease_until: datetime | None
+    claimed_by: str | None = None
+    claimer_host: str | None = None
+    claimer_pid: int | None = None
+
+    def takeable(self, now: datetime) -> bool:
+        """Whether a claim would take this row now (see :meth:`DeliveryLog.claim`)."""
+        if self.status in TAKEABLE:
+            return True
+        if self.status != "claimed":
+            return False
+        return (self.lease_until is None or self.lease_until < now
+                or process_alive(self.claimer_host, self.claimer_pid) is False)
 
 
 class DeliveryLog:
     """The SQL of the ``deliveries`` table for one worker. Every claim and mark is one short transaction."""
 
     def __init__(self, store: Store, lease_seconds: int, worker: str, clock: Callable[[], datetime] = utc_now) -> None:
+        if lease_seconds <= 0:
+            raise DeliveryError([Problem(
+                f"thời hạn giữ thư phải lớn hơn 0 giây (đang là {lease_seconds}): với thời hạn này không thư nào "
+                "gửi được", field="PLANCAL_LEASE_SECONDS", hint="đặt PLANCAL_LEASE_SECONDS=300 (mặc định) hoặc bỏ trống")])
         self.store = store
         self.lease = timedelta(seconds=lease_seconds)
         self.worker = worker
         self.clock = clock
+        self.pid = os.getpid()
         self._conn: Connection | None = None
         dialect = store.engine.dialect.name
         if dialect == "postgresql":
@@ -158,23 +224,48 @@ class DeliveryLog:
         def work(conn: Connection) -> dict[str, LogEntry]:
             out: dict[str, LogEntry] = {}
             for i in range(0, len(keys), 500):
-                q = select(DeliveryRow.key, DeliveryRow.status, DeliveryRow.lease_until).where(
+                q = select(DeliveryRow.key, DeliveryRow.status, DeliveryRow.lease_until, DeliveryRow.claimed_by,
+                           DeliveryRow.claimer_host, DeliveryRow.claimer_pid).where(
                     DeliveryRow.key.in_(list(keys[i:i + 500])))
-                for key, state, lease_until in conn.execute(q):
-                    out[key] = LogEntry(key, state, lease_until)
+                for row in conn.execute(q):
+                    out[row[0]] = LogEntry(*row)
             return out
 
         return self._run(work)
 
+    def _rows(self, letters: Sequence[Posting], **values: Any) -> list[dict[str, Any]]:
+        return [dict(key=letter.key, recipient=letter.recipient, digest_day=letter.day, kind=letter.kind,
+                     plan_id=letter.plan_id, attempts=0, **values) for letter in letters]
+
+    def owe(self, letters: Sequence[Posting]) -> int:
+        """Write the rows of letters about to be sent as ``owed``, all in one transaction, before the first
+        of them goes out: a run that dies after this leaves them for a later run (the same day's, or the
+        next days' catch-up) instead of losing them. Rows that exist are left alone; returns how many
+        rows were written."""
+        if not letters:
+            return 0
+
+        def work(conn: Connection) -> int:
+            written = 0
+            for start in range(0, len(letters), 500):
+                rows = self._rows(letters[start:start + 500], status="owed", claimed_by=None, lease_until=None)
+                stmt = (self._insert(DeliveryRow).values(rows)
+                        .on_conflict_do_nothing(index_elements=[DeliveryRow.key]).returning(DeliveryRow.key))
+                written += len(conn.execute(stmt).all())
+            return written
+
+        return self._run(work)
+
     def claim(self, letters: Sequence[Posting]) -> set[str]:
-        """Take the rows of these letters; returns the keys this worker now holds."""
+        """Take the rows of these letters; returns the keys this worker now holds. A row is taken when it
+        is new, owed, failed, or claimed under a lease that ran out or by a process of this machine that
+        is no longer running."""
         if not letters:
             return set()
         now = self.now()
         until = now + self.lease
-        rows = [dict(key=letter.key, recipient=letter.recipient, digest_day=letter.day, kind=letter.kind,
-                     plan_id=letter.plan_id, status="claimed", claimed_by=self.worker, lease_until=until, attempts=0)
-                for letter in letters]
+        mine = dict(status="claimed", claimed_by=self.worker, claimer_host=HOST, claimer_pid=self.pid, lease_until=until)
+        rows = self._rows(letters, **mine)
         keys = [letter.key for letter in letters]
 
         def work(conn: Connection) -> set[str]:
@@ -184,10 +275,8 @@ class DeliveryLog:
             rest = [k for k in keys if k not in got]
             if rest:
                 again = (update(DeliveryRow)
-                         .where(DeliveryRow.key.in_(rest),
-                                or_(DeliveryRow.status == "failed",
-                                    and_(DeliveryRow.status == "claimed", DeliveryRow.lease_until < now)))
-                         .values(status="claimed", claimed_by=self.worker, lease_until=until)
+                         .where(DeliveryRow.key.in_(rest), _takeable(now, _dead_pids(conn, rest, now)))
+                         .values(**mine)
                          .returning(DeliveryRow.key))
                 got |= set(conn.execute(again).scalars())
             return got
@@ -223,24 +312,43 @@ class DeliveryLog:
 
     def record_failed(self, letters: Sequence[Posting], error: str) -> None:
         """Write rows for letters that were never claimed (the batch stopped first), so that a later run —
-        today or in the next days (:func:`send_catch_up`) — finds them. Rows that exist are left alone."""
+        today or in the next days (:func:`send_catch_up`) — finds them. Rows already owed become failed
+        with the reason; rows in any other state are left alone."""
+        keys = [letter.key for letter in letters]
         for start in range(0, len(letters), 200):
-            rows = [dict(key=letter.key, recipient=letter.recipient, digest_day=letter.day, kind=letter.kind,
-                         plan_id=letter.plan_id, status="failed", claimed_by=None, lease_until=None, attempts=0, error=error)
-                    for letter in letters[start:start + 200]]
+            rows = self._rows(letters[start:start + 200], status="failed", claimed_by=None, lease_until=None, error=error)
             stmt = self._insert(DeliveryRow).values(rows).on_conflict_do_nothing(index_elements=[DeliveryRow.key])
+            owed = (update(DeliveryRow).where(DeliveryRow.key.in_(keys[start:start + 200]), DeliveryRow.status == "owed")
+                    .values(status="failed", error=error))
 
-            def work(conn: Connection, stmt: Any = stmt) -> None:
+            def work(conn: Connection, stmt: Any = stmt, owed: Any = owed) -> None:
                 conn.execute(stmt)
+                conn.execute(owed)
 
             self._run(work)
 
-    def release(self, keys: Sequence[str], error: str) -> None:
-        """Give up rows claimed but not sent: they become ``failed`` and the next run takes them."""
+    def release(self, keys: Sequence[str], error: str, *, status: str = "failed") -> None:
+        """Give up rows claimed but not sent: they become ``failed`` and the next run takes them (or
+        ``dropped``: re-planned away, nothing to send)."""
         if not keys:
             return
         stmt = (update(DeliveryRow)
                 .where(DeliveryRow.key.in_(list(keys)), DeliveryRow.claimed_by == self.worker,
                        DeliveryRow.status == "claimed")
-                .values(status="failed", lease_until=None, error=error))
+                .values(status=status, lease_until=None, error=error))
         self._run(lambda c: c.execute(stmt))
+
+
+def withdrawn(store: Store, uids: Collection[str]) -> set[str]:
+    """Of the occurrences a letter is about, those no longer to be done: cancelled (an amendment was
+    committed since the letter was planned) or gone."""
+    if not uids:
+        return set()
+    wanted = sorted(uids)
+    alive: set[str] = set()
+    with store.session() as s:
+        for i in range(0, len(wanted), 500):
+            q = select(OccurrenceRow.uid).where(OccurrenceRow.uid.in_(wanted[i:i + 500]),
+                                                OccurrenceRow.status != "cancelled")
+            alive.update(s.scalars(q))
+    return set(wanted) - alive

@@ -5,16 +5,20 @@ plan twice changes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import String, Table, insert, select, text, update
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
+from plancal.errors import Problem, StoreError
 from plancal.plans.loading import LoadedPlan
 from plancal.schedule.occurrence import ACTIONABLE, Occurrence
 from plancal.store.submissions import Transition, log_change
 from plancal.store.tables import Base, OccurrenceRow, PlanRow, _naive_utc, vn_midnight_utc
-from plancal.store.units import Units
+from plancal.store.units import Units, _values, upsert_units
 
 
 @dataclass(frozen=True)
@@ -37,74 +41,141 @@ _OCC_FIELDS = ("plan_id", "kind", "source_id", "unit_id", "period_key", "period_
                "agency_own", "also_to", "alternatives", "tentative")
 
 
+#: the advisory lock (PostgreSQL) that makes issues one at a time: units are shared between plans
+_ISSUE_LOCK = zlib.crc32(b"plancal.issue")
+_MAX_PROBLEMS = 20
+
+
+def _text_columns(table: Table) -> list[tuple[str, int | None]]:
+    """(name, length limit or None) of the text columns of a table."""
+    return [(c.name, c.type.length) for c in table.columns if isinstance(c.type, String)]
+
+
+def _misfits(columns: list[tuple[str, int | None]], values: Mapping[str, object], what: str,
+             path: str) -> Iterable[Problem]:
+    """What the database would refuse in one row: text longer than its column, or a NUL character."""
+    for name, limit in columns:
+        value = values.get(name)
+        if not isinstance(value, str):
+            continue
+        if "\x00" in value:
+            yield Problem(f"{what}: trường '{name}' chứa ký tự NUL (\\x00), cơ sở dữ liệu không lưu được",
+                          file=path, field=name, hint="xoá ký tự điều khiển khỏi tệp kế hoạch hoặc danh mục")
+        if limit is not None and len(value) > limit:
+            yield Problem(f"{what}: trường '{name}' dài {len(value)} ký tự, quá giới hạn {limit} ký tự",
+                          file=path, field=name, hint=f"rút gọn '{name}' còn tối đa {limit} ký tự")
+
+
 class Plans(Units):
+    def _check_fits(self, loaded: LoadedPlan, plan_values: Mapping[str, object],
+                    occurrences: Sequence[Occurrence]) -> None:
+        """Refuse, before any SQL, what a column could not hold, naming the plan, the row and the field."""
+        path = str(loaded.path)
+        tables = Base.metadata.tables
+        problems = list(_misfits(_text_columns(tables["plans"]), {"id": loaded.plan.id, **plan_values},
+                                 f"kế hoạch '{loaded.plan.id}'", path))
+        unit_columns = _text_columns(tables["units"])
+        for u in loaded.directory:
+            problems += _misfits(unit_columns, {"id": u.id, **_values(u)},
+                                 f"đơn vị '{u.id[:80]}'", path)
+        occ_columns = [(n, limit) for n, limit in _text_columns(tables["occurrences"]) if n in _OCC_FIELDS]
+        for occ in occurrences:
+            if len(problems) >= _MAX_PROBLEMS:
+                break
+            problems += _misfits(occ_columns, {f: getattr(occ, f) for f, _ in occ_columns},
+                                 f"kế hoạch '{loaded.plan.id}', mục '{occ.source_id[:160]}'", path)
+        if problems:
+            unique = list(dict.fromkeys(problems))
+            raise StoreError(unique[:_MAX_PROBLEMS])
+
+    def _lock_issuing(self, s: Session) -> None:
+        """Issues run one at a time: PostgreSQL waits on an advisory lock held to the end of the
+        transaction; SQLite takes its write lock at once (an empty UPDATE) instead of on the first insert."""
+        if self.engine.dialect.name == "postgresql":
+            s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ISSUE_LOCK})
+        else:
+            s.execute(update(PlanRow).where(PlanRow.id.is_(None)).values(revision=PlanRow.revision))
+
     def issue(self, loaded: LoadedPlan, occurrences: Sequence[Occurrence], recipients: Sequence[str] = ()) -> IssueResult:
-        """Store a plan and its occurrences in one transaction (all or nothing). ``recipients``: the unit ids
-        the plan is sent to (its recipients, standing agency and issuer), as the schedule resolved them."""
+        """Store a plan, its units (and their feed tokens) and its occurrences in one transaction: all or
+        nothing. ``recipients``: the unit ids the plan is sent to (its recipients, standing agency and
+        issuer), as the schedule resolved them. Concurrent issues wait for each other."""
         plan = loaded.plan
-        units_added, _ = self.import_units(loaded.directory)
+        values = dict(number=plan.number, title=plan.title, issuer_id=plan.issuer,
+                      standing_agency_id=plan.standing_agency, parent_id=plan.parent, issued=plan.issued,
+                      revision_date=plan.revision_date, period_start=plan.start, period_end=plan.end,
+                      source_path=str(loaded.path), digest=loaded.digest, recipients=list(recipients),
+                      doc_type=plan.type, issued_known=plan.issued_known)
+        self._check_fits(loaded, values, occurrences)
+        try:
+            with self.session_factory() as s, s.begin():
+                self._lock_issuing(s)
+                return self._issue(s, loaded, occurrences, values)
+        except SQLAlchemyError as exc:
+            raise _issue_error(plan.id, str(loaded.path), exc) from exc
+
+    def _issue(self, s: Session, loaded: LoadedPlan, occurrences: Sequence[Occurrence],
+               values: Mapping[str, object]) -> IssueResult:
+        plan = loaded.plan
+        units_added, _ = upsert_units(s, loaded.directory)
+        s.flush()
         modified = vn_midnight_utc(plan.revision_date)
         added = changed = cancelled = unchanged = 0
-        with self.session() as s:
-            prow = s.get(PlanRow, plan.id)
-            if prow is not None and prow.digest == loaded.digest:
-                n = len(occurrences)
-                return IssueResult(plan.id, unchanged=n, units_added=units_added)
-            values = dict(number=plan.number, title=plan.title, issuer_id=plan.issuer,
-                          standing_agency_id=plan.standing_agency, parent_id=plan.parent, issued=plan.issued,
-                          revision_date=plan.revision_date, period_start=plan.start, period_end=plan.end,
-                          source_path=str(loaded.path), digest=loaded.digest,
-                          recipients=list(recipients), doc_type=plan.type, issued_known=plan.issued_known)
-            if prow is None:
-                s.add(PlanRow(id=plan.id, revision=1, **values))
+        prow = s.get(PlanRow, plan.id)
+        if prow is not None and prow.digest == loaded.digest:
+            n = len(occurrences)
+            return IssueResult(plan.id, unchanged=n, units_added=units_added)
+        if prow is None:
+            s.add(PlanRow(id=plan.id, revision=1, **values))
+        else:
+            for k, v in values.items():
+                setattr(prow, k, v)
+            prow.revision += 1
+        s.flush()
+        existing = {r.uid: r for r in s.scalars(select(OccurrenceRow).where(OccurrenceRow.plan_id == plan.id))}
+        seen = set()
+        fresh: list[dict[str, object]] = []
+        # an amendment owes nothing before it was made: what it adds for periods already closed is dropped
+        amended_on = plan.amended if existing and plan.amended else None
+        for occ in occurrences:
+            digest = occ.content_hash()
+            row = existing.get(occ.uid)
+            if row is None and amended_on and occ.kind in ACTIONABLE and occ.due_stated < amended_on:
+                continue
+            seen.add(occ.uid)
+            if row is None:
+                fresh.append(dict(uid=occ.uid, content_hash=digest, status="open", sequence=0, done_on=None,
+                                  cancelled_on=None, modified_at=modified, starts_at=_naive_utc(occ.starts_at),
+                                  ends_at=_naive_utc(occ.ends_at), audience=list(occ.audience),
+                                  **{f: getattr(occ, f) for f in _OCC_FIELDS}))
+                added += 1
+            elif row.content_hash != digest or row.status == "cancelled":
+                for f in _OCC_FIELDS:
+                    setattr(row, f, getattr(occ, f))
+                row.starts_at, row.ends_at = _naive_utc(occ.starts_at), _naive_utc(occ.ends_at)
+                row.audience = list(occ.audience)
+                row.content_hash = digest
+                if row.status == "cancelled":
+                    log_change(s, row, Transition.PENDING, source="plan", changed_on=plan.revision_date,
+                               reason="kế hoạch sửa đổi đưa lại nhiệm vụ này")
+                    row.status, row.cancelled_on = "open", None
+                row.sequence += 1
+                row.modified_at = max(modified, row.modified_at)
+                changed += 1
             else:
-                for k, v in values.items():
-                    setattr(prow, k, v)
-                prow.revision += 1
-            s.flush()
-            existing = {r.uid: r for r in s.scalars(select(OccurrenceRow).where(OccurrenceRow.plan_id == plan.id))}
-            seen = set()
-            fresh: list[dict[str, object]] = []
-            # an amendment owes nothing before it was made: what it adds for periods already closed is dropped
-            amended_on = plan.amended if existing and plan.amended else None
-            for occ in occurrences:
-                digest = occ.content_hash()
-                row = existing.get(occ.uid)
-                if row is None and amended_on and occ.kind in ACTIONABLE and occ.due_stated < amended_on:
-                    continue
-                seen.add(occ.uid)
-                if row is None:
-                    fresh.append(dict(uid=occ.uid, content_hash=digest, status="open", sequence=0, done_on=None,
-                                      cancelled_on=None, modified_at=modified, starts_at=_naive_utc(occ.starts_at),
-                                      ends_at=_naive_utc(occ.ends_at), audience=list(occ.audience),
-                                      **{f: getattr(occ, f) for f in _OCC_FIELDS}))
-                    added += 1
-                elif row.content_hash != digest or row.status == "cancelled":
-                    for f in _OCC_FIELDS:
-                        setattr(row, f, getattr(occ, f))
-                    row.starts_at, row.ends_at = _naive_utc(occ.starts_at), _naive_utc(occ.ends_at)
-                    row.audience = list(occ.audience)
-                    row.content_hash = digest
-                    if row.status == "cancelled":
-                        log_change(s, row, Transition.PENDING, source="plan", changed_on=plan.revision_date,
-                                   reason="kế hoạch sửa đổi đưa lại nhiệm vụ này")
-                        row.status, row.cancelled_on = "open", None
-                    row.sequence += 1
-                    row.modified_at = max(modified, row.modified_at)
-                    changed += 1
-                else:
-                    unchanged += 1
-            if fresh:  # one executemany, not one ORM object per row
-                s.execute(insert(Base.metadata.tables["occurrences"]), fresh)
-            for uid, row in existing.items():
-                if uid not in seen and row.status != "cancelled":
-                    log_change(s, row, Transition.CANCELLED, source="plan", changed_on=plan.revision_date,
-                               reason="kế hoạch sửa đổi bỏ nhiệm vụ này")
-                    row.status = "cancelled"
-                    row.cancelled_on = plan.revision_date
-                    row.sequence += 1
-                    row.modified_at = max(modified, row.modified_at)
-                    cancelled += 1
+                unchanged += 1
+        if fresh:  # one executemany, not one ORM object per row
+            s.execute(insert(Base.metadata.tables["occurrences"]), fresh)
+        for uid, row in existing.items():
+            if uid not in seen and row.status != "cancelled":
+                log_change(s, row, Transition.CANCELLED, source="plan", changed_on=plan.revision_date,
+                           reason="kế hoạch sửa đổi bỏ nhiệm vụ này")
+                row.status = "cancelled"
+                row.cancelled_on = plan.revision_date
+                row.sequence += 1
+                row.modified_at = max(modified, row.modified_at)
+                cancelled += 1
+        s.flush()
         return IssueResult(plan.id, added, changed, cancelled, unchanged, units_added)
 
     def plans(self) -> list[PlanRow]:
@@ -114,3 +185,20 @@ class Plans(Units):
     def plan(self, plan_id: str) -> PlanRow | None:
         with self.session() as s:
             return s.get(PlanRow, plan_id)
+
+
+def _issue_error(plan_id: str, path: str, exc: SQLAlchemyError) -> StoreError:
+    """The database refused an issue (nothing of it was kept): say which plan, and what to do."""
+    orig = getattr(exc, "orig", None)
+    detail = (str(orig if orig is not None else exc).strip().splitlines() or [exc.__class__.__name__])[0]
+    if isinstance(exc, IntegrityError) or (isinstance(exc, OperationalError) and "locked" in detail):
+        return StoreError([Problem(
+            f"kế hoạch '{plan_id}' đang được ban hành bởi tiến trình khác; chạy lại (chưa lưu gì của lần này: {detail})",
+            file=path, hint="chạy lại lệnh 'plancal issue' khi tiến trình kia xong")])
+    if isinstance(exc, DataError):
+        return StoreError([Problem(f"kế hoạch '{plan_id}': cơ sở dữ liệu không nhận một giá trị ({detail}); "
+                                   "chưa lưu gì của kế hoạch", file=path,
+                                   hint="sửa giá trị quá dài hoặc chứa ký tự điều khiển trong tệp kế hoạch")])
+    return StoreError([Problem(f"kế hoạch '{plan_id}': cơ sở dữ liệu từ chối lưu ({exc.__class__.__name__}: {detail}); "
+                               "chưa lưu gì của kế hoạch", file=path,
+                               hint="kiểm tra PLANCAL_DATABASE_URL và chạy 'plancal db upgrade'")])

@@ -258,8 +258,12 @@ class DeliveryRow(Base):
     kind: Mapped[str] = mapped_column(String(40))
     #: the plan a letter is about, when it is about one plan (a plan notice)
     plan_id: Mapped[str | None] = mapped_column(String(120))
-    status: Mapped[str] = mapped_column(String(12), default="claimed")  # claimed | sent | failed | bad_address
+    #: owed (planned, not claimed yet) | claimed | sent | failed | bad_address | dropped (re-planned away)
+    status: Mapped[str] = mapped_column(String(12), default="claimed")
     claimed_by: Mapped[str | None] = mapped_column(String(120))
+    #: the machine and process holding the claim: a claim of a dead process of this machine is stale
+    claimer_host: Mapped[str | None] = mapped_column(String(60))
+    claimer_pid: Mapped[int | None] = mapped_column(Integer)
     lease_until: Mapped[datetime | None] = mapped_column(DateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)

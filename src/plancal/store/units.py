@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
 from plancal.store.session import Database
@@ -15,21 +16,8 @@ from plancal.units.directory import Directory, Unit
 class Units(Database):
     def import_units(self, units: Iterable[Unit]) -> tuple[int, int]:
         """Upsert units; keeps existing feed tokens. Returns (added, updated)."""
-        units = list(units)
-        added = updated = 0
         with self.session() as s:
-            existing = {r.id: r for r in s.scalars(select(UnitRow).where(UnitRow.id.in_([u.id for u in units])))}
-            for u in units:
-                row = existing.get(u.id)
-                values = _values(u)
-                if row is None:
-                    s.add(UnitRow(id=u.id, feed_token=new_token(), **values))
-                    added += 1
-                elif {k: getattr(row, k) for k in values} != values:
-                    for k, v in values.items():
-                        setattr(row, k, v)
-                    updated += 1
-        return added, updated
+            return upsert_units(s, units)
 
     def directory(self) -> Directory:
         with self.session() as s:
@@ -62,6 +50,24 @@ class Units(Database):
                                           hint="xem danh sách bằng 'plancal units list'")])
             row.feed_token = token
         return token
+
+
+def upsert_units(s: Session, units: Iterable[Unit]) -> tuple[int, int]:
+    """Upsert units inside the caller's transaction; keeps existing feed tokens. Returns (added, updated)."""
+    units = list(units)
+    added = updated = 0
+    existing = {r.id: r for r in s.scalars(select(UnitRow).where(UnitRow.id.in_([u.id for u in units])))}
+    for u in units:
+        row = existing.get(u.id)
+        values = _values(u)
+        if row is None:
+            s.add(UnitRow(id=u.id, feed_token=new_token(), **values))
+            added += 1
+        elif {k: getattr(row, k) for k in values} != values:
+            for k, v in values.items():
+                setattr(row, k, v)
+            updated += 1
+    return added, updated
 
 
 def _values(u: Unit) -> dict[str, object]:
