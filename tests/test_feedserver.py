@@ -342,15 +342,15 @@ def test_a_rotation_racing_an_export_never_restores_the_revoked_file(client: Cli
 
     old = token(store)
     read_tokens = threading.Event()
-    real_builder = export.builder
+    real_tokens = store.unit_tokens
 
-    def slow_builder(*args: object, **kwargs: object) -> object:
-        made = real_builder(*args, **kwargs)  # type: ignore[arg-type]
+    def slow_tokens() -> object:
+        tokens = real_tokens()
         read_tokens.set()
         time.sleep(0.5)  # rendering takes a while: the rotation comes now
-        return made
+        return tokens
 
-    monkeypatch.setattr(export, "builder", slow_builder)
+    monkeypatch.setattr(store, "unit_tokens", slow_tokens)
     exporting = threading.Thread(target=export.export_feeds, args=(store, settings, TODAY))
     exporting.start()
     assert read_tokens.wait(30)
