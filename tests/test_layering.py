@@ -17,7 +17,7 @@ import plancal
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE = ROOT / "src" / "plancal"
-LAYERS = ("errors", "clock", "settings", "source", "vn", "units", "plans", "schedule", "store", "tracking", "intake",
+LAYERS = ("errors", "clock", "files", "settings", "source", "vn", "units", "plans", "schedule", "store", "tracking", "intake",
           "feeds", "mail", "views", "web", "lifecycle", "draft", "cli", "__init__")  # __init__: the public API, loaded lazily
 FORBIDDEN = ("prefect", "flows")
 

@@ -4,12 +4,11 @@ under ``PLANCAL_HOME/uploads/<plan>/<unit>/<sha256>`` and never served (only the
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import unicodedata
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from plancal.errors import PlancalError, Problem
+from plancal.files import write_atomic
 from plancal.settings import Settings
 from plancal.store import StoredFile
 
@@ -51,15 +50,5 @@ def store_upload(settings: Settings, plan_id: str, unit_id: str, name: str, data
     sha = hashlib.sha256(data).hexdigest()
     path = upload_path(settings, plan_id, unit_id, sha)
     if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, data, prefix=".upload.")
     return StoredFile(sha, cleaned, len(data))

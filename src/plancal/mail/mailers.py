@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import re
 import smtplib
 import ssl
-import tempfile
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -30,6 +28,7 @@ from types import TracebackType
 from typing import Any
 
 from plancal.errors import DeliveryError, Problem
+from plancal.files import write_atomic
 from plancal.mail.composition import Envelope, sender_address
 from plancal.mail.refusals import AddressRejected, MessageRejected, TemporaryFailure, Unreachable
 from plancal.settings import Settings
@@ -95,17 +94,7 @@ class OutboxMailer(Mailer):
     def send(self, envelope: Envelope) -> None:
         path = self.path_for(envelope)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".eml", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(envelope.data)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomic(path, envelope.data, prefix=".tmp-", suffix=".eml")
         except OSError as exc:
             raise TemporaryFailure(f"không ghi được thư vào {path}: {exc.strerror}",
                                    hint="kiểm tra PLANCAL_OUTBOX_DIR và dung lượng đĩa") from None
