@@ -63,3 +63,14 @@ class SourcePlan:
 
     def of(self, kind: str, source_id: str | None = None) -> list[Occurrence]:
         return [o for o in self.occurrences() if o.kind == kind and (source_id is None or o.source_id == source_id)]
+
+
+#: one monthly duty of Bao, before the 25th, sent to the standing agency
+DUTY = """\
+duties:
+  - id: gui-bai
+    what: Gửi bài viết
+    who: [bao]
+    to: snv
+    when: {every: month, day: 25, before: true}
+"""

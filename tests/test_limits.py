@@ -16,16 +16,8 @@ from plancal.schedule.expansion import expand
 from plancal.source import MAX_ALIASES, MAX_DEPTH, MAX_FILE_BYTES
 from plancal.units.directory import MAX_NAME
 from plancal.units.reading import read_units
-from tests.helpers import HEADER, UNITS, write_plan
+from tests.helpers import DUTY, HEADER, UNITS, write_plan
 
-DUTY = """\
-duties:
-  - id: gui-bai
-    what: Gửi bài viết
-    who: [bao]
-    to: snv
-    when: {every: month, day: 25, before: true}
-"""
 FIRST_BODY_LINE = HEADER.count("\n") + 1
 
 

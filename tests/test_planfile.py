@@ -12,16 +12,7 @@ from plancal.plans.loading import load_plan
 from plancal.schedule.expansion import expand
 from plancal.units.reading import load_directory
 from tests.conftest import PLANS
-from tests.helpers import write_plan
-
-DUTY = """\
-duties:
-  - id: gui-bai
-    what: Gửi bài viết
-    who: [bao]
-    to: snv
-    when: {every: month, day: 25, before: true}
-"""
+from tests.helpers import DUTY, write_plan
 
 
 def problems(path: Path) -> list[str]:
