@@ -25,15 +25,16 @@ def _link(text: str, ui_url: str, key: str) -> str:
     return f"[{text}]({artifact_url(ui_url, key)})" if ui_url else f"{text} (`{key}`)"
 
 
-def dashboard_markdown(store: Store, today: date, *, run_label: str = "", ui_url: str = "", feed_base_url: str = "") -> str:
+def dashboard_markdown(store: Store, today: date, *, run_label: str = "", ui_url: str = "", feed_base_url: str = "",
+                       key_prefix: str = "") -> str:
     """One page over every plan: what is due in the next 14 days, who is late, what was done. With
-    ``ui_url`` (the Prefect UI) the details are links to their artifacts; with ``feed_base_url`` each
-    plan links to its year page."""
+    ``ui_url`` (the Prefect UI) the details are links to their artifacts (keys published with
+    ``key_prefix``, a simulation's "sim-"); with ``feed_base_url`` each plan links to its year page."""
     names = _names(store)
     plans = [p for p in store.plans() if not p.closed]
     lines = [f"# Tổng quan thực hiện kế hoạch — {long(today)}", "",
-             f"**{_link('Việc đến hạn tuần này', ui_url, DUE_WEEK_KEY)}** · "
-             f"**{_link('Việc quá hạn và liên hệ đơn vị', ui_url, LATE_ALL_KEY)}**", ""]
+             f"**{_link('Việc đến hạn tuần này', ui_url, key_prefix + DUE_WEEK_KEY)}** · "
+             f"**{_link('Việc quá hạn và liên hệ đơn vị', ui_url, key_prefix + LATE_ALL_KEY)}**", ""]
     if run_label:
         lines += [f"_Cập nhật bởi lần chạy: {run_label}_", ""]
     table = []
@@ -58,7 +59,8 @@ def dashboard_markdown(store: Store, today: date, *, run_label: str = "", ui_url
               if table else "Chưa có kế hoạch nào được ban hành."]
     if plans:  # the long titles and the artifact keys below the table, so that its numbers fit on the screen
         lines += [""] + [f"- **{p.display_number}**: {_cell(_shorten(p.title, 160))} ({short(p.period_start)} - "
-                         f"{short(p.period_end)}). " + _plan_links(p, today, ui_url, feed_base_url) for p in plans]
+                         f"{short(p.period_end)}). " + _plan_links(p, today, ui_url, feed_base_url, key_prefix)
+                         for p in plans]
     if late_units:
         lines += ["", "## Đơn vị chậm nhiều nhất",
                   _table(["Đơn vị", "Số việc quá hạn", "Quá hạn lâu nhất"],
@@ -67,9 +69,9 @@ def dashboard_markdown(store: Store, today: date, *, run_label: str = "", ui_url
     return "\n".join(lines) + "\n"
 
 
-def _plan_links(plan: PlanRow, today: date, ui_url: str, feed_base_url: str) -> str:
-    links = [_link("Đơn vị × nhiệm vụ", ui_url, status_key(plan.id)), _link("Đến hạn 14 ngày", ui_url, due_soon_key(plan.id)),
-             _link("Quá hạn", ui_url, late_key(plan.id))]
+def _plan_links(plan: PlanRow, today: date, ui_url: str, feed_base_url: str, key_prefix: str) -> str:
+    links = [_link(text, ui_url, key_prefix + key(plan.id)) for text, key in
+             (("Đơn vị × nhiệm vụ", status_key), ("Đến hạn 14 ngày", due_soon_key), ("Quá hạn", late_key))]
     if feed_base_url:
         year = min(max(today.year, plan.period_start.year), plan.period_end.year)
         links.append(f"[Cả năm {year}]({feed_base_url.rstrip('/')}/plans/{plan.id}/{year})")
