@@ -11,6 +11,7 @@ from typing import Any
 from flows.issue_plan import issue_plan
 from flows.runtime import SIMULATION_PREFIX, artifact_prefix, published_key, simulated
 from flows.simulate import SIMULATION_TAG, simulate
+from flows.stack import REPLAY_PLAN, ROOT, replay_env
 from plancal import views
 from plancal.settings import Settings
 from tests.flows.conftest import artifacts_of, flow_run_by_id, flow_run_of, plan_path
@@ -54,3 +55,16 @@ def test_a_simulation_publishes_only_sim_keys_and_a_live_run_the_live_ones(home:
     assert {views.DASHBOARD_KEY, views.status_key(AG), views.late_key(AG)} <= live
     assert not any(k.startswith(SIMULATION_PREFIX) for k in live), sorted(live)
     assert SIMULATION_TAG not in flow_run_of(state).tags
+
+
+def test_the_bring_up_replay_has_its_own_home_and_never_the_smtp_server(tmp_path: Path) -> None:
+    live = {"PREFECT_API_URL": "http://127.0.0.1:4200/api", "PLANCAL_DATABASE_URL": "postgresql+psycopg://plancal@db/plancal",
+            "PLANCAL_SMTP_HOST": "mail.angiang.gov.vn", "PLANCAL_SMTP_PASSWORD": "x", "PLANCAL_HOME": "var",
+            "PLANCAL_TIMEZONE": "Asia/Ho_Chi_Minh"}
+    env = replay_env(live, tmp_path / "sim")
+    settings = Settings.from_env(env)
+    assert env["PREFECT_API_URL"] == live["PREFECT_API_URL"]  # the same UI
+    assert not settings.mail_configured and settings.outbox_dir == tmp_path / "sim" / "outbox"
+    assert settings.db_url == f"sqlite:///{(tmp_path / 'sim' / 'plancal.db').as_posix()}"
+    assert settings.calendar_dir == tmp_path / "sim" / "calendar" and settings.timezone == "Asia/Ho_Chi_Minh"
+    assert Path(ROOT / REPLAY_PLAN).is_file()
