@@ -249,7 +249,7 @@ def _assemble(d: _Drafter) -> Draft:
             if b.marker == "+" and not readings and lead[1]:
                 readings = lead[1]
             f = fold(sentence)
-            if ("xay dung ke hoach" in f or "co ke hoach cu the" in f) and not readings:
+            if ("xay dung ke hoach" in f or "co ke hoach cu the" in f) and not any(r.when for r in readings):
                 sub_who.extend(who)
                 sub_src = sub_src or b
                 d.add("sub_plan", {"who": _sel_yaml(who)}, b, sentence)

@@ -168,7 +168,21 @@ def parse(lines: list[str]) -> Document:
             body = block.text[len(block.title):].lstrip(" :")
             if body:
                 doc.body.append(Block(no, body, "para", block.section))
+    _leaf_headings_are_tasks(doc)
     return doc
+
+
+def _leaf_headings_are_tasks(doc: Document) -> None:
+    """A numbered line with nothing under it ("1. Căn cứ vào kế hoạch này, các xã … có kế hoạch cụ thể.")
+    is a task written as a numbered paragraph, not the heading of a part."""
+    for i, block in enumerate(doc.body):
+        if block.kind != "heading" or block.level == 1 or not block.text.rstrip().endswith((".", ";", "./.")):
+            continue
+        below = doc.body[i + 1:i + 2]
+        if below and (below[0].section == block.section or below[0].section.startswith(block.section + ".")):
+            continue
+        doc.body[i] = Block(block.line, block.text, "para", block.section, block.marker, block.level, "")
+        doc.headings.pop(block.section, None)
 
 
 def _body_block(no: int, text: str, stack: list[tuple[int, str]]) -> Block:

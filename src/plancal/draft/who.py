@@ -91,6 +91,7 @@ GROUPS: list[tuple[str, str]] = [
      r"|(?:cac )?phong,? ban", "department"),
     (r"(?:cac )?(?:hoi,? )?doan the(?: chinh tri)?|(?:cac )?to chuc chinh tri xa hoi|hoi doan the", "mass-organisation"),
     (r"(?:cac )?doanh nghiep", "enterprise"),
+    (r"(?:cac )?co quan,? don vi", "offices"),
     (r"(?:cac )?dia phuong", "below"),
     (r"(?:uy ban )?mat tran to quoc(?: viet nam)?", "front"),
 ]
@@ -125,6 +126,8 @@ class Resolver:
     def _group(self, kind: str) -> tuple[Any, ...]:
         if kind == "below":
             kind = self.below
+        if kind == "offices":  # "các cơ quan, đơn vị": the issuer's departments and public service units
+            return tuple(s for k in ("department", "center") for s in self._group(k))
         if kind == "front":
             fronts = [u.id for u in self.directory if u.kind == "front" and self._under(u.id)]
             return tuple(fronts)
@@ -197,7 +200,9 @@ class Resolver:
             if out and len(before) > 0 and f[:m.start].rstrip().endswith(tuple(_SUBJECT_STOP)):
                 break
             gap = f[out_end:m.start] if out else ""
-            if out and len(gap.split()) > 6:
+            # a qualifier between two items of the list ("doanh nghiệp, hợp tác xã thuộc Khối thi đua của
+            # tỉnh, cấp huyện") is longer than a joining word, but the list goes on after its comma
+            if out and len(gap.split()) > (10 if gap.rstrip().endswith(",") else 6):
                 break
             out.extend(m.selectors)
             out_end = m.end
