@@ -15,11 +15,9 @@ from plancal.draft import draft_document
 from plancal.draft.document import read_lines
 from plancal.draft.timephrase import scan
 from plancal.plans.loading import load_plan
+from tests.helpers import SEEDS
 
 ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT.parent / "shared" / "seeds"
-if not SEEDS.exists():
-    SEEDS = Path("/work/shared/seeds")
 UNITS = {"000": "thuy-nguyen", "001": "quang-ngai", "002": "nam-dong", "003": "an-giang", "004": "kien-giang"}
 
 

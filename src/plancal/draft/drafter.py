@@ -56,12 +56,22 @@ def slug(text: str, words: int = 6) -> str:
     return "-".join(parts) or "muc"
 
 
-def _sentences(text: str) -> list[str]:
-    parts = re.split(r"(?<=[.;])\s+(?=[A-ZĐÀ-Ỹ+\-])", text)
-    out: list[str] = []
-    for p in parts:
-        out.extend(c.strip() for c in p.split("; ") if c.strip())
+def _sentences(text: str) -> list[tuple[int, str]]:
+    """(sentence number, clause): a paragraph cut into sentences, each sentence into its "; " clauses."""
+    parts = re.split(r"(?<=[.])\s+(?=[A-ZĐÀ-Ỹ+\-])", text)
+    out: list[tuple[int, str]] = []
+    for n, p in enumerate(parts):
+        out.extend((n, c.strip()) for c in re.split(r";\s+", p) if c.strip())
     return out
+
+
+def _leading(clause: str, readings: list[tp.Reading], resolver: Resolver) -> tp.Reading | None:
+    """A dated time phrase that opens a clause before its subject ("Định kỳ trước ngày 25 hàng tháng Báo An
+    Giang gửi …; Đài … gửi …"): it governs the clauses of its sentence that name no time of their own."""
+    first = next((r for r in readings if r.when is not None), None)
+    if first is None or len(fold(clause[:first.start]).split()) > 2:
+        return None
+    return first if resolver.subject(clause[first.end:]) else None
 
 
 def _segments(clause: str, readings: list[tp.Reading]) -> list[tuple[str, list[tp.Reading]]]:
@@ -237,9 +247,17 @@ def _assemble(d: _Drafter) -> Draft:
         if b.kind == "bullet" and b.marker != "+":
             lead = ((), [])
         block_items: list[dict[str, Any]] = []
-        for sentence in _sentences(b.text):
+        opening: dict[int, tp.Reading] = {}
+        for number, sentence in _sentences(b.text):
             readings = tp.scan(sentence, ctx)
-            subject = resolver.subject(sentence)
+            lead_time = _leading(sentence, readings, resolver)
+            if lead_time is not None:
+                opening.setdefault(number, lead_time)
+                subject = resolver.subject(sentence[lead_time.end:])
+            else:
+                subject = resolver.subject(sentence)
+                if number in opening and not any(r.when for r in readings):
+                    readings = [opening[number]]
             if not subject and fold(sentence).startswith("phoi hop") and not inherited:
                 ms = resolver.mentions(sentence)
                 subject = ms[0].selectors if ms else ()
@@ -300,6 +318,10 @@ def _place(d: _Drafter, b: Block, seg: str, rs: list[tp.Reading], who: tuple[Any
            conferences: list[dict[str, Any]], duties: list[dict[str, Any]], reports: list[dict[str, Any]],
            block_items: list[dict[str, Any]], resolver: Resolver, ctx: tp.Context) -> None:
     qs = quotas.scan(seg)
+    if len(pieces := _quota_pieces(seg, qs)) > 1:
+        for piece in pieces:
+            _place(d, b, piece, rs, who, heading_time, conferences, duties, reports, block_items, resolver, ctx)
+        return
     dated = [r for r in rs if r.when is not None]
     undated_notes = [n for r in rs if r.when is None for n in r.notes]
     if not dated:
@@ -366,6 +388,25 @@ def _place(d: _Drafter, b: Block, seg: str, rs: list[tp.Reading], who: tuple[Any
     duties.append(duty)
     block_items.append(duty)
     d.add("duty", duty, b, seg)
+
+
+def _quota_pieces(seg: str, qs: list[quotas.QuotaReading]) -> list[str]:
+    """A clause listing works each with its own quota per period ("phát sóng truyền hình (2kỳ/tháng) và
+    phát thanh (2kỳ/tháng)") is one duty per work: the clause cut after each quota, at "và" or ","."""
+    per = [q for q in qs if q.per]
+    if len(per) < 2:
+        return [seg]
+    pieces: list[str] = []
+    start = 0
+    for i, q in enumerate(per):
+        end = q.end + 1 if seg[q.end:q.end + 1] == ")" else q.end
+        if i + 1 < len(per):
+            joint = re.match(r"\s*(?:,\s*)?(?:và\s+)?", seg[end:per[i + 1].start])
+            if not joint or not joint.group().strip():
+                return [seg]
+        pieces.append(seg[start:end].strip(" ,"))
+        start = end + (joint.end() if i + 1 < len(per) and joint else 0)
+    return pieces
 
 
 def _window_end(window: str) -> str:
