@@ -26,9 +26,15 @@ from plancal.draft.structure import Block, Document, parse
 from plancal.draft.who import Resolver, fold
 from plancal.errors import PlanError, Problem
 from plancal.units.directory import Directory
+from plancal.vn.periods import add_months
 
 _REF = re.compile(r"(?:Chỉ thị|Kế hoạch|Quyết định|Công văn|Nghị quyết|Nghị định|Thông tư|Luật|Hướng dẫn)\s+(?:số\s+)?"
                   r"[\w/.-]+(?:\s+ngày\s+(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4}))?")
+#: a target stated without a unit, for a period or the whole territory: "Phấn đấu mỗi tháng có từ 2-3 điển hình
+#: được tuyên truyền", "Hàng năm toàn tỉnh có ít nhất 15 điển hình" (folded text)
+_TOTAL_TARGET = re.compile(r"^(?:phan dau\s+)?(?:(?:moi|hang|hang nam|trong)\s+(?:thang|quy|nam)\s*,?\s+)?"
+                           r"(?:(?:tren )?toan (?:tinh|huyen|thanh pho|thi xa|xa|quan)\s*,?\s+)?(?:phan dau\s+)?"
+                           r"(?:co|dat)\s+(?:duoc\s+)?(?:tu\s+|it nhat\s+|toi thieu\s+)?\d")
 _CYCLE = {"month": "monthly", "quarter": "quarterly", "half": "semiannual", "year": "annual"}
 
 
@@ -181,6 +187,21 @@ class _Drafter:
         self.items.append(DraftItem(kind, data, block.section, block.line, text))
 
 
+def assumed_issue(latest_basis: date | None, title: str) -> tuple[date, str]:
+    """The date a draft computes from when the document shows none (``issued: {assumed: …}``), and why.
+
+    The plan cannot be older than the latest document it implements, and nothing can be owed for a
+    month already under way before it existed: the first day of the month after that document. Without
+    a dated basis, the first day of the first year its title names."""
+    if latest_basis is not None:
+        return date(*add_months(latest_basis.year, latest_basis.month, 1), 1), f"đầu tháng sau ngày {tp.fmt(latest_basis)} của văn bản căn cứ mới nhất"
+    if m_year := re.search(r"\b(20\d\d)\b", title):
+        return date(int(m_year.group(1)), 1, 1), f"đầu năm {m_year.group(1)} ghi ở tên kế hoạch"
+    raise PlanError([Problem("văn bản không ghi ngày ban hành, không có văn bản căn cứ có ngày và tên kế hoạch "
+                             "không ghi năm: không có ngày để tính thời hạn",
+                             hint="thêm dòng địa danh, ngày … tháng … năm … vào văn bản rồi tạo bản nháp lại")])
+
+
 def tp_date(s: str) -> date:
     d, m, y = (int(x) for x in s.split("/"))
     return date(y, m, d)
@@ -207,11 +228,11 @@ def _assemble(d: _Drafter) -> Draft:
     issued = doc.issued
     issued_comment = None
     if issued is None:
-        issued = latest or date.today().replace(month=1, day=1)
-        issued_comment = ("CHƯA RÕ: văn bản không ghi ngày ban hành; tạm ghi ngày của văn bản căn cứ mới nhất "
-                          f"({tp.fmt(issued)}) — thay bằng ngày ban hành thật")
-        d.flag(None, doc.title, "văn bản không ghi ngày ban hành (địa danh, ngày … tháng … năm …); "
-                                 f"tạm ghi {tp.fmt(issued)} (ngày văn bản căn cứ mới nhất)")
+        issued, basis_of = assumed_issue(latest, doc.title)
+        issued_comment = (f"CHƯA RÕ: văn bản không ghi ngày ban hành; tạm tính từ {tp.fmt(issued)} ({basis_of})"
+                          " — thay bằng ngày ban hành thật")
+        d.flag(doc.issued_line, doc.title, "văn bản không ghi ngày ban hành (địa danh, ngày … tháng … năm …); "
+                                           f"tạm tính từ {tp.fmt(issued)} ({basis_of}): ghi ngày ban hành thật")
     if doc.number is None:
         d.flag(None, doc.title, "văn bản không ghi số, ký hiệu")
     if issuer is None:
@@ -282,7 +303,7 @@ def _assemble(d: _Drafter) -> Draft:
         "number": doc.number,
         "issuer": issuer or "chua-ro-co-quan-ban-hanh",
         "place": doc.place or (d.directory[issuer].name.split(" ", 4)[-1] if issuer else "…"),
-        "issued": tp.fmt(issued),
+        "issued": tp.fmt(issued) if issued_comment is None else {"assumed": tp.fmt(issued)},
         "title": " ".join(doc.title.split()),
         "basis": refs,
         "period": {"from": "issue" if start <= issued else tp.fmt(start), "to": tp.fmt(end)},
@@ -305,7 +326,7 @@ def _assemble(d: _Drafter) -> Draft:
     header = [f"# Bản nháp tạo tự động từ {d.source} (plancal draft): đối chiếu với văn bản trước khi ban hành.",
               f"# {len(d.review)} mục cần xem lại được liệt kê ở cuối tệp."]
     if issued_comment:
-        text = text.replace(f"issued: {tp.fmt(issued)}\n", f"issued: {tp.fmt(issued)}  # {issued_comment}\n", 1)
+        text = re.sub(r"^(issued: .*)$", lambda m: f"{m.group(1)}  # {issued_comment}", text, count=1, flags=re.M)
     tail = ["", "# --- Nhiệm vụ chưa có thời hạn trong văn bản (không tự đặt ngày; bổ sung when: rồi bỏ dấu #) ---"]
     tail += d.comments
     tail += ["", "# --- Cần xem lại ---"] + [f"# {r}" for r in d.review]
@@ -358,6 +379,9 @@ def _place(d: _Drafter, b: Block, seg: str, rs: list[tp.Reading], who: tuple[Any
             d.add("conference", conf, b, seg)
             d.flag(b.line, seg, "hội nghị/đại hội: văn bản không nêu ngày, thời lượng; công tác chuẩn bị chưa có hạn")
             return
+    total = bool(qs) and resolver.standing_agency is not None and _TOTAL_TARGET.match(f) is not None
+    if total:
+        who = ("@standing-agency",)  # a target for the whole plan: the standing agency keeps the count
     if not who:
         if dated:
             d.flag(b.line, seg, "có thời hạn nhưng không xác định được đơn vị thực hiện")
@@ -367,10 +391,10 @@ def _place(d: _Drafter, b: Block, seg: str, rs: list[tp.Reading], who: tuple[Any
     duty: dict[str, Any] = {"id": d.new_id(seg), "what": seg.rstrip(".;:").strip(), "who": _sel_yaml(who)}
     if qs:
         duty["quota"] = dict(qs[0].quota)
-        if any(s == "@standing-agency" or s == resolver.issuer for s in who) and "toàn tỉnh" in seg:
+        if total or any(s == "@standing-agency" or s == resolver.issuer for s in who) and "toàn tỉnh" in seg:
             duty["quota"]["scope"] = "total"
     to = resolver.recipient(seg)
-    if to and to not in who:
+    if to and to not in who and not ("@standing-agency" in who and to == resolver.standing_agency):
         duty["to"] = to
     duty["source"] = {"section": b.section, "line": b.line}
     if not dated:

@@ -186,7 +186,9 @@ class Resolver:
     def subject(self, text: str) -> tuple[Any, ...]:
         """The units a clause is about: mentions at its head (before the first partner/recipient word)."""
         f = fold(text)
-        f = re.sub(r"^(giao|de nghi|yeu cau|cu the|dong thoi|tren co so ke hoach nay|can cu vao ke hoach nay),? ", "", f)
+        f = re.sub(r"^(giao|de nghi|yeu cau|cu the|dong thoi),? ", "", f)
+        # an opening "căn cứ …," / "trên cơ sở …," says on what basis, not who
+        f = re.sub(r"^(?:,\s*)?(?:tren co so|can cu)\b[^,]{0,80},\s*", "", f)
         f = re.sub(r"^(giao|de nghi|doi voi),? ", "", f)
         f = re.sub(r"hoi dong thi dua khen thuong (?=cac )", "", f)
         out: list[Any] = []
