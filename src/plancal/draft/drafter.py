@@ -73,10 +73,11 @@ def _sentences(text: str) -> list[tuple[int, str]]:
 
 def _leading(clause: str, readings: list[tp.Reading], resolver: Resolver) -> tp.Reading | None:
     """A dated time phrase that opens a clause before its subject ("Định kỳ trước ngày 25 hàng tháng Báo An
-    Giang gửi …; Đài … gửi …"): it governs the clauses of its sentence that name no time of their own."""
+    Giang gửi …; Đài … gửi …", "Tùy từng điều kiện cụ thể, hàng năm các sở … tổ chức …"): the subject follows
+    it, and it governs the clauses of its sentence that name no time of their own."""
     first = next((r for r in readings if r.when is not None), None)
-    if first is None or len(fold(clause[:first.start]).split()) > 2:
-        return None
+    if first is None or len(fold(clause[:first.start]).split()) > 12 or resolver.mentions(clause[:first.start]):
+        return None  # the phrase comes after the subject, or what opens the clause is more than a circumstance
     return first if resolver.subject(clause[first.end:]) else None
 
 
@@ -269,8 +270,11 @@ def _assemble(d: _Drafter) -> Draft:
             lead = ((), [])
         block_items: list[dict[str, Any]] = []
         opening: dict[int, tp.Reading] = {}
+        clause_who: dict[int, tuple[Any, ...]] = {}  # the subject a sentence's ";" clauses go on with
+        made: dict[int, dict[str, Any]] = {}  # the last duty a sentence's clauses made
         for number, sentence in _sentences(b.text):
             readings = tp.scan(sentence, ctx)
+            own_time = any(r.when for r in readings)
             lead_time = _leading(sentence, readings, resolver)
             if lead_time is not None:
                 opening.setdefault(number, lead_time)
@@ -282,9 +286,20 @@ def _assemble(d: _Drafter) -> Draft:
             if not subject and fold(sentence).startswith("phoi hop") and not inherited:
                 ms = resolver.mentions(sentence)
                 subject = ms[0].selectors if ms else ()
+            if not subject and number in clause_who:
+                # "Giao Phòng Nội vụ theo dõi …; tổng hợp và báo cáo … vào quý II": the clause goes on with the
+                # sentence's subject; without a time of its own it is more of the same duty
+                if not own_time and number in made and not sentence.endswith(":"):
+                    made[number]["what"] = f"{made[number]['what']}; {sentence.rstrip('.;: ')}"
+                    continue
+                subject = clause_who[number]
+            if subject:
+                clause_who[number] = subject
             who = subject or inherited
             if b.kind == "bullet" and sentence.endswith(":"):
                 lead = (who, readings)
+            if sentence.endswith(":") and readings and _only_time(sentence, readings):
+                continue  # "Cụ thể hàng năm:" introduces the items below; it is not a task of its own
             if b.marker == "+" and not readings and lead[1]:
                 readings = lead[1]
             f = fold(sentence)
@@ -295,8 +310,11 @@ def _assemble(d: _Drafter) -> Draft:
                 if not who:
                     d.flag(b.line, sentence, "yêu cầu xây dựng kế hoạch nhưng không rõ đơn vị nào")
                 continue
+            before = len(block_items)
             for seg, rs in _segments(sentence, readings):
                 _place(d, b, seg, rs, who, heading_time, conferences, duties, reports, block_items, resolver, ctx)
+            if len(block_items) > before:
+                made[number] = block_items[-1]
         _merge_deadlines(block_items, duties)
     plan: dict[str, Any] = {
         "id": slug(f"{doc.title} {issued.year}", 7),
@@ -412,6 +430,16 @@ def _place(d: _Drafter, b: Block, seg: str, rs: list[tp.Reading], who: tuple[Any
     duties.append(duty)
     block_items.append(duty)
     d.add("duty", duty, b, seg)
+
+
+def _only_time(clause: str, readings: list[tp.Reading]) -> bool:
+    """True when a clause says nothing but when (a connective such as "cụ thể" aside)."""
+    rest, cut = [], 0
+    for r in sorted(readings, key=lambda x: x.start):
+        rest.append(clause[cut:r.start])
+        cut = max(cut, r.end)
+    rest.append(clause[cut:])
+    return len(fold(" ".join(rest)).replace(",", " ").split()) <= 2
 
 
 def _quota_pieces(seg: str, qs: list[quotas.QuotaReading]) -> list[str]:

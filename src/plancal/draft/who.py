@@ -88,14 +88,14 @@ GROUPS: list[tuple[str, str]] = [
     (r"(?:uy ban nhan dan |cac )*(?:cac |moi )?xa,? (?:phuong,? )?thi tran|cap xa|(?:cac |moi )xa\b", "commune"),
     (r"(?:uy ban nhan dan |cac |moi )*huyen,? thi xa,? thanh pho|cap huyen", "district"),
     (r"(?:cac )?so,? (?:ban,? )?nganh(?: cap tinh)?|(?:cac )?phong,? ban,? nganh|(?:cac )?co quan,? ban,? nganh"
-     r"|(?:cac )?phong,? ban", "department"),
+     r"|(?:cac )?phong,? ban|(?:moi|tung) nganh|cac nganh cap (?:tinh|huyen)", "department"),
     (r"(?:cac )?(?:hoi,? )?doan the(?: chinh tri)?|(?:cac )?to chuc chinh tri xa hoi|hoi doan the", "mass-organisation"),
     (r"(?:cac )?doanh nghiep", "enterprise"),
     (r"(?:cac )?co quan,? don vi", "offices"),
     (r"(?:cac )?dia phuong", "below"),
-    (r"(?:uy ban )?mat tran to quoc(?: viet nam)?", "front"),
+    (r"(?:uy ban )?mat tran(?: to quoc(?: viet nam)?)?", "front"),
 ]
-_SUBJECT_STOP = {"voi", "cho", "gui", "ve", "tai", "qua", "cua", "den", "va cac co quan", "trinh"}
+_SUBJECT_STOP = {"voi", "cho", "gui", "ve", "tai", "qua", "cua", "den", "va cac co quan", "trinh", "tham muu"}
 
 
 @dataclass
