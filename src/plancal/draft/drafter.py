@@ -35,6 +35,8 @@ _REF = re.compile(r"(?:Chỉ thị|Kế hoạch|Quyết định|Công văn|Ngh�
 _TOTAL_TARGET = re.compile(r"^(?:phan dau\s+)?(?:(?:moi|hang|hang nam|trong)\s+(?:thang|quy|nam)\s*,?\s+)?"
                            r"(?:(?:tren )?toan (?:tinh|huyen|thanh pho|thi xa|xa|quan)\s*,?\s+)?(?:phan dau\s+)?"
                            r"(?:co|dat)\s+(?:duoc\s+)?(?:tu\s+|it nhat\s+|toi thieu\s+)?\d")
+#: an event the work greets ("lập thành tích chào mừng Hội nghị …"): it is done by that event
+_GREETING = re.compile(r"chào mừng\s+(?P<name>(?:Hội nghị|Đại hội)\b[^.;:,()]*)", re.I)
 _CYCLE = {"month": "monthly", "quarter": "quarterly", "half": "semiannual", "year": "annual"}
 
 
@@ -195,7 +197,8 @@ def assumed_issue(latest_basis: date | None, title: str) -> tuple[date, str]:
     month already under way before it existed: the first day of the month after that document. Without
     a dated basis, the first day of the first year its title names."""
     if latest_basis is not None:
-        return date(*add_months(latest_basis.year, latest_basis.month, 1), 1), f"đầu tháng sau ngày {tp.fmt(latest_basis)} của văn bản căn cứ mới nhất"
+        why = f"đầu tháng sau ngày {tp.fmt(latest_basis)} của văn bản căn cứ mới nhất"
+        return date(*add_months(latest_basis.year, latest_basis.month, 1), 1), why
     if m_year := re.search(r"\b(20\d\d)\b", title):
         return date(int(m_year.group(1)), 1, 1), f"đầu năm {m_year.group(1)} ghi ở tên kế hoạch"
     raise PlanError([Problem("văn bản không ghi ngày ban hành, không có văn bản căn cứ có ngày và tên kế hoạch "
@@ -363,12 +366,17 @@ def _place(d: _Drafter, b: Block, seg: str, rs: list[tp.Reading], who: tuple[Any
         return
     dated = [r for r in rs if r.when is not None]
     undated_notes = [n for r in rs if r.when is None for n in r.notes]
+    if not dated and conferences and (greeted := _GREETING.search(seg)):
+        # "… lập thành tích chào mừng Hội nghị … lần thứ IV": done by the conference the plan dates
+        last = _conference_end(greeted.group("name"), conferences)
+        if last is not None:
+            dated = [tp.Reading(greeted.group(), greeted.start(), greeted.end(), "chào mừng …",
+                                {"within": {"from": tp.fmt(ctx.issued or date.min), "to": last}})]
+            d.flag(b.line, seg, f"thời hạn: đến hội nghị/đại hội được chào mừng (hết {last}) — kiểm tra lại")
     if not dated:
         for r in heading_time:
             if r.rule == "từ nay đến …" and conferences:
-                ends = [c["within"]["to"] if isinstance(c["within"], dict) else _window_end(c["within"])
-                        for c in conferences]
-                last = max(ends, key=tp_date)
+                last = _conference_end(r.event or "", conferences, any_if_none=True)
                 dated = [tp.Reading(r.text, 0, 0, r.rule, {"within": {"from": tp.fmt(ctx.issued or date.min),
                                                                         "to": last}})]
             elif r.when is not None:
@@ -459,6 +467,16 @@ def _quota_pieces(seg: str, qs: list[quotas.QuotaReading]) -> list[str]:
         pieces.append(seg[start:end].strip(" ,"))
         start = end + (joint.end() if i + 1 < len(per) and joint else 0)
     return pieces
+
+
+def _conference_end(name: str, conferences: list[dict[str, Any]], any_if_none: bool = False) -> str | None:
+    """The end of the latest window among the plan's conferences the event ``name`` refers to (its title
+    opens the name, or the name opens the title); with ``any_if_none``, among all when none is named."""
+    f = fold(name)
+    named = [c for c in conferences if f and (f.startswith(fold(c["title"])) or fold(c["title"]).startswith(f))]
+    pool = named or (conferences if any_if_none else [])
+    ends = [c["within"]["to"] if isinstance(c["within"], dict) else _window_end(c["within"]) for c in pool]
+    return max(ends, key=tp_date) if ends else None
 
 
 def _window_end(window: str) -> str:
