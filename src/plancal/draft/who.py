@@ -153,7 +153,9 @@ class Resolver:
             if sels and alias:
                 self.defined[alias] = _dedupe(sels)
 
-    def _scan(self, f: str) -> list[Mention]:
+    def _scan(self, f: str, keep_empty: bool = False) -> list[Mention]:
+        """Mentions in folded text; with ``keep_empty`` also groups this directory has no unit of (they
+        still hold a place in a list of subjects)."""
         found: list[Mention] = []
         taken: list[tuple[int, int]] = []
 
@@ -175,7 +177,7 @@ class Resolver:
             for m in re.finditer(r"\b(?:" + rx + r")\b", f):
                 if free(m.start(), m.end()):
                     sels = self._group(kind)
-                    if sels:
+                    if sels or keep_empty:
                         found.append(Mention(m.start(), m.end(), m.group(), sels))
                     taken.append((m.start(), m.end()))
         return sorted(found, key=lambda x: x.start)
@@ -193,21 +195,22 @@ class Resolver:
         f = re.sub(r"hoi dong thi dua khen thuong (?=cac )", "", f)
         out: list[Any] = []
         out_end = 0
-        for m in self._scan(f):
+        started = False
+        for m in self._scan(f, keep_empty=True):
             before = f[:m.start].split()
-            if len(before) > 3 and not (before and before[-1] in {"va", ","}) and not out:
+            if len(before) > 3 and not (before and before[-1] in {"va", ","}) and not started:
                 break
             if before and before[-1] in _SUBJECT_STOP:
                 break
-            if out and len(before) > 0 and f[:m.start].rstrip().endswith(tuple(_SUBJECT_STOP)):
+            if started and len(before) > 0 and f[:m.start].rstrip().endswith(tuple(_SUBJECT_STOP)):
                 break
-            gap = f[out_end:m.start] if out else ""
+            gap = f[out_end:m.start] if started else ""
             # a qualifier between two items of the list ("doanh nghiệp, hợp tác xã thuộc Khối thi đua của
             # tỉnh, cấp huyện") is longer than a joining word, but the list goes on after its comma
-            if out and len(gap.split()) > (10 if gap.rstrip().endswith(",") else 6):
+            if started and len(gap.split()) > (10 if gap.rstrip().endswith(",") else 6):
                 break
             out.extend(m.selectors)
-            out_end = m.end
+            out_end, started = m.end, True
         return _dedupe(out)
 
     def recipient(self, text: str) -> str | None:
