@@ -11,6 +11,7 @@ import pytest
 
 from plancal.draft.core import read_directory
 from plancal.draft.drafter import Draft, assumed_issue, draft_text
+from plancal.draft.structure import paragraphs
 from plancal.errors import PlanError
 
 UNITS = """\
@@ -153,3 +154,8 @@ def test_the_assumed_issue_date_without_a_dated_basis() -> None:
     assert assumed_issue(__import__("datetime").date(2022, 12, 9), "-")[0].isoformat() == "2023-01-01"
     with pytest.raises(PlanError):
         assumed_issue(None, "Kế hoạch tuyên truyền")
+
+
+def test_a_line_wrapped_after_a_hyphen_in_a_symbol_joins_without_a_space() -> None:
+    assert paragraphs(["- Thực hiện Chỉ thị số 18/CT-", "TTg về phát triển kinh tế -", "xã hội năm 2016."]) == \
+        [(1, "- Thực hiện Chỉ thị số 18/CT-TTg về phát triển kinh tế - xã hội năm 2016.")]

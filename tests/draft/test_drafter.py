@@ -92,15 +92,8 @@ def _soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def test_docx_gives_the_same_draft_as_text_004(tmp_path: Path) -> None:
-    work, names = _workdir(tmp_path, "004")
-    docx_path = tmp_path / "kehoach.docx"
-    _docx_from_text(_seed("004"), docx_path)
-    assert _strip_lines(draft_document(docx_path, work, units=names).plan) == \
-        _strip_lines(draft_document(_seed("004"), work, units=names).plan)
-
-
-@pytest.mark.parametrize("key", ["000"])
+# 003 is left out: its theme table is written here as tab-separated paragraphs, which a PDF does not keep
+@pytest.mark.parametrize("key", ["000", "001", "002", "004"])
 def test_docx_and_pdf_give_the_same_draft_as_text(tmp_path: Path, key: str) -> None:
     work, names = _workdir(tmp_path, key)
     text_draft = draft_document(_seed(key), work, units=names)

@@ -89,6 +89,12 @@ def _opens(text: str) -> bool:
                 or _is_caps(text))
 
 
+def _join(prev: str, text: str) -> str:
+    """A wrapped line goes on after a space, except after a hyphen inside a word or symbol ("18/CT-" +
+    "TTg": a PDF breaks lines there, the text has no space)."""
+    return prev + text if re.search(r"[\w/]-$", prev) else prev + " " + text
+
+
 def paragraphs(lines: list[str]) -> list[tuple[int, str]]:
     """(first line number, text) per paragraph; wrapped lines and page breaks are joined."""
     out: list[tuple[int, str]] = []
@@ -106,7 +112,7 @@ def paragraphs(lines: list[str]) -> list[tuple[int, str]]:
         soft = bool(out) and (out[-1][1].endswith(";") or out[-1][1].endswith(",") and text[:1].islower())
         if out and (joinable or soft) and not _opens(text):
             ln, prev = out[-1]
-            out[-1] = (ln, prev + " " + text)
+            out[-1] = (ln, _join(prev, text))
         else:
             out.append((no, text))
         last = out[-1][1]
