@@ -130,6 +130,12 @@ def test_each_branch_and_the_front_by_a_short_name(directory: Any) -> None:
     assert duty["who"] == [{"kind": "department", "under": "t"}, "mt", {"kind": "mass-organisation", "under": "t"}]
 
 
+def test_the_bodies_of_a_list_of_agencies_are_the_front_and_the_mass_organisations(directory: Any) -> None:
+    d = draft(directory, "- Các cơ quan, ban, ngành, đoàn thể tiếp tục tổ chức phong trào thi đua trong quý II/2023.")
+    [duty] = duties(d)
+    assert duty["who"] == [{"kind": "department", "under": "t"}, "mt", {"kind": "mass-organisation", "under": "t"}]
+
+
 def test_work_greeting_a_conference_of_the_plan_is_done_by_it(directory: Any) -> None:
     d = draft(directory, "1. Hình thức và thời gian", "", "a) Đối với cấp huyện:", "",
               "- Hình thức: Tổ chức “Hội nghị biểu dương điển hình”.", "",

@@ -89,7 +89,8 @@ GROUPS: list[tuple[str, str]] = [
     (r"(?:uy ban nhan dan |cac |moi )*huyen,? thi xa,? thanh pho|cap huyen", "district"),
     (r"(?:cac )?so,? (?:ban,? )?nganh(?: cap tinh)?|(?:cac )?phong,? ban,? nganh|(?:cac )?co quan,? ban,? nganh"
      r"|(?:cac )?phong,? ban|(?:moi|tung) nganh|cac nganh cap (?:tinh|huyen)", "department"),
-    (r"(?:cac )?(?:hoi,? )?doan the(?: chinh tri)?|(?:cac )?to chuc chinh tri xa hoi|hoi doan the", "mass-organisation"),
+    (r"(?:cac )?(?:hoi,? )?doan the(?: chinh tri)?|hoi doan the", "bodies"),
+    (r"(?:cac )?to chuc chinh tri xa hoi", "mass-organisation"),
     (r"(?:cac )?doanh nghiep", "enterprise"),
     (r"(?:cac )?co quan,? don vi", "offices"),
     (r"(?:cac )?dia phuong", "below"),
@@ -128,6 +129,8 @@ class Resolver:
             kind = self.below
         if kind == "offices":  # "các cơ quan, đơn vị": the issuer's departments and public service units
             return tuple(s for k in ("department", "center") for s in self._group(k))
+        if kind == "bodies":  # "các ban, ngành, đoàn thể": the Fatherland Front and the mass organisations
+            return (*self._group("front"), *self._group("mass-organisation"))
         if kind == "front":
             fronts = [u.id for u in self.directory if u.kind == "front" and self._under(u.id)]
             return tuple(fronts)
