@@ -136,6 +136,15 @@ def test_the_bodies_of_a_list_of_agencies_are_the_front_and_the_mass_organisatio
     assert duty["who"] == [{"kind": "department", "under": "t"}, "mt", {"kind": "mass-organisation", "under": "t"}]
 
 
+def test_organisations_closing_a_list_of_subjects_before_a_modal_verb(directory: Any) -> None:
+    d = draft(directory, "- Trên cơ sở các bài học kinh nghiệm, mỗi địa phương, mỗi ngành, đơn vị, tổ chức cần lựa "
+                         "chọn các mô hình, điển hình tiên tiến trong quý III/2023.",
+              "", "- Sở Tài chính, tổ chức kiểm tra việc sử dụng kinh phí trong quý IV/2023.")
+    first, second = duties(d)
+    assert "mt" in first["who"] and {"kind": "mass-organisation", "under": "t"} in first["who"]
+    assert second["who"] == ["stc"]  # "tổ chức kiểm tra": the verb, with its object
+
+
 def test_work_greeting_a_conference_of_the_plan_is_done_by_it(directory: Any) -> None:
     d = draft(directory, "1. Hình thức và thời gian", "", "a) Đối với cấp huyện:", "",
               "- Hình thức: Tổ chức “Hội nghị biểu dương điển hình”.", "",

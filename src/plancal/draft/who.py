@@ -90,6 +90,9 @@ GROUPS: list[tuple[str, str]] = [
     (r"(?:cac )?so,? (?:ban,? )?nganh(?: cap tinh)?|(?:cac )?phong,? ban,? nganh|(?:cac )?co quan,? ban,? nganh"
      r"|(?:cac )?phong,? ban|(?:moi|tung) nganh|cac nganh cap (?:tinh|huyen)", "department"),
     (r"(?:cac )?(?:hoi,? )?doan the(?: chinh tri)?|hoi doan the", "bodies"),
+    # "mỗi địa phương, mỗi ngành, đơn vị, tổ chức cần …": the last item of a list before a modal verb is the
+    # noun (organisations), not the verb "tổ chức" (which takes an object)
+    (r"(?<=, )to chuc(?= (?:can|phai|co trach nhiem|chu dong)\b)", "bodies"),
     (r"(?:cac )?to chuc chinh tri xa hoi", "mass-organisation"),
     (r"(?:cac )?doanh nghiep", "enterprise"),
     (r"(?:cac )?co quan,? don vi", "offices"),
