@@ -156,6 +156,18 @@ def test_work_greeting_a_conference_of_the_plan_is_done_by_it(directory: Any) ->
     assert any("chào mừng" in r.reason for r in d.review)
 
 
+def test_a_wider_window_in_a_clause_greeting_a_conference_is_narrowed_to_it(directory: Any) -> None:
+    d = draft(directory, "1. Hình thức và thời gian", "", "a) Đối với cấp huyện:", "",
+              "- Hình thức: Tổ chức “Hội nghị biểu dương điển hình”.", "",
+              "- Thời gian: hoàn thành trong quý III/2023.", "",
+              "2. Giao Trung tâm Văn hóa tỉnh Hòa Bình Xanh tuyên truyền chào mừng Đại hội Đảng các cấp, ngày lễ "
+              "lớn trong năm 2023, cổ động chào mừng Hội nghị biểu dương điển hình.",
+              "", "3. Giao Sở Tài chính tuyên truyền chào mừng Đại hội Đảng các cấp trong năm 2023.")
+    first, second = duties(d)
+    assert first["when"] == {"within": {"from": "12/02/2023", "to": "30/09/2023"}}
+    assert second["when"] == {"within": "2023"}  # a congress the plan does not date changes nothing
+
+
 def test_without_an_issue_date_the_draft_assumes_the_month_after_its_basis(directory: Any) -> None:
     head = [line for line in HEAD if not line.startswith("Hòa Bình Xanh, ngày")]
     d = draft(directory, "1. Sở Tài chính báo cáo trước ngày 10 hàng tháng.", head=head)

@@ -366,12 +366,19 @@ def _place(d: _Drafter, b: Block, seg: str, rs: list[tp.Reading], who: tuple[Any
         return
     dated = [r for r in rs if r.when is not None]
     undated_notes = [n for r in rs if r.when is None for n in r.notes]
-    if not dated and conferences and (greeted := _GREETING.search(seg)):
-        # "… lập thành tích chào mừng Hội nghị … lần thứ IV": done by the conference the plan dates
-        last = _conference_end(greeted.group("name"), conferences)
-        if last is not None:
+    greeted, last = None, None
+    for m in _GREETING.finditer(seg) if conferences else ():
+        if (last := _conference_end(m.group("name"), conferences)) is not None:
+            greeted = m
+            break
+    if greeted and last is not None:
+        # "… lập thành tích chào mừng Hội nghị … lần thứ IV": done by the conference the plan dates; a wider
+        # window in the same clause ("… trong năm 2020, … cổ động chào mừng Hội nghị …") is narrowed to it
+        window = _window_of(dated[0].when) if dated and dated[0].when else None
+        if not dated or window is not None and window[0] <= tp_date(last) < window[1]:
+            start = max(window[0], ctx.issued or date.min) if window else ctx.issued or date.min
             dated = [tp.Reading(greeted.group(), greeted.start(), greeted.end(), "chào mừng …",
-                                {"within": {"from": tp.fmt(ctx.issued or date.min), "to": last}})]
+                                {"within": {"from": tp.fmt(start), "to": last}})]
             d.flag(b.line, seg, f"thời hạn: đến hội nghị/đại hội được chào mừng (hết {last}) — kiểm tra lại")
     if not dated:
         for r in heading_time:
@@ -477,6 +484,19 @@ def _conference_end(name: str, conferences: list[dict[str, Any]], any_if_none: b
     pool = named or (conferences if any_if_none else [])
     ends = [c["within"]["to"] if isinstance(c["within"], dict) else _window_end(c["within"]) for c in pool]
     return max(ends, key=tp_date) if ends else None
+
+
+def _window_of(when: dict[str, Any]) -> tuple[date, date] | None:
+    """The first and last day of a ``within`` window, or None for any other ``when``."""
+    from plancal.vn.periods import parse_window
+
+    w = when.get("within")
+    if isinstance(w, dict):
+        return tp_date(w["from"]), tp_date(w["to"])
+    if isinstance(w, str):
+        span = parse_window(w)
+        return span.start, span.end
+    return None
 
 
 def _window_end(window: str) -> str:
