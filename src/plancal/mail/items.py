@@ -11,7 +11,7 @@ from plancal.mail.leadtimes import limit_of, working_days_late
 from plancal.mail.letters import Letter
 
 # -- views handed to the templates -------------------------------------------------------------------
-from plancal.store import OccurrenceRow, PlanRow, Store, UnitRow
+from plancal.store import MarkRow, OccurrenceRow, PlanRow, Store, UnitRow
 from plancal.tracking.status import DATE_SOURCE_LABEL, KIND_LABEL
 from plancal.vn.workdays import WorkCalendar
 
@@ -160,7 +160,7 @@ class World:
         return tuple(dict.fromkeys(self.name(self.plans[p].standing_agency_id) for p in sorted(set(plan_ids))
                                    if p in self.plans))
 
-    def item(self, row: OccurrenceRow, today: date) -> Item:
+    def item(self, row: OccurrenceRow | MarkRow, today: date) -> Item:
         plan = self.plans.get(row.plan_id)
         return Item(uid=row.uid, kind=row.kind, kind_label=KIND_LABEL.get(row.kind, row.kind), title=row.title,
                     what=row.what or row.title, detail=row.detail or "", plan_id=row.plan_id,
@@ -172,7 +172,7 @@ class World:
                     working_late=_working_late(row, today, self.work))
 
 
-def _working_late(row: OccurrenceRow, today: date, work: WorkCalendar) -> int:
+def _working_late(row: OccurrenceRow | MarkRow, today: date, work: WorkCalendar) -> int:
     return working_days_late(limit_of(row), today, work)
 
 

@@ -5,14 +5,14 @@ off sends what fell due on them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from plancal.errors import PlancalError, Problem
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.settings import Settings
-from plancal.store import OccurrenceRow
+from plancal.store import MarkRow, OccurrenceRow
 from plancal.vn.workdays import WorkCalendar
 
 
@@ -41,7 +41,24 @@ def working_days_late(limit: date, today: date, work: WorkCalendar) -> int:
     return sum(1 for n in range(1, (today - limit).days + 1) if work.is_working_day(limit + timedelta(days=n)))
 
 
-def limit_of(row: OccurrenceRow) -> date:
+def limits_late_by(today: date, work: WorkCalendar, lates: Iterable[int]) -> tuple[date, ...]:
+    """The legal limits that are exactly one of ``lates`` working days behind ``today`` (see
+    :func:`working_days_late`), latest first; walked back at most a year."""
+    wanted = {n for n in lates if n > 0}
+    if not wanted:
+        return ()
+    out: list[date] = []
+    late, limit, floor = 0, today, today - timedelta(days=366)
+    while late <= max(wanted) and limit > floor:
+        if work.is_working_day(limit):
+            late += 1
+        limit -= timedelta(days=1)
+        if late in wanted:
+            out.append(limit)
+    return tuple(out)
+
+
+def limit_of(row: OccurrenceRow | MarkRow) -> date:
     """The legal limit of an occurrence (after which its unit is late)."""
     return row.due_limit
 
@@ -111,6 +128,20 @@ class LeadTimes:
             return working_days_late(limit, today, work) in self.after.get(kind, ())
         marks = self.before.get(kind, ())
         return any((aim - day).days in marks for day in mail_days(today, work) if day <= aim)
+
+    def digest_aims(self, today: date, work: WorkCalendar) -> tuple[date, ...]:
+        """The aims a digest of ``today`` may carry before their limit: a lead-time mark on ``today`` or on
+        the days off before it (see :meth:`reminds`)."""
+        marks = {d for days in self.before.values() for d in days}
+        return tuple(sorted({day + timedelta(days=m) for day in mail_days(today, work) for m in marks}))
+
+    def digest_limits(self, today: date, work: WorkCalendar) -> tuple[date, ...]:
+        """The legal limits a digest of ``today`` may carry as late: a working-days-late mark today."""
+        return limits_late_by(today, work, {d for days in self.after.values() for d in days})
+
+    def escalation_limits(self, today: date, work: WorkCalendar) -> tuple[date, ...]:
+        """The legal limits at a rung of the ladder today (see :meth:`escalates`)."""
+        return limits_late_by(today, work, (self.agency_after, self.issuer_after))
 
     def escalates(self, limit: date, today: date, work: WorkCalendar) -> tuple[str, ...]:
         """Who hears of a late item today: ("agency",) at ``agency_after`` working days late,

@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from plancal.errors import Problem, StoreError
 from plancal.store.session import Database
-from plancal.store.tables import OccurrenceRow
+from plancal.store.tables import MarkRow, OccurrenceRow
 
 #: the columns of :meth:`Occurrences.occurrence_versions`
 VERSION_COLUMNS = ("uid", "plan_id", "kind", "unit_id", "audience", "status", "cancelled_on", "sequence", "content_hash",
@@ -97,3 +97,19 @@ class Occurrences(Database):
                 + (f" kỳ '{period_key}'" if period_key else "") + f" (tìm thấy {len(rows)}; các kỳ: {keys})",
                 field="period", hint="ghi rõ kỳ (period), ví dụ 2021-03, 2021-Q1, 2021-H1, 2021")])
         return rows[0]
+
+    def open_rows_at_marks(self, *, kinds: Iterable[str], start: date, end: date, due_on: Iterable[date] = (),
+                           limit_on: Iterable[date] = ()) -> list[MarkRow]:
+        """The open rows of ``kinds`` due (aim) from ``start`` to ``end`` whose aim is one of ``due_on`` or
+        whose legal limit is one of ``limit_on`` (the day's lead-time and working-days-late marks), as
+        plain :class:`MarkRow` tuples from one column select, in the order of :meth:`occurrences`."""
+        o = OccurrenceRow
+        due_on, limit_on = sorted(set(due_on)), sorted(set(limit_on))
+        if not due_on and not limit_on:
+            return []
+        q = (select(*(getattr(o, name) for name in MarkRow._fields))
+             .where(o.status == "open", o.kind.in_(sorted(kinds)), o.due_effective >= start, o.due_effective <= end,
+                    or_(o.due_effective.in_(due_on), o.due_limit.in_(limit_on)))
+             .order_by(o.due_effective, o.kind, o.unit_id, o.uid))
+        with self.session() as s:
+            return [MarkRow(*r) for r in s.execute(q).tuples()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, date, datetime, time
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -170,21 +171,61 @@ class OccurrenceRow(Base):
         return escalatable(self.kind, self.relation, self.agency_own)
 
     def state(self, today: date) -> State:
-        """The occurrence as of ``today``. Late only after the legal limit (a submission on the stated last
-        day is on time); a request ("đề nghị") past its limit is awaited, never late."""
-        requested = self.relation == Relation.REQUESTED
-        if self.status == Status.CANCELLED:
-            return State.CANCELLED
-        if self.status == Status.WAIVED:
-            return State.WAIVED
-        if self.status == Status.DONE:
-            late = self.done_on is not None and self.done_on > self.due_limit and not requested
-            return State.DONE_LATE if late else State.DONE
-        if self.kind not in ACTIONABLE:
-            return State.OPEN
-        if today > self.due_limit:
-            return State.AWAITED if requested else State.LATE
-        return State.DUE if today == self.due_effective else State.OPEN
+        """The occurrence as of ``today``; see :func:`occurrence_state`."""
+        return occurrence_state(self.kind, self.status, self.relation, self.done_on, self.due_effective,
+                                self.due_limit, today)
+
+
+def occurrence_state(kind: str, status: str, relation: str, done_on: date | None, due_effective: date,
+                     due_limit: date, today: date) -> State:
+    """An occurrence as of ``today``. Late only after the legal limit (a submission on the stated last day
+    is on time); a request ("đề nghị") past its limit is awaited, never late."""
+    requested = relation == Relation.REQUESTED
+    if status == Status.CANCELLED:
+        return State.CANCELLED
+    if status == Status.WAIVED:
+        return State.WAIVED
+    if status == Status.DONE:
+        late = done_on is not None and done_on > due_limit and not requested
+        return State.DONE_LATE if late else State.DONE
+    if kind not in ACTIONABLE:
+        return State.OPEN
+    if today > due_limit:
+        return State.AWAITED if requested else State.LATE
+    return State.DUE if today == due_effective else State.OPEN
+
+
+class MarkRow(NamedTuple):
+    """An occurrence as the day's reminders and escalations read it: the columns they show and decide
+    by, straight from a column select (no ORM object). Same names and :meth:`state` as
+    :class:`OccurrenceRow`."""
+
+    uid: str
+    plan_id: str
+    kind: str
+    unit_id: str | None
+    title: str
+    what: str
+    detail: str
+    period_label: str
+    due_stated: date
+    due_effective: date
+    due_limit: date
+    to_unit_id: str | None
+    quota: str | None
+    status: str
+    done_on: date | None
+    relation: str
+    agency_own: bool
+    date_source: str
+
+    @property
+    def escalatable(self) -> bool:
+        return escalatable(self.kind, self.relation, self.agency_own)
+
+    def state(self, today: date) -> State:
+        return occurrence_state(self.kind, self.status, self.relation, self.done_on, self.due_effective,
+                                self.due_limit, today)
 
 
 class SubmissionRow(Base):

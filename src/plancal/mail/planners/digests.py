@@ -24,9 +24,10 @@ def digests(store: Store, settings: Settings, today: date, *, recipients: Collec
     days = mail_days(today, world.work)
     if not days:
         return []
-    rows = store.occurrences(start=today - timedelta(days=lead.max_after),
-                             end=today + timedelta(days=lead.max_before + (today - days[0]).days),
-                             kinds=ACTIONABLE, statuses=["open"])
+    rows = store.open_rows_at_marks(kinds=ACTIONABLE, start=today - timedelta(days=lead.max_after),
+                                    end=today + timedelta(days=lead.max_before + (today - days[0]).days),
+                                    due_on=lead.digest_aims(today, world.work),
+                                    limit_on=lead.digest_limits(today, world.work))
     per: dict[str, dict[str, list[Item]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
         if row.unit_id is None or world.active(row.plan_id) is None:

@@ -13,13 +13,13 @@ from plancal.mail.leadtimes import LeadTimes, limit_of
 from plancal.mail.letters import Letter, MailKind
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.settings import Settings
-from plancal.store import OccurrenceRow, PlanRow, Store
+from plancal.store import MarkRow, OccurrenceRow, PlanRow, Store
 
 #: who hears of a late item, by rung of the ladder, as a letter names them
 ROLE = {"agency": "cơ quan thường trực", "issuer": "cơ quan ban hành kế hoạch", "parent": "đơn vị cấp trên"}
 
 
-def escalatable(row: OccurrenceRow, plan: PlanRow) -> bool:
+def escalatable(row: OccurrenceRow | MarkRow, plan: PlanRow) -> bool:
     """Whether a late occurrence is followed up above its unit: actionable, assigned (not requested of an
     outside body) and not the standing agency's own (it does not report itself to itself)."""
     return row.escalatable and row.unit_id is not None and row.unit_id != plan.standing_agency_id
@@ -35,8 +35,8 @@ def escalations(store: Store, settings: Settings, today: date, *, recipients: Co
     work = world.work
     if not work.is_working_day(today):
         return []
-    rows = store.occurrences(start=today - timedelta(days=lead.max_after), end=today - timedelta(days=1),
-                             kinds=ACTIONABLE, statuses=["open"])
+    rows = store.open_rows_at_marks(kinds=ACTIONABLE, start=today - timedelta(days=lead.max_after),
+                                    end=today - timedelta(days=1), limit_on=lead.escalation_limits(today, work))
     per: dict[str, dict[str, list[tuple[Item, str]]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
         plan = world.active(row.plan_id)
