@@ -172,6 +172,12 @@ class World:
                     working_late=_working_late(row, today, self.work))
 
 
+def work_of(world: World | None) -> WorkCalendar:
+    """The working days a planner counts in: its world's, or those :meth:`World.load` would give (so a
+    planner can find it has nothing to say before loading every unit and plan)."""
+    return world.work if world is not None else WorkCalendar()
+
+
 def _working_late(row: OccurrenceRow | MarkRow, today: date, work: WorkCalendar) -> int:
     return working_days_late(limit_of(row), today, work)
 

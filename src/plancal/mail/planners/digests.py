@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import date, timedelta
 
-from plancal.mail.items import Item, UnitBlock, World, _join_names, _only
+from plancal.mail.items import Item, UnitBlock, World, _join_names, _only, work_of
 from plancal.mail.leadtimes import LeadTimes, limit_of, mail_days
 from plancal.mail.letters import Letter, MailKind
 from plancal.schedule.occurrence import ACTIONABLE
@@ -20,23 +20,27 @@ def digests(store: Store, settings: Settings, today: date, *, recipients: Collec
     """One digest per address for ``today``: due today, due in the next days, overdue. Only on working
     days; the first working day after days off carries the lead-time marks that fell on them."""
     lead = lead or LeadTimes.from_settings(settings)
-    world = world or World.load(store)
-    days = mail_days(today, world.work)
+    work = work_of(world)
+    days = mail_days(today, work)
     if not days:
         return []
     rows = store.open_rows_at_marks(kinds=ACTIONABLE, start=today - timedelta(days=lead.max_after),
                                     end=today + timedelta(days=lead.max_before + (today - days[0]).days),
-                                    due_on=lead.digest_aims(today, world.work),
-                                    limit_on=lead.digest_limits(today, world.work))
+                                    due_on=lead.digest_aims(today, work), limit_on=lead.digest_limits(today, work))
+    if not rows:
+        return []
+    world = world or World.load(store)
     per: dict[str, dict[str, list[Item]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
         if row.unit_id is None or world.active(row.plan_id) is None:
             continue
-        if not lead.reminds(row.kind, row.due_effective, limit_of(row), today, world.work):
+        if not lead.reminds(row.kind, row.due_effective, limit_of(row), today, work):
             continue
         item = world.item(row, today)
         for email in world.emails(row.unit_id, today):
             per[email][row.unit_id].append(item)
+    # most addresses hear of the same few plans: their agencies, reply-to and coordinators, once each
+    by_plans: dict[frozenset[str], tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...]]] = {}
     letters = []
     for email in sorted(per):
         blocks = []
@@ -50,10 +54,14 @@ def digests(store: Store, settings: Settings, today: date, *, recipients: Collec
                 soon=tuple(sorted((i for i in items if i.days > 0), key=lambda i: (i.due, i.title))),
                 overdue=tuple(sorted((i for i in items if i.days < 0), key=lambda i: (i.due, i.title)))))
         counts = {name: sum(len(getattr(b, name)) for b in blocks) for name in ("due_today", "soon", "overdue")}
+        key = frozenset(plan_ids)
+        if key not in by_plans:
+            by_plans[key] = (world.agencies(plan_ids), world.reply_to(plan_ids), world.coordinators(plan_ids))
+        agencies, reply_to, coordinators = by_plans[key]
         letters.append(Letter(
             kind=MailKind.DIGEST, ident=today.isoformat(), recipient=email, day=today, template="digest",
             context={"today": today, "blocks": tuple(blocks), "n_today": counts["due_today"], "n_soon": counts["soon"],
-                     "n_overdue": counts["overdue"], "agencies": world.agencies(plan_ids)},
-            to_name=_join_names(world.letter_name(b.unit_id) for b in blocks), reply_to=world.reply_to(plan_ids),
-            coordinators=world.coordinators(plan_ids)))
+                     "n_overdue": counts["overdue"], "agencies": agencies},
+            to_name=_join_names(world.letter_name(b.unit_id) for b in blocks), reply_to=reply_to,
+            coordinators=coordinators))
     return _only(letters, recipients)

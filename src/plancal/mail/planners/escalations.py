@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import date, timedelta
 
-from plancal.mail.items import Item, World, _by_plan, _join_names, _only
+from plancal.mail.items import Item, World, _by_plan, _join_names, _only, work_of
 from plancal.mail.leadtimes import LeadTimes, limit_of
 from plancal.mail.letters import Letter, MailKind
 from plancal.schedule.occurrence import ACTIONABLE
@@ -31,12 +31,14 @@ def escalations(store: Store, settings: Settings, today: date, *, recipients: Co
     """Late items at a rung of the ladder (working days after the legal limit), to the plan's standing
     agency, then to its issuer and the late unit's parent. Nothing on a day off."""
     lead = lead or LeadTimes.from_settings(settings)
-    world = world or World.load(store)
-    work = world.work
+    work = work_of(world)
     if not work.is_working_day(today):
         return []
     rows = store.open_rows_at_marks(kinds=ACTIONABLE, start=today - timedelta(days=lead.max_after),
                                     end=today - timedelta(days=1), limit_on=lead.escalation_limits(today, work))
+    if not rows:
+        return []
+    world = world or World.load(store)
     per: dict[str, dict[str, list[tuple[Item, str]]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
         plan = world.active(row.plan_id)
