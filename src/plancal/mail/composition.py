@@ -149,6 +149,7 @@ def _one_line(header: str, value: str) -> str:
     return value
 
 
+@lru_cache(maxsize=4096)
 def _unstructured(header: str, value: str) -> str:
     """RFC 2047 (UTF-8) when not ASCII, folded at 78 columns."""
     value = _one_line(header, value)
@@ -156,6 +157,7 @@ def _unstructured(header: str, value: str) -> str:
     return Header(value, charset, header_name=header, maxlinelen=78).encode(linesep="\r\n")
 
 
+@lru_cache(maxsize=4096)
 def _mailbox(header: str, name: str, addr: str) -> str:
     """``Tên hiển thị <addr>`` with the display name always safe: quoted when ASCII, RFC 2047 otherwise."""
     addr = _one_line(header, addr)

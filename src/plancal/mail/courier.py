@@ -37,7 +37,7 @@ from plancal.mail.mailers import Mailer
 from plancal.mail.refusals import AddressRejected, MessageRejected, TemporaryFailure, Unreachable
 from plancal.mail.status import MAIL_KIND_LABEL
 from plancal.settings import Settings
-from plancal.store import DeliveryLog, LogEntry, Store, new_worker, process_alive, withdrawn
+from plancal.store import DeliveryLog, LogEntry, Store, new_worker, process_alive
 
 #: letters claimed in one transaction (the lease must cover sending them all)
 CLAIM_CHUNK = 50
@@ -236,6 +236,10 @@ class Courier:
         self.log = DeliveryLog(store, settings.lease_seconds, worker or new_worker(), clock)
         self.tally = _Tally()
         self._coordinators: dict[str, tuple[str, ...]] = {}
+        #: the plans' marker when the chunk was screened, and the occurrences then found withdrawn
+        self._marker: tuple[int, int] | None = None
+        self._gone: set[str] = set()
+        self._uids: dict[str, set[str]] = {}
 
     def deliver(self, letters: Iterable[Letter], *, hold: str | None = None) -> _Tally:
         """Send what is not sent yet. With ``hold`` (the server is known to be down), send nothing and
@@ -284,6 +288,7 @@ class Courier:
         mine = self.log.claim(chunk)
         held = [letter for letter in chunk if letter.key in mine]
         self.tally.in_progress += len(chunk) - len(held)
+        self._screen(held)
         renew_after = self.log.lease.total_seconds() / 2
         claimed_at = time.monotonic()
         index = 0
@@ -310,12 +315,23 @@ class Courier:
             self.log.release([letter.key for letter in held[index:]], f"dừng giữa chừng: {exc.__class__.__name__}: {exc}")
             raise
 
+    def _screen(self, letters: list[Letter]) -> None:
+        """One look for a chunk at what an amendment may have withdrawn since its letters were planned: the
+        plans' marker first, then the withdrawn occurrences of all the letters in one query. Before each
+        mail only the marker is read again (:meth:`_current`)."""
+        self._uids = {letter.key: occurrences_of(letter) for letter in letters}
+        self._marker = self.log.plans_marker()
+        self._gone = self.log.withdrawn(set().union(*self._uids.values()))
+
     def _current(self, letter: Letter) -> Letter | None:
         """The letter as it stands now: when an amendment committed since it was planned cancelled some
         of what it is about, the letter planned again (or None: nothing left to send)."""
+        uids = self._uids.get(letter.key)
+        if uids is not None and not uids & self._gone and (not uids or self.log.plans_marker() == self._marker):
+            return letter  # nothing of it withdrawn when the chunk was screened, and no amendment since
         for _ in range(3):
             uids = occurrences_of(letter)
-            if not uids or not withdrawn(self.store, uids):
+            if not uids or not self.log.withdrawn(uids):
                 return letter
             if self.replan is None:
                 return None
