@@ -129,9 +129,14 @@ def render(letter: Letter, settings: Settings) -> Rendered:
 # -- composing -----------------------------------------------------------------------------------
 def sender_address(settings: Settings) -> tuple[str, str]:
     """(display name, address) from PLANCAL_MAIL_FROM ("plancal@x.gov.vn" or "Tên <plancal@x.gov.vn>")."""
-    name, address = parseaddr(settings.mail_from)
+    return _sender(settings.mail_from)
+
+
+@lru_cache(maxsize=8)
+def _sender(mail_from: str) -> tuple[str, str]:
+    name, address = parseaddr(mail_from)
     if not address or "@" not in address:
-        raise DeliveryError([Problem(f"địa chỉ gửi thư '{settings.mail_from}' không hợp lệ", field="PLANCAL_MAIL_FROM",
+        raise DeliveryError([Problem(f"địa chỉ gửi thư '{mail_from}' không hợp lệ", field="PLANCAL_MAIL_FROM",
                                      hint="ví dụ PLANCAL_MAIL_FROM='Lịch kế hoạch <lich@snv.angiang.gov.vn>'")])
     return one_line(name) or DEFAULT_SENDER_NAME, address
 

@@ -25,12 +25,13 @@ import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 
 from plancal.clock import utc_now
 from plancal.errors import DeliveryError, Problem
-from plancal.mail.composition import compose
+from plancal.mail.composition import Envelope, compose
 from plancal.mail.items import Item, World
 from plancal.mail.letters import Letter, MailKind
 from plancal.mail.mailers import Mailer
@@ -240,6 +241,9 @@ class Courier:
         self._marker: tuple[int, int] | None = None
         self._gone: set[str] = set()
         self._uids: dict[str, set[str]] = {}
+        #: composing the next letter while this one is sent (:meth:`_ahead_of`)
+        self._composer: ThreadPoolExecutor | None = None
+        self._next: tuple[Letter, Future[Envelope]] | None = None
 
     def deliver(self, letters: Iterable[Letter], *, hold: str | None = None) -> _Tally:
         """Send what is not sent yet. With ``hold`` (the server is known to be down), send nothing and
@@ -264,9 +268,11 @@ class Courier:
         # what is owed is durable before the first mail goes out: a run that dies leaves it for the next
         self.log.owe(todo)
         try:
-            with self.log.held():
+            with self.log.held(), ThreadPoolExecutor(1, thread_name_prefix="plancal-compose") as composer:
+                self._composer = composer
                 self._all(todo)
         finally:
+            self._composer, self._next = None, None
             self.mailer.close()
         return self.tally
 
@@ -303,7 +309,7 @@ class Courier:
                     continue
                 letter = held[index]
                 index += 1
-                self._send(letter)
+                self._send(letter, held[index] if index < len(held) else None)
         except _Stop as stop:
             self.tally.stopped = stop.reason
             rest = held[index:]
@@ -320,14 +326,19 @@ class Courier:
         plans' marker first, then the withdrawn occurrences of all the letters in one query. Before each
         mail only the marker is read again (:meth:`_current`)."""
         self._uids = {letter.key: occurrences_of(letter) for letter in letters}
+        self.log.marked_marker()  # older than this look: not to be compared with it
         self._marker = self.log.plans_marker()
         self._gone = self.log.withdrawn(set().union(*self._uids.values()))
+
+    def _plans_marker(self) -> tuple[int, int]:
+        """The plans' marker now: as the previous letter's mark committed (read in that transaction), or read."""
+        return self.log.marked_marker() or self.log.plans_marker()
 
     def _current(self, letter: Letter) -> Letter | None:
         """The letter as it stands now: when an amendment committed since it was planned cancelled some
         of what it is about, the letter planned again (or None: nothing left to send)."""
         uids = self._uids.get(letter.key)
-        if uids is not None and not uids & self._gone and (not uids or self.log.plans_marker() == self._marker):
+        if uids is not None and not uids & self._gone and (not uids or self._plans_marker() == self._marker):
             return letter  # nothing of it withdrawn when the chunk was screened, and no amendment since
         for _ in range(3):
             uids = occurrences_of(letter)
@@ -341,7 +352,20 @@ class Courier:
             letter = fresh
         return None
 
-    def _send(self, letter: Letter) -> None:
+    def _composed(self, letter: Letter) -> Envelope:
+        """The envelope of ``letter``: composed ahead (:meth:`_ahead_of`) when it is that very letter."""
+        ahead, self._next = self._next, None
+        if ahead is not None and ahead[0] is letter:
+            return ahead[1].result()
+        return compose(letter, self.settings, self.clock())
+
+    def _ahead_of(self, following: Letter | None) -> None:
+        """Compose the next letter while the server answers this one (the reply waits release the GIL).
+        Only a guess: it is used if the next letter, checked again just before it goes, is the same."""
+        if following is not None and self._composer is not None:
+            self._next = (following, self._composer.submit(compose, following, self.settings, self.clock()))
+
+    def _send(self, letter: Letter, following: Letter | None = None) -> None:
         key = letter.key
         current = self._current(letter)
         if current is None:
@@ -357,13 +381,14 @@ class Courier:
             self.tally.replanned += 1
             letter = current
         try:
-            envelope = compose(letter, self.settings, self.clock())
+            envelope = self._composed(letter)
         except AddressRejected as exc:
             self._bad(letter, str(exc.problems[0].message), tries=0)
             return
         except BaseException as exc:
             self.log.release([key], f"không soạn được thư: {exc.__class__.__name__}: {exc}")
             raise
+        self._ahead_of(following)
         tries = 0
         while True:
             tries += 1

@@ -27,6 +27,8 @@ T = TypeVar("T")
 #: undoes at most the marks of this last stretch (those mails would go again, same Message-ID)
 SYNC_EVERY = 0.25
 _SQLITE_NORMAL = 1
+#: see :meth:`DeliveryLog.plans_marker`
+_PLANS_MARKER = select(func.count(), func.coalesce(func.sum(PlanRow.revision), 0))
 
 #: this machine, as claims record it
 HOST = socket.gethostname()[:60]
@@ -182,6 +184,7 @@ class DeliveryLog:
         #: was last synced
         self._relaxed: int | None = None
         self._synced = 0.0
+        self._marker: tuple[int, int] | None = None
         dialect = store.engine.dialect.name
         if dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -348,7 +351,7 @@ class DeliveryLog:
             params.update(m_at=now, m_id=message_id)
         synced = self._synced_now()
         try:
-            done = self._run(lambda c: c.execute(self._marks[status == "sent"], params).rowcount == 1)
+            done = self._run(lambda c: self._mark(c, status == "sent", params))
         finally:
             if synced:
                 self._restore_relaxed()
@@ -358,6 +361,16 @@ class DeliveryLog:
                      .values(status="sent", sent_at=now, message_id=message_id, lease_until=None))
             self._run(lambda c: c.execute(force))
         return done
+
+    def _mark(self, conn: Connection, sent: bool, params: dict[str, Any]) -> bool:
+        done = conn.execute(self._marks[sent], params).rowcount == 1
+        self._marker = _plans_marker(conn)  # in the same transaction: what the next letter is checked against
+        return done
+
+    def marked_marker(self) -> tuple[int, int] | None:
+        """The plans' marker as the last :meth:`mark` committed (once; None when taken or no mark since)."""
+        marker, self._marker = self._marker, None
+        return marker
 
     @cached_property
     def _new_rows(self) -> Any:
@@ -378,9 +391,7 @@ class DeliveryLog:
     def plans_marker(self) -> tuple[int, int]:
         """What changes whenever an issue or an amendment commits (the plans and their revisions): an
         occurrence is only ever cancelled in the transaction that bumps its plan's revision."""
-        q = select(func.count(), func.coalesce(func.sum(PlanRow.revision), 0))
-        row = self._run(lambda c: c.execute(q).one())
-        return int(row[0]), int(row[1])
+        return self._run(_plans_marker)
 
     def withdrawn(self, uids: Collection[str]) -> set[str]:
         """:func:`withdrawn`, on this log's connection."""
@@ -413,6 +424,11 @@ class DeliveryLog:
                        DeliveryRow.status == "claimed")
                 .values(status=status, lease_until=None, error=error))
         self._run(lambda c: c.execute(stmt))
+
+
+def _plans_marker(conn: Connection) -> tuple[int, int]:
+    count, revisions = conn.execute(_PLANS_MARKER).one()
+    return int(count), int(revisions)
 
 
 def _restore(conn: Connection, level: int) -> None:
