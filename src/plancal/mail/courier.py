@@ -5,7 +5,10 @@ a worker *claims* the row: an ``INSERT … ON CONFLICT DO NOTHING`` for a new ke
 ``UPDATE … WHERE status = 'failed' OR (status = 'claimed' AND lease_until < now)`` for one whose
 earlier attempt failed or whose worker died; both report which rows they took (``RETURNING``), so of
 two workers racing for a key exactly one wins, on SQLite as on PostgreSQL. The claim carries a lease
-(``PLANCAL_LEASE_SECONDS``). Right after the server accepts the message the row is marked ``sent``.
+(``PLANCAL_LEASE_SECONDS``). Right after the server accepts the message the row is marked ``sent``,
+one short transaction per mail (on SQLite in WAL mode not each synced to disk: a killed process loses
+no mark, a power cut may undo the marks of the last quarter second — those mails would go again, with
+the same Message-ID; see :meth:`DeliveryLog.held`).
 
 - A rerun, a retry or a second worker finds the row ``sent`` (or claimed under a live lease) and skips.
 - A process killed between claim and send leaves the row ``claimed``; once the lease expires the next
