@@ -5,12 +5,16 @@ plan twice changes nothing."""
 
 from __future__ import annotations
 
+import json
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
+from operator import attrgetter
+from typing import Any
 
-from sqlalchemy import String, Table, insert, select, text, update
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy import JSON, Date, DateTime, String, Table, select, text, update
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
@@ -41,6 +45,11 @@ _OCC_FIELDS = ("plan_id", "kind", "source_id", "unit_id", "period_key", "period_
                "agency_own", "also_to", "alternatives", "tentative")
 
 
+#: the columns a first issue writes for each occurrence: the occurrence's own fields, then the store's
+_INSERT_COLUMNS = (*_OCC_FIELDS, "uid", "content_hash", "status", "sequence", "done_on", "cancelled_on",
+                   "modified_at", "starts_at", "ends_at", "audience")
+_occ_fields = attrgetter(*_OCC_FIELDS)
+
 #: the advisory lock (PostgreSQL) that makes issues one at a time: units are shared between plans
 _ISSUE_LOCK = zlib.crc32(b"plancal.issue")
 _MAX_PROBLEMS = 20
@@ -49,6 +58,14 @@ _MAX_PROBLEMS = 20
 def _text_columns(table: Table) -> list[tuple[str, int | None]]:
     """(name, length limit or None) of the text columns of a table."""
     return [(c.name, c.type.length) for c in table.columns if isinstance(c.type, String)]
+
+
+def _column_fits(values: Sequence[object], limit: int | None) -> bool:
+    """Whether every text among ``values`` fits a column of ``limit`` characters and holds no NUL."""
+    texts = [v for v in values if isinstance(v, str)]
+    if "\x00" in "".join(texts):
+        return False
+    return limit is None or max(map(len, texts), default=0) <= limit
 
 
 def _misfits(columns: list[tuple[str, int | None]], values: Mapping[str, object], what: str,
@@ -75,15 +92,18 @@ class Plans(Units):
         problems = list(_misfits(_text_columns(tables["plans"]), {"id": loaded.plan.id, **plan_values},
                                  f"kế hoạch '{loaded.plan.id}'", path))
         unit_columns = _text_columns(tables["units"])
-        for u in loaded.directory:
-            problems += _misfits(unit_columns, {"id": u.id, **_values(u)},
-                                 f"đơn vị '{u.id[:80]}'", path)
+        units = [{"id": u.id, **_values(u)} for u in loaded.directory]
+        if not all(_column_fits([u.get(name) for u in units], limit) for name, limit in unit_columns):
+            for u in units:
+                problems += _misfits(unit_columns, u, f"đơn vị '{str(u['id'])[:80]}'", path)
         occ_columns = [(n, limit) for n, limit in _text_columns(tables["occurrences"]) if n in _OCC_FIELDS]
-        for occ in occurrences:
-            if len(problems) >= _MAX_PROBLEMS:
-                break
-            problems += _misfits(occ_columns, {f: getattr(occ, f) for f, _ in occ_columns},
-                                 f"kế hoạch '{loaded.plan.id}', mục '{occ.source_id[:160]}'", path)
+        # one pass per column over every row first: the row-by-row search only when something does not fit
+        if not all(_column_fits(list(map(attrgetter(n), occurrences)), limit) for n, limit in occ_columns):
+            for occ in occurrences:
+                if len(problems) >= _MAX_PROBLEMS:
+                    break
+                problems += _misfits(occ_columns, {f: getattr(occ, f) for f, _ in occ_columns},
+                                     f"kế hoạch '{loaded.plan.id}', mục '{occ.source_id[:160]}'", path)
         if problems:
             unique = list(dict.fromkeys(problems))
             raise StoreError(unique[:_MAX_PROBLEMS])
@@ -132,49 +152,58 @@ class Plans(Units):
                 setattr(prow, k, v)
             prow.revision += 1
         s.flush()
-        existing = {r.uid: r for r in s.scalars(select(OccurrenceRow).where(OccurrenceRow.plan_id == plan.id))}
+        # what is stored of each row, as plain columns (a national plan has ~60,000: no ORM object each);
+        # a plan new to the store has none
+        occ = Base.metadata.tables["occurrences"].c
+        existing: dict[str, tuple[str, str]] = {} if prow is None else {
+            uid: (h, st) for uid, h, st in s.execute(select(occ.uid, occ.content_hash, occ.status)
+                                                     .where(occ.plan_id == plan.id)).tuples()}
         seen = set()
-        fresh: list[dict[str, object]] = []
+        fresh: list[tuple[Any, ...]] = []
+        to_change: dict[str, tuple[Occurrence, str]] = {}
         # an amendment owes nothing before it was made: what it adds for periods already closed is dropped
         amended_on = plan.amended if existing and plan.amended else None
-        for occ in occurrences:
-            digest = occ.content_hash()
-            row = existing.get(occ.uid)
-            if row is None and amended_on and occ.kind in ACTIONABLE and occ.due_stated < amended_on:
+        for o in occurrences:
+            digest = o.content_hash()
+            stored = existing.get(o.uid)
+            if stored is None and amended_on and o.kind in ACTIONABLE and o.due_stated < amended_on:
                 continue
-            seen.add(occ.uid)
-            if row is None:
-                fresh.append(dict(uid=occ.uid, content_hash=digest, status="open", sequence=0, done_on=None,
-                                  cancelled_on=None, modified_at=modified, starts_at=_naive_utc(occ.starts_at),
-                                  ends_at=_naive_utc(occ.ends_at), audience=list(occ.audience),
-                                  **{f: getattr(occ, f) for f in _OCC_FIELDS}))
+            seen.add(o.uid)
+            if stored is None:
+                fresh.append((*_occ_fields(o), o.uid, digest, "open", 0, None, None, modified,
+                              _naive_utc(o.starts_at), _naive_utc(o.ends_at), list(o.audience)))
                 added += 1
-            elif row.content_hash != digest or row.status == "cancelled":
-                for f in _OCC_FIELDS:
-                    setattr(row, f, getattr(occ, f))
-                row.starts_at, row.ends_at = _naive_utc(occ.starts_at), _naive_utc(occ.ends_at)
-                row.audience = list(occ.audience)
-                row.content_hash = digest
-                if row.status == "cancelled":
-                    log_change(s, row, Transition.PENDING, source="plan", changed_on=plan.revision_date,
-                               reason="kế hoạch sửa đổi đưa lại nhiệm vụ này")
-                    row.status, row.cancelled_on = "open", None
-                row.sequence += 1
-                row.modified_at = max(modified, row.modified_at)
+            elif stored[0] != digest or stored[1] == "cancelled":
+                to_change[o.uid] = (o, digest)
                 changed += 1
             else:
                 unchanged += 1
-        if fresh:  # one executemany, not one ORM object per row
-            s.execute(insert(Base.metadata.tables["occurrences"]), fresh)
-        for uid, row in existing.items():
-            if uid not in seen and row.status != "cancelled":
-                log_change(s, row, Transition.CANCELLED, source="plan", changed_on=plan.revision_date,
-                           reason="kế hoạch sửa đổi bỏ nhiệm vụ này")
-                row.status = "cancelled"
-                row.cancelled_on = plan.revision_date
-                row.sequence += 1
-                row.modified_at = max(modified, row.modified_at)
-                cancelled += 1
+        gone = [uid for uid, (_h, st) in existing.items() if uid not in seen and st != "cancelled"]
+        rows = {r.uid: r for r in _rows_by_uid(s, [*to_change, *gone])}
+        for uid, (o, digest) in to_change.items():
+            row = rows[uid]
+            for f in _OCC_FIELDS:
+                setattr(row, f, getattr(o, f))
+            row.starts_at, row.ends_at = _naive_utc(o.starts_at), _naive_utc(o.ends_at)
+            row.audience = list(o.audience)
+            row.content_hash = digest
+            if row.status == "cancelled":
+                log_change(s, row, Transition.PENDING, source="plan", changed_on=plan.revision_date,
+                           reason="kế hoạch sửa đổi đưa lại nhiệm vụ này")
+                row.status, row.cancelled_on = "open", None
+            row.sequence += 1
+            row.modified_at = max(modified, row.modified_at)
+        if fresh:
+            insert_rows(s, Base.metadata.tables["occurrences"], _INSERT_COLUMNS, fresh)
+        for uid in gone:
+            row = rows[uid]
+            log_change(s, row, Transition.CANCELLED, source="plan", changed_on=plan.revision_date,
+                       reason="kế hoạch sửa đổi bỏ nhiệm vụ này")
+            row.status = "cancelled"
+            row.cancelled_on = plan.revision_date
+            row.sequence += 1
+            row.modified_at = max(modified, row.modified_at)
+            cancelled += 1
         s.flush()
         return IssueResult(plan.id, added, changed, cancelled, unchanged, units_added)
 
@@ -185,6 +214,68 @@ class Plans(Units):
     def plan(self, plan_id: str) -> PlanRow | None:
         with self.session() as s:
             return s.get(PlanRow, plan_id)
+
+
+def _rows_by_uid(s: Session, uids: Sequence[str]) -> list[OccurrenceRow]:
+    """These rows as ORM objects (to change them), in chunks small enough for any driver's parameter limit."""
+    out: list[OccurrenceRow] = []
+    for i in range(0, len(uids), 500):
+        out.extend(s.scalars(select(OccurrenceRow).where(OccurrenceRow.uid.in_(uids[i:i + 500]))))
+    return out
+
+
+def insert_rows(s: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert many rows of plain Python values (the values an ORM object would hold; enums, lists) in the
+    session's transaction at the speed of the driver: one ``executemany`` of the stored forms on SQLite,
+    ``COPY ... FROM STDIN`` on PostgreSQL. What is stored is what SQLAlchemy's own insert would store."""
+    conn = s.connection()
+    dialect = conn.dialect
+    converters = [(i, f) for i, name in enumerate(columns)
+                  if (f := _storage_form(table.c[name].type, dialect.name)) is not None]
+    stored: Sequence[Sequence[Any]] = rows
+    if converters:
+        converted = []
+        for r in rows:
+            values = list(r)
+            for i, f in converters:
+                values[i] = f(values[i])
+            converted.append(values)
+        stored = converted
+    names = ", ".join(columns)
+    if dialect.name != "postgresql":
+        conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})",
+                             [tuple(v) for v in stored])
+        return
+    sql = f"COPY {table.name} ({names}) FROM STDIN"
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    try:
+        with driver.cursor() as cur, cur.copy(sql) as copy:
+            for row in stored:
+                copy.write_row(row)
+    except dialect.loaded_dbapi.Error as exc:  # the SQLAlchemy error the same refusal raises from insert()
+        raise DBAPIError.instance(sql, None, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
+
+
+def _storage_form(type_: object, dialect: str) -> Callable[[Any], Any] | None:
+    """How a value of a column of ``type_`` goes to the driver, as SQLAlchemy's bind processing would
+    send it: JSON as its text (``json.dumps``) and, on SQLite, dates and times as ISO text (``YYYY-MM-DD``,
+    ``YYYY-MM-DD HH:MM:SS.ffffff``)."""
+    if isinstance(type_, JSON):
+        return json.dumps
+    if dialect == "sqlite" and isinstance(type_, DateTime):
+        return _sqlite_datetime
+    if dialect == "sqlite" and isinstance(type_, Date):
+        return _sqlite_date
+    return None
+
+
+def _sqlite_date(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat(" ", "microseconds")
 
 
 def _issue_error(plan_id: str, path: str, exc: SQLAlchemyError) -> StoreError:
