@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from enum import StrEnum
+from operator import attrgetter
 
 
 class Kind(StrEnum):
@@ -147,16 +148,16 @@ class Occurrence:
 
     def content_hash(self) -> str:
         """A digest of everything a calendar or a mail shows; changes raise the event's SEQUENCE."""
-        values = tuple(_plain(getattr(self, f.name)) for f in fields(self))
+        values = tuple([str(v) if isinstance(v, StrEnum) else v for v in _all_fields(self)])
         return hashlib.sha256(repr(values).encode()).hexdigest()[:32]
+
+
+#: every field of an occurrence, in declaration order, as one tuple (what :meth:`Occurrence.content_hash` digests)
+_all_fields = attrgetter(*(f.name for f in fields(Occurrence)))
 
 
 def escalatable(kind: str, relation: str, agency_own: bool) -> bool:
     return kind in ACTIONABLE and relation == Relation.ASSIGNED and not agency_own
-
-
-def _plain(value: object) -> object:
-    return str(value) if isinstance(value, StrEnum) else value
 
 
 def occurrence_uid(plan_id: str, kind: str, source_id: str, unit_id: str | None, period_key: str) -> str:

@@ -9,7 +9,6 @@ import json
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from operator import attrgetter
 from typing import Any
 
@@ -171,7 +170,7 @@ class Plans(Units):
             seen.add(o.uid)
             if stored is None:
                 fresh.append((*_occ_fields(o), o.uid, digest, "open", 0, None, None, modified,
-                              _naive_utc(o.starts_at), _naive_utc(o.ends_at), list(o.audience)))
+                              _naive_utc(o.starts_at), _naive_utc(o.ends_at), tuple(o.audience)))
                 added += 1
             elif stored[0] != digest or stored[1] == "cancelled":
                 to_change[o.uid] = (o, digest)
@@ -225,26 +224,24 @@ def _rows_by_uid(s: Session, uids: Sequence[str]) -> list[OccurrenceRow]:
 
 
 def insert_rows(s: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Insert many rows of plain Python values (the values an ORM object would hold; enums, lists) in the
-    session's transaction at the speed of the driver: one ``executemany`` of the stored forms on SQLite,
-    ``COPY ... FROM STDIN`` on PostgreSQL. What is stored is what SQLAlchemy's own insert would store."""
+    """Insert many rows of plain Python values (the values an ORM object would hold: enums, dates, lists
+    or tuples for JSON) in the session's transaction at the speed of the driver: one ``executemany`` of the
+    stored forms on SQLite, ``COPY ... FROM STDIN`` on PostgreSQL. What is stored is what SQLAlchemy's own
+    insert() would store (tests/test_store_bulk.py compares them)."""
+    if not rows:
+        return
     conn = s.connection()
     dialect = conn.dialect
-    converters = [(i, f) for i, name in enumerate(columns)
-                  if (f := _storage_form(table.c[name].type, dialect.name)) is not None]
-    stored: Sequence[Sequence[Any]] = rows
-    if converters:
-        converted = []
-        for r in rows:
-            values = list(r)
-            for i, f in converters:
-                values[i] = f(values[i])
-            converted.append(values)
-        stored = converted
+    by_column: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    for i, name in enumerate(columns):  # converted a column at a time: a few list comprehensions, no call per value
+        convert = _storage_form(table.c[name].type, dialect.name)
+        if convert is not None:
+            by_column[i] = convert(by_column[i])
+    stored = list(zip(*by_column, strict=True))
     names = ", ".join(columns)
     if dialect.name != "postgresql":
         conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})",
-                             [tuple(v) for v in stored])
+                             stored)
         return
     sql = f"COPY {table.name} ({names}) FROM STDIN"
     driver = conn.connection.driver_connection
@@ -257,25 +254,31 @@ def insert_rows(s: Session, table: Table, columns: Sequence[str], rows: Sequence
         raise DBAPIError.instance(sql, None, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
 
 
-def _storage_form(type_: object, dialect: str) -> Callable[[Any], Any] | None:
-    """How a value of a column of ``type_`` goes to the driver, as SQLAlchemy's bind processing would
-    send it: JSON as its text (``json.dumps``) and, on SQLite, dates and times as ISO text (``YYYY-MM-DD``,
+def _storage_form(type_: object, dialect: str) -> Callable[[Sequence[Any]], list[Any]] | None:
+    """How the values of a column of ``type_`` go to the driver, as SQLAlchemy's bind processing would
+    send them: JSON as its text (``json.dumps``) and, on SQLite, dates and times as ISO text (``YYYY-MM-DD``,
     ``YYYY-MM-DD HH:MM:SS.ffffff``)."""
     if isinstance(type_, JSON):
-        return json.dumps
+        return _json_texts
     if dialect == "sqlite" and isinstance(type_, DateTime):
-        return _sqlite_datetime
+        return lambda values: [v if v is None else v.isoformat(" ", "microseconds") for v in values]
     if dialect == "sqlite" and isinstance(type_, Date):
-        return _sqlite_date
+        return lambda values: [v if v is None else v.isoformat() for v in values]
     return None
 
 
-def _sqlite_date(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _sqlite_datetime(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat(" ", "microseconds")
+def _json_texts(values: Sequence[Any]) -> list[str]:
+    """``json.dumps`` of each value, once per distinct value (most rows share their audience, ``[]``...)."""
+    memo: dict[Any, str] = {}
+    out = []
+    for v in values:
+        try:
+            out.append(memo[v])
+        except KeyError:
+            out.append(memo.setdefault(v, json.dumps(v)))
+        except TypeError:  # a list: not hashable
+            out.append(json.dumps(v))
+    return out
 
 
 def _issue_error(plan_id: str, path: str, exc: SQLAlchemyError) -> StoreError:
