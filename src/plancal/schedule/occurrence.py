@@ -148,12 +148,19 @@ class Occurrence:
 
     def content_hash(self) -> str:
         """A digest of everything a calendar or a mail shows; changes raise the event's SEQUENCE."""
-        values = tuple([str(v) if isinstance(v, StrEnum) else v for v in _all_fields(self)])
-        return hashlib.sha256(repr(values).encode()).hexdigest()[:32]
+        values = list(_all_fields(self))
+        for i in _ENUM_FIELDS:  # an enum is digested as its text
+            v = values[i]
+            if v is not None:
+                values[i] = str(v)
+        return hashlib.sha256(repr(tuple(values)).encode()).hexdigest()[:32]
 
 
 #: every field of an occurrence, in declaration order, as one tuple (what :meth:`Occurrence.content_hash` digests)
 _all_fields = attrgetter(*(f.name for f in fields(Occurrence)))
+#: the positions in it of the fields that hold enums
+_ENUM_FIELDS = tuple(i for i, f in enumerate(fields(Occurrence))
+                     if f.name in ("kind", "cycle", "cutoff", "date_source", "relation"))
 
 
 def escalatable(kind: str, relation: str, agency_own: bool) -> bool:
