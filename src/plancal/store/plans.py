@@ -59,12 +59,18 @@ def _text_columns(table: Table) -> list[tuple[str, int | None]]:
     return [(c.name, c.type.length) for c in table.columns if isinstance(c.type, String)]
 
 
-def _column_fits(values: Sequence[object], limit: int | None) -> bool:
-    """Whether every text among ``values`` fits a column of ``limit`` characters and holds no NUL."""
-    texts = [v for v in values if isinstance(v, str)]
-    if "\x00" in "".join(texts):
+def _column_fits(values: Sequence[Any], limit: int | None) -> bool:
+    """Whether every text among ``values`` (texts or None) fits a column of ``limit`` characters and
+    holds no NUL."""
+    texts = list(filter(None, values))
+    try:
+        joined = "".join(texts)
+    except TypeError:  # something else than text: look at the texts only
+        texts = [v for v in texts if isinstance(v, str)]
+        joined = "".join(texts)
+    if "\x00" in joined:
         return False
-    return limit is None or max(map(len, texts), default=0) <= limit
+    return limit is None or len(joined) <= limit or max(map(len, texts)) <= limit
 
 
 def _misfits(columns: list[tuple[str, int | None]], values: Mapping[str, object], what: str,
@@ -84,8 +90,9 @@ def _misfits(columns: list[tuple[str, int | None]], values: Mapping[str, object]
 
 class Plans(Units):
     def _check_fits(self, loaded: LoadedPlan, plan_values: Mapping[str, object],
-                    occurrences: Sequence[Occurrence]) -> None:
-        """Refuse, before any SQL, what a column could not hold, naming the plan, the row and the field."""
+                    occurrences: Sequence[Occurrence], own: Sequence[tuple[Any, ...]]) -> None:
+        """Refuse, before any SQL, what a column could not hold, naming the plan, the row and the field.
+        ``own``: the values of :data:`_OCC_FIELDS` of each occurrence."""
         path = str(loaded.path)
         tables = Base.metadata.tables
         problems = list(_misfits(_text_columns(tables["plans"]), {"id": loaded.plan.id, **plan_values},
@@ -97,7 +104,8 @@ class Plans(Units):
                 problems += _misfits(unit_columns, u, f"đơn vị '{str(u['id'])[:80]}'", path)
         occ_columns = [(n, limit) for n, limit in _text_columns(tables["occurrences"]) if n in _OCC_FIELDS]
         # one pass per column over every row first: the row-by-row search only when something does not fit
-        if not all(_column_fits(list(map(attrgetter(n), occurrences)), limit) for n, limit in occ_columns):
+        by_column = dict(zip(_OCC_FIELDS, zip(*own, strict=True), strict=True)) if own else {}
+        if not all(_column_fits(by_column.get(n, ()), limit) for n, limit in occ_columns):
             for occ in occurrences:
                 if len(problems) >= _MAX_PROBLEMS:
                     break
@@ -125,16 +133,17 @@ class Plans(Units):
                       revision_date=plan.revision_date, period_start=plan.start, period_end=plan.end,
                       source_path=str(loaded.path), digest=loaded.digest, recipients=list(recipients),
                       doc_type=plan.type, issued_known=plan.issued_known)
-        self._check_fits(loaded, values, occurrences)
+        own = [_occ_fields(o) for o in occurrences]
+        self._check_fits(loaded, values, occurrences, own)
         try:
             with self.session_factory() as s, s.begin():
                 self._lock_issuing(s)
-                return self._issue(s, loaded, occurrences, values)
+                return self._issue(s, loaded, occurrences, own, values)
         except SQLAlchemyError as exc:
             raise _issue_error(plan.id, str(loaded.path), exc) from exc
 
     def _issue(self, s: Session, loaded: LoadedPlan, occurrences: Sequence[Occurrence],
-               values: Mapping[str, object]) -> IssueResult:
+               own: Sequence[tuple[Any, ...]], values: Mapping[str, object]) -> IssueResult:
         plan = loaded.plan
         units_added, _ = upsert_units(s, loaded.directory)
         s.flush()
@@ -162,14 +171,14 @@ class Plans(Units):
         to_change: dict[str, tuple[Occurrence, str]] = {}
         # an amendment owes nothing before it was made: what it adds for periods already closed is dropped
         amended_on = plan.amended if existing and plan.amended else None
-        for o in occurrences:
+        for o, fields in zip(occurrences, own, strict=True):
             digest = o.content_hash()
             stored = existing.get(o.uid)
             if stored is None and amended_on and o.kind in ACTIONABLE and o.due_stated < amended_on:
                 continue
             seen.add(o.uid)
             if stored is None:
-                fresh.append((*_occ_fields(o), o.uid, digest, "open", 0, None, None, modified,
+                fresh.append((*fields, o.uid, digest, "open", 0, None, None, modified,
                               _naive_utc(o.starts_at), _naive_utc(o.ends_at), tuple(o.audience)))
                 added += 1
             elif stored[0] != digest or stored[1] == "cancelled":
