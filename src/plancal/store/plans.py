@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from plancal.errors import Problem, StoreError
 from plancal.plans.loading import LoadedPlan
 from plancal.schedule.occurrence import ACTIONABLE, Occurrence
+from plancal.store.occurrences import rows_by_uid
 from plancal.store.submissions import Transition, log_change
-from plancal.store.tables import Base, OccurrenceRow, PlanRow, _naive_utc, vn_midnight_utc
+from plancal.store.tables import Base, PlanRow, _naive_utc, vn_midnight_utc
 from plancal.store.units import Units, _values, upsert_units
 
 
@@ -187,7 +188,7 @@ class Plans(Units):
             else:
                 unchanged += 1
         gone = [uid for uid, (_h, st) in existing.items() if uid not in seen and st != "cancelled"]
-        rows = {r.uid: r for r in _rows_by_uid(s, [*to_change, *gone])}
+        rows = {r.uid: r for r in rows_by_uid(s, [*to_change, *gone])}
         for uid, (o, digest) in to_change.items():
             row = rows[uid]
             for f in _OCC_FIELDS:
@@ -222,14 +223,6 @@ class Plans(Units):
     def plan(self, plan_id: str) -> PlanRow | None:
         with self.session() as s:
             return s.get(PlanRow, plan_id)
-
-
-def _rows_by_uid(s: Session, uids: Sequence[str]) -> list[OccurrenceRow]:
-    """These rows as ORM objects (to change them), in chunks small enough for any driver's parameter limit."""
-    out: list[OccurrenceRow] = []
-    for i in range(0, len(uids), 500):
-        out.extend(s.scalars(select(OccurrenceRow).where(OccurrenceRow.uid.in_(uids[i:i + 500]))))
-    return out
 
 
 def insert_rows(s: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
