@@ -5,9 +5,11 @@ plan twice changes nothing."""
 
 from __future__ import annotations
 
+import gc
 import json
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
@@ -134,14 +136,15 @@ class Plans(Units):
                       revision_date=plan.revision_date, period_start=plan.start, period_end=plan.end,
                       source_path=str(loaded.path), digest=loaded.digest, recipients=list(recipients),
                       doc_type=plan.type, issued_known=plan.issued_known)
-        own = [_occ_fields(o) for o in occurrences]
-        self._check_fits(loaded, values, occurrences, own)
-        try:
-            with self.session_factory() as s, s.begin():
-                self._lock_issuing(s)
-                return self._issue(s, loaded, occurrences, own, values)
-        except SQLAlchemyError as exc:
-            raise _issue_error(plan.id, str(loaded.path), exc) from exc
+        with _gc_paused():
+            own = [_occ_fields(o) for o in occurrences]
+            self._check_fits(loaded, values, occurrences, own)
+            try:
+                with self.session_factory() as s, s.begin():
+                    self._lock_issuing(s)
+                    return self._issue(s, loaded, occurrences, own, values)
+            except SQLAlchemyError as exc:
+                raise _issue_error(plan.id, str(loaded.path), exc) from exc
 
     def _issue(self, s: Session, loaded: LoadedPlan, occurrences: Sequence[Occurrence],
                own: Sequence[tuple[Any, ...]], values: Mapping[str, object]) -> IssueResult:
@@ -223,6 +226,20 @@ class Plans(Units):
     def plan(self, plan_id: str) -> PlanRow | None:
         with self.session() as s:
             return s.get(PlanRow, plan_id)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while an issue builds its rows: the tens of thousands of tuples it
+    makes (none of them in a cycle) would otherwise set off full collections over every live object, a
+    third of the issue's time. Reference counting still frees everything; collection resumes after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def insert_rows(s: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
