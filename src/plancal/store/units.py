@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
-from plancal.store.session import Database
+from plancal.store.session import Database, insert_rows
 from plancal.store.tables import Base, UnitRow, new_token
 from plancal.units.directory import Directory, Unit
 
@@ -62,17 +62,16 @@ def upsert_units(s: Session, units: Iterable[Unit]) -> tuple[int, int]:
     for i in range(0, len(ids), 500):
         for r in s.execute(select(t.c.id, *(t.c[k] for k in _VALUE_COLUMNS)).where(t.c.id.in_(ids[i:i + 500]))):
             existing[r[0]] = dict(zip(_VALUE_COLUMNS, r[1:], strict=True))
-    fresh: list[dict[str, object]] = []
+    fresh: list[tuple[object, ...]] = []
     changed: dict[str, dict[str, object]] = {}
     for u in units:
         values = _values(u)
         stored = existing.get(u.id)
         if stored is None:
-            fresh.append({"id": u.id, "feed_token": new_token(), **values})
+            fresh.append((u.id, new_token(), *(values[k] for k in _VALUE_COLUMNS)))
         elif stored != values:
             changed[u.id] = values
-    if fresh:  # one executemany of plain rows
-        s.execute(insert(t), fresh)
+    insert_rows(s, t, ("id", "feed_token", *_VALUE_COLUMNS), fresh)
     for unit_id, values in changed.items():
         row = s.get(UnitRow, unit_id)
         assert row is not None
