@@ -21,10 +21,14 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import hashlib
+import importlib.util
 import logging
 import os
+import stat
+import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -37,7 +41,18 @@ from jinja2 import Environment, FileSystemLoader
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from plancal.feeds.export import write_unit_feed
-from plancal.feeds.names import PLAN_ID_RE, PUBLIC, TOKEN_RE, feed_path, feed_url, plan_feed_name, unit_feed_name, webcal_url
+from plancal.feeds.names import (
+    PLAN_DIR,
+    PLAN_ID_RE,
+    PUBLIC,
+    TOKEN_RE,
+    UNIT_DIR,
+    feed_path,
+    feed_url,
+    plan_feed_name,
+    unit_feed_name,
+    webcal_url,
+)
 from plancal.settings import Settings
 from plancal.store import Store
 
@@ -50,7 +65,15 @@ KEEP_ALIVE_TIMEOUT = 5
 MAX_HEAD = 16 * 1024
 access_log = logging.getLogger("plancal.feeds.access")
 NOT_FOUND_BODY = "Không tìm thấy.\n"
+#: seconds at most between two reloads of the tokens and plans held in memory (see :class:`_Index`)
+INDEX_RELOAD = 1.0
+#: bytes of feed contents held in memory; beyond that a feed is read from disk when asked for
+CONTENT_CACHE_BYTES = 64 * 1024 * 1024
+#: feed files whose ETags are remembered
+MAX_FILES_KNOWN = 50_000
 _COMMON = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+_PRIVATE_FEED = {"Cache-Control": "private, no-cache", **_COMMON, "X-Robots-Tag": "noindex, nofollow"}
+_PUBLIC_FEED = {"Cache-Control": "public, no-cache", **_COMMON}
 
 
 def not_found() -> Response:
@@ -60,33 +83,78 @@ def not_found() -> Response:
 
 @dataclass(frozen=True)
 class _Snapshot:
-    data: bytes
+    """One version of a feed file: its ETag, Last-Modified and, while the memory budget allows, its bytes."""
+    key: tuple[int, int, int]  # inode, size, mtime (ns): a rewrite (temp file + rename) is a new inode
     etag: str
     mtime: int  # whole seconds, as HTTP dates carry
+    last_modified: str
+    data: bytes | None
 
 
 class _FileCache:
-    """ETags by (inode, size, mtime): a file is hashed once per version, not per request."""
+    """Feed files by path, checked against the disk with one ``stat`` per request: a file is read and
+    hashed once per version, a 304 needs no read at all, and a 200 is served from memory while the
+    contents held stay under ``budget`` bytes (the oldest are let go first; they are read again when asked)."""
 
-    def __init__(self) -> None:
-        self._etags: dict[tuple[str, int, int, int], str] = {}
+    def __init__(self, budget: int = CONTENT_CACHE_BYTES) -> None:
+        self._entries: dict[str, _Snapshot] = {}
+        self._holding: dict[str, None] = {}  # the paths whose contents are held, oldest first
+        self._held = 0
+        self._budget = budget
+        self._lock = threading.Lock()
 
-    def read(self, path: Path) -> _Snapshot | None:
+    def known(self, path: str) -> _Snapshot | bool:
+        """The cached version if it is still the file on disk; ``False`` if the file is missing (or not a
+        regular file), ``True`` if it must be read (:meth:`read`)."""
+        try:
+            st = os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        if not stat.S_ISREG(st.st_mode):
+            return False
+        entry = self._entries.get(path)
+        if entry is not None and entry.key == (st.st_ino, st.st_size, st.st_mtime_ns):
+            return entry
+        return True
+
+    def read(self, path: str) -> _Snapshot | None:
+        """Read and hash the file now (blocking: called in a worker thread); ``None`` if it is missing."""
         try:
             fd = os.open(path, os.O_RDONLY)
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return None
         with os.fdopen(fd, "rb") as fh:
             st = os.fstat(fh.fileno())  # the file we opened: a rename after this does not matter
+            if not stat.S_ISREG(st.st_mode):
+                return None
             data = fh.read()
-        key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
-        etag = self._etags.get(key)
-        if etag is None or len(data) != st.st_size:
+        key = (st.st_ino, len(data), st.st_mtime_ns)
+        with self._lock:
+            old = self._entries.get(path)
+            etag = old.etag if old is not None and old.key == key else None
+        if etag is None:
             etag = '"' + hashlib.sha256(data).hexdigest()[:40] + '"'
-            if len(self._etags) > 50_000:
-                self._etags.clear()
-            self._etags[key] = etag
-        return _Snapshot(data, etag, int(st.st_mtime))
+        mtime = int(st.st_mtime)
+        kept = len(data) <= self._budget // 8
+        snap = _Snapshot(key, etag, mtime, email.utils.formatdate(mtime, usegmt=True), data if kept else None)
+        with self._lock:
+            if self._holding.pop(path, None) is not None:
+                self._held -= len(self._entries[path].data or b"")
+            if len(self._entries) >= MAX_FILES_KNOWN:
+                self._entries.clear()
+                self._holding.clear()
+                self._held = 0
+            if kept:
+                self._held += len(data)
+                self._holding[path] = None
+                while self._held > self._budget:  # let the oldest contents go, keep their ETags
+                    oldest = next(iter(self._holding))
+                    del self._holding[oldest]
+                    gone = self._entries[oldest]
+                    self._held -= len(gone.data or b"")
+                    self._entries[oldest] = replace(gone, data=None)
+            self._entries[path] = snap
+        return snap if snap.data is not None else replace(snap, data=data)
 
 
 def not_modified(request: Request, etag: str, mtime: int) -> bool:
@@ -146,10 +214,55 @@ class _AccessLog:
                             status[0])
 
 
+class _Index:
+    """Which feed tokens and plans exist, held in memory so that a request costs a dict lookup, not a
+    query. Reloaded from the store when this process gave a unit a new token (:meth:`Store.tokens_epoch`:
+    a rotation is refused at once), when the calendar's unit or plan folder changed (an export or a
+    rotation by another process renames files there: seen at the next request), and at least every
+    :data:`INDEX_RELOAD` seconds (a change another process made in the database alone)."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self._dirs = (str(settings.calendar_dir / UNIT_DIR), str(settings.calendar_dir / PLAN_DIR))
+        self._units: dict[str, str] = {}  # token -> unit id
+        self._plans: frozenset[str] = frozenset()
+        self._stamp: tuple[object, ...] = ()
+        self._loaded = -INDEX_RELOAD
+
+    def _current(self) -> tuple[object, ...]:
+        stamp: list[object] = [self._store.tokens_epoch()]
+        for folder in self._dirs:
+            try:
+                st = os.stat(folder)
+            except OSError:
+                stamp.append(None)
+            else:
+                stamp.append((st.st_ino, st.st_mtime_ns))
+        return tuple(stamp)
+
+    def _fresh(self) -> None:
+        stamp, now = self._current(), time.monotonic()
+        if stamp != self._stamp or now - self._loaded >= INDEX_RELOAD:
+            # the stamp is taken before reading: a change during the read shows at the next request
+            self._units = {tok: unit_id for unit_id, _name, tok in self._store.unit_tokens()}
+            self._plans = frozenset(p.id for p in self._store.plans())
+            self._stamp, self._loaded = stamp, now
+
+    def unit(self, token: str) -> str | None:
+        """The id of the unit whose feed token this is, or ``None``."""
+        self._fresh()
+        return self._units.get(token)
+
+    def has_plan(self, plan_id: str) -> bool:
+        self._fresh()
+        return plan_id in self._plans
+
+
 def create_app(store: Store, settings: Settings, *, today: Callable[[], date] | None = None) -> FastAPI:
     """The feed server. ``today`` (for feeds written on demand) defaults to the date in the plan time zone."""
     current_day = today or (lambda: datetime.now(settings.tz).date())
-    cache = _FileCache()
+    files = _FileCache()
+    index = _Index(store, settings)
     templates = Environment(loader=FileSystemLoader(str(settings.templates_dir)), autoescape=True,
                             keep_trailing_newline=True)
     # no redirect_slashes: "/u/<token>.ics/" is the uniform 404, never a 307 whose Location echoes Host
@@ -162,80 +275,111 @@ def create_app(store: Store, settings: Settings, *, today: Callable[[], date] | 
             return not_found()
         return PlainTextResponse(f"{exc.status_code}\n", status_code=exc.status_code, headers=exc.headers)
 
-    def serve(request: Request, path: Path, *, private: bool) -> Response:
-        snap = cache.read(path)
-        if snap is None:
+    async def serve(request: Request, path: Path, *, private: bool) -> Response:
+        where = str(path)
+        known = files.known(where)
+        if known is False:
             return not_found()
-        headers = {
-            "ETag": snap.etag,
-            "Last-Modified": email.utils.formatdate(snap.mtime, usegmt=True),
-            "Cache-Control": "private, no-cache" if private else "public, no-cache",
-            **_COMMON,
-        }
-        if private:
-            headers["X-Robots-Tag"] = "noindex, nofollow"
+        snap = known if isinstance(known, _Snapshot) else await asyncio.to_thread(files.read, where)
+        if snap is None:  # a new version is read and hashed once, off the event loop
+            return not_found()
+        headers = {"ETag": snap.etag, "Last-Modified": snap.last_modified,
+                   **(_PRIVATE_FEED if private else _PUBLIC_FEED)}
         if not_modified(request, snap.etag, snap.mtime):
             return Response(status_code=304, headers=headers)
-        return Response(snap.data, media_type=CALENDAR_TYPE, headers=headers)
+        data = snap.data
+        if data is None:  # its contents were let go to keep memory bounded
+            fresh = await asyncio.to_thread(files.read, where)
+            if fresh is None:
+                return not_found()
+            if fresh.etag != snap.etag:
+                return await serve(request, path, private=private)
+            data = fresh.data
+        return Response(data, media_type=CALENDAR_TYPE, headers=headers)
 
     @app.api_route("/u/{name}", methods=["GET", "HEAD"])
-    def unit(name: str, request: Request) -> Response:
+    async def unit(name: str, request: Request) -> Response:
         token, is_feed = (name[:-4], True) if name.endswith(".ics") else (name, False)
         if not TOKEN_RE.match(token):
             return not_found()
+        unit_id = index.unit(token)
+        if unit_id is None:
+            return not_found()
+        feed_name = unit_feed_name(token)
+        if not is_feed:
+            return await asyncio.to_thread(subscribe_page, token, feed_name)
+        path = feed_path(settings, feed_name)
+        if not path.is_file():  # valid token, feed not exported yet: write this one now
+            await asyncio.to_thread(write_unit_feed, store, settings, unit_id, current_day())
+        return await serve(request, path, private=True)
+
+    def subscribe_page(token: str, feed_name: str) -> Response:
         row = store.unit_by_token(token)
         if row is None:
             return not_found()
-        feed_name = unit_feed_name(row.feed_token)
-        if not is_feed:
-            url = feed_url(settings, feed_name)
-            html = templates.get_template("subscribe.html.j2").render(
-                unit=row, https_url=url, webcal_url=webcal_url(url),
-                google_url="https://calendar.google.com/calendar/r?cid=" + quote(webcal_url(url), safe=""))
-            return HTMLResponse(html, headers={**_COMMON, "Cache-Control": "private, no-cache",
-                                               "X-Robots-Tag": "noindex, nofollow"})
-        path = feed_path(settings, feed_name)
-        if not path.is_file():  # valid token, feed not exported yet: write this one now
-            write_unit_feed(store, settings, row.id, current_day())
-        return serve(request, path, private=True)
+        url = feed_url(settings, feed_name)
+        html = templates.get_template("subscribe.html.j2").render(
+            unit=row, https_url=url, webcal_url=webcal_url(url),
+            google_url="https://calendar.google.com/calendar/r?cid=" + quote(webcal_url(url), safe=""))
+        return HTMLResponse(html, headers={**_COMMON, "Cache-Control": "private, no-cache",
+                                           "X-Robots-Tag": "noindex, nofollow"})
 
     @app.api_route("/plans/{name}", methods=["GET", "HEAD"])
-    def plan(name: str, request: Request) -> Response:
+    async def plan(name: str, request: Request) -> Response:
         plan_id = name.removesuffix(".ics")
-        if not name.endswith(".ics") or not PLAN_ID_RE.match(plan_id) or store.plan(plan_id) is None:
+        if not name.endswith(".ics") or not PLAN_ID_RE.match(plan_id) or not index.has_plan(plan_id):
             return not_found()
-        return serve(request, feed_path(settings, plan_feed_name(plan_id)), private=False)
+        return await serve(request, feed_path(settings, plan_feed_name(plan_id)), private=False)
 
     @app.api_route(f"/{PUBLIC}", methods=["GET", "HEAD"])
-    def public(request: Request) -> Response:
-        return serve(request, feed_path(settings, PUBLIC), private=False)
+    async def public(request: Request) -> Response:
+        return await serve(request, feed_path(settings, PUBLIC), private=False)
 
     return app
 
 
 # -- standing alone ------------------------------------------------------------------------------------
-def _guarded_protocol(header_timeout: float) -> type:
-    """uvicorn's h11 protocol, with a deadline for each request's headers: uvicorn has an idle timeout
-    between requests but none while the headers come in, so a client sending a byte now and then would
-    hold its connection for ever."""
+def _guarded_protocol(header_timeout: float, http: str = "auto") -> type:
+    """uvicorn's HTTP protocol (httptools when installed, else h11; ``http`` picks one), with a deadline
+    for each request's headers: uvicorn has an idle timeout between requests but none while the headers
+    come in, so a client sending a byte now and then would hold its connection for ever."""
+    if http == "auto":
+        http = "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
+    return _guarded_httptools(header_timeout) if http == "httptools" else _guarded_h11(header_timeout)
+
+
+class _HeadDeadline:
+    """The timer both guarded protocols share: armed while a request head is awaited."""
+
+    _head_deadline: asyncio.TimerHandle | None = None
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+    header_timeout: float
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._head_deadline = self.loop.call_later(self.header_timeout, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+
+    def _awaiting_head(self) -> bool:
+        raise NotImplementedError
+
+    def _too_slow(self) -> None:
+        self._head_deadline = None
+        if self._awaiting_head() and not self.transport.is_closing():
+            self.transport.close()  # the headers did not come in time
+
+
+def _guarded_h11(header_timeout: float) -> type:
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    class GuardedH11Protocol(H11Protocol):
-        _head_deadline: asyncio.TimerHandle | None = None
-
-        def _arm(self) -> None:
-            self._disarm()
-            self._head_deadline = self.loop.call_later(header_timeout, self._too_slow)
-
-        def _disarm(self) -> None:
-            if self._head_deadline is not None:
-                self._head_deadline.cancel()
-                self._head_deadline = None
-
-        def _too_slow(self) -> None:
-            self._head_deadline = None
-            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
-                self.transport.close()  # the headers did not come in time
+    class GuardedH11Protocol(_HeadDeadline, H11Protocol):
+        def _awaiting_head(self) -> bool:
+            return self.conn.their_state is h11.IDLE
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -255,7 +399,54 @@ def _guarded_protocol(header_timeout: float) -> type:
             if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
                 self._arm()  # the next request on this connection gets its own deadline
 
+    GuardedH11Protocol.header_timeout = header_timeout
     return GuardedH11Protocol
+
+
+def _guarded_httptools(header_timeout: float) -> type:
+    """The httptools protocol has no limit on a request head's size either (h11's is
+    ``h11_max_incomplete_event_size``): a head still incomplete after :data:`MAX_HEAD` bytes is refused
+    with a 400 and the connection closed."""
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class GuardedHttpToolsProtocol(_HeadDeadline, HttpToolsProtocol):
+        _heads = 0  # request heads received whole
+        _answered = 0  # responses sent whole
+        _head_bytes = 0  # bytes received so far of the head being awaited
+
+        def _awaiting_head(self) -> bool:
+            return self._heads == self._answered
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def data_received(self, data: bytes) -> None:
+            heads = self._heads
+            super().data_received(data)
+            if self._heads == heads and self._awaiting_head() and self.parser is not None:
+                self._head_bytes += len(data)  # still no whole head (bodies are never counted)
+                if self._head_bytes > MAX_HEAD and not self.transport.is_closing():
+                    self.send_400_response("Request header too large.")
+
+        def on_headers_complete(self) -> None:
+            self._heads += 1
+            self._head_bytes = 0
+            self._disarm()  # a whole request head came in
+            super().on_headers_complete()
+
+        def on_response_complete(self) -> None:
+            self._answered += 1
+            super().on_response_complete()
+            if not self.transport.is_closing() and self._awaiting_head():
+                self._arm()  # the next request on this connection gets its own deadline
+
+    GuardedHttpToolsProtocol.header_timeout = header_timeout
+    return GuardedHttpToolsProtocol
 
 
 def server_config(store: Store, settings: Settings, *, host: str | None = None, port: int | None = None,
