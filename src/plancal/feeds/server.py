@@ -30,8 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 import h11
@@ -157,14 +156,12 @@ class _FileCache:
         return snap if snap.data is not None else replace(snap, data=data)
 
 
-def not_modified(request: Request, etag: str, mtime: int) -> bool:
-    """RFC 9110 §13.2.2: If-None-Match decides when present (weak comparison); If-Modified-Since is
-    only looked at without it, and an unparsable date is ignored."""
-    inm = request.headers.get("if-none-match")
+def not_modified(inm: str | None, ims: str | None, etag: str, mtime: int) -> bool:
+    """RFC 9110 §13.2.2: If-None-Match (``inm``) decides when present (weak comparison);
+    If-Modified-Since (``ims``) is only looked at without it, and an unparsable date is ignored."""
     if inm is not None:
         tags = [t.strip() for t in inm.split(",")]
         return "*" in tags or any(t.removeprefix("W/") == etag for t in tags)
-    ims = request.headers.get("if-modified-since")
     if ims:
         try:  # an absurd offset or year, or garbage: ignored, as if the header were absent
             when = email.utils.parsedate_to_datetime(ims)
@@ -258,16 +255,114 @@ class _Index:
         return plan_id in self._plans
 
 
+def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+
+_NOT_FOUND = NOT_FOUND_BODY.encode()
+_NOT_FOUND_START = {"type": "http.response.start", "status": 404, "headers": _raw(
+    {**_COMMON, "Content-Length": str(len(_NOT_FOUND)), "Content-Type": "text/plain; charset=utf-8"})}
+_NOT_FOUND_BODY = {"type": "http.response.body", "body": _NOT_FOUND}
+_CALENDAR_TYPE = (b"content-type", CALENDAR_TYPE.encode())
+_PRIVATE_RAW, _PUBLIC_RAW = _raw(_PRIVATE_FEED), _raw(_PUBLIC_FEED)
+
+
+class _Feeds:
+    """``GET``/``HEAD`` of the feed files, answered in plain ASGI in front of the application's routes:
+    a feed request costs a dict lookup, a ``stat`` and two messages, no routing, no request object.
+
+    ``/u/<token>.ics`` (a unit's feed: a token the store does not hold now is the 404, whatever is on
+    disk; a known token whose feed was never exported is written on the spot), ``/plans/<plan-id>.ics``
+    and ``/public.ics``. Any other path goes on to the routes."""
+
+    def __init__(self, app: Any, store: Store, settings: Settings, today: Callable[[], date]) -> None:
+        self.app = app
+        self.store, self.settings, self.today = store, settings, today
+        self.files = _FileCache()
+        self.index = _Index(store, settings)
+        self.public = str(feed_path(settings, PUBLIC))
+
+    def _target(self, path: str) -> tuple[str, str | None, bool] | Literal[False] | None:
+        """(file, unit id, private) for a feed path; ``False`` for a feed path that is a 404; ``None``
+        for any other path."""
+        if path == "/" + PUBLIC:
+            return self.public, None, False
+        if not path.endswith(".ics"):
+            return None
+        if path.startswith("/u/"):
+            token = path[3:-4]
+            if "/" in token:
+                return None
+            unit_id = self.index.unit(token) if TOKEN_RE.match(token) else None
+            if unit_id is None:
+                return False
+            return str(feed_path(self.settings, unit_feed_name(token))), unit_id, True
+        if path.startswith("/plans/"):
+            plan_id = path[7:-4]
+            if "/" in plan_id:
+                return None
+            if not (PLAN_ID_RE.match(plan_id) and self.index.has_plan(plan_id)):
+                return False
+            return str(feed_path(self.settings, plan_feed_name(plan_id))), None, False
+        return None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        target = self._target(scope["path"]) if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") else None
+        if target is None:
+            await self.app(scope, receive, send)
+            return
+        snap = await self._snapshot(*target) if target is not False else None
+        if target is False or snap is None:
+            await send(_NOT_FOUND_START)
+            await send(_NOT_FOUND_BODY)
+            return
+        where, _unit, private = target
+        headers = [(b"etag", snap.etag.encode()), (b"last-modified", snap.last_modified.encode()),
+                   *(_PRIVATE_RAW if private else _PUBLIC_RAW)]
+        inm = ims = None
+        for name, value in scope["headers"]:
+            if name == b"if-none-match":
+                inm = value.decode("latin-1") if inm is None else f"{inm}, {value.decode('latin-1')}"
+            elif name == b"if-modified-since":
+                ims = value.decode("latin-1")
+        if not_modified(inm, ims, snap.etag, snap.mtime):
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        data = snap.data
+        if data is None:  # its contents were let go to keep memory bounded: read them again
+            fresh = await asyncio.to_thread(self.files.read, where)
+            if fresh is None or fresh.etag != snap.etag:  # gone or rewritten in between: start again
+                await self(scope, receive, send)
+                return
+            data = fresh.data
+        assert data is not None
+        headers += [(b"content-length", str(len(data)).encode()), _CALENDAR_TYPE]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": data})
+
+    async def _snapshot(self, where: str, unit_id: str | None, _private: bool) -> _Snapshot | None:
+        known = self.files.known(where)
+        if known is False and unit_id is not None:  # a valid token, its feed not exported yet: write it now
+            await asyncio.to_thread(write_unit_feed, self.store, self.settings, unit_id, self.today())
+            known = True
+        if known is False:
+            return None
+        # a new version is read and hashed once, off the event loop
+        return known if isinstance(known, _Snapshot) else await asyncio.to_thread(self.files.read, where)
+
+
 def create_app(store: Store, settings: Settings, *, today: Callable[[], date] | None = None) -> FastAPI:
     """The feed server. ``today`` (for feeds written on demand) defaults to the date in the plan time zone."""
     current_day = today or (lambda: datetime.now(settings.tz).date())
-    files = _FileCache()
-    index = _Index(store, settings)
     templates = Environment(loader=FileSystemLoader(str(settings.templates_dir)), autoescape=True,
                             keep_trailing_newline=True)
-    # no redirect_slashes: "/u/<token>.ics/" is the uniform 404, never a 307 whose Location echoes Host
-    app = FastAPI(title="plancal feeds", docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False)
-    app.add_middleware(_AccessLog)
+    # no redirect_slashes: "/u/<token>.ics/" is the uniform 404, never a 307 whose Location echoes Host;
+    # no OpenTelemetry hooks (their check costs every request)
+    app = FastAPI(title="plancal feeds", docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False,
+                  telemetry={"tracing": False, "metrics": False, "logs": False})
+    app.add_middleware(_Feeds, store=store, settings=settings, today=current_day)
+    app.add_middleware(_AccessLog)  # outermost: it logs the feeds too
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> Response:
@@ -275,65 +370,18 @@ def create_app(store: Store, settings: Settings, *, today: Callable[[], date] | 
             return not_found()
         return PlainTextResponse(f"{exc.status_code}\n", status_code=exc.status_code, headers=exc.headers)
 
-    async def serve(request: Request, path: Path, *, private: bool) -> Response:
-        where = str(path)
-        known = files.known(where)
-        if known is False:
-            return not_found()
-        snap = known if isinstance(known, _Snapshot) else await asyncio.to_thread(files.read, where)
-        if snap is None:  # a new version is read and hashed once, off the event loop
-            return not_found()
-        headers = {"ETag": snap.etag, "Last-Modified": snap.last_modified,
-                   **(_PRIVATE_FEED if private else _PUBLIC_FEED)}
-        if not_modified(request, snap.etag, snap.mtime):
-            return Response(status_code=304, headers=headers)
-        data = snap.data
-        if data is None:  # its contents were let go to keep memory bounded
-            fresh = await asyncio.to_thread(files.read, where)
-            if fresh is None:
-                return not_found()
-            if fresh.etag != snap.etag:
-                return await serve(request, path, private=private)
-            data = fresh.data
-        return Response(data, media_type=CALENDAR_TYPE, headers=headers)
-
-    @app.api_route("/u/{name}", methods=["GET", "HEAD"])
-    async def unit(name: str, request: Request) -> Response:
-        token, is_feed = (name[:-4], True) if name.endswith(".ics") else (name, False)
-        if not TOKEN_RE.match(token):
-            return not_found()
-        unit_id = index.unit(token)
-        if unit_id is None:
-            return not_found()
-        feed_name = unit_feed_name(token)
-        if not is_feed:
-            return await asyncio.to_thread(subscribe_page, token, feed_name)
-        path = feed_path(settings, feed_name)
-        if not path.is_file():  # valid token, feed not exported yet: write this one now
-            await asyncio.to_thread(write_unit_feed, store, settings, unit_id, current_day())
-        return await serve(request, path, private=True)
-
-    def subscribe_page(token: str, feed_name: str) -> Response:
-        row = store.unit_by_token(token)
+    @app.api_route("/u/{token}", methods=["GET", "HEAD"])
+    def subscribe(token: str) -> Response:
+        """The subscribe page (Vietnamese); the feeds themselves are answered by :class:`_Feeds`."""
+        row = store.unit_by_token(token) if TOKEN_RE.match(token) else None
         if row is None:
             return not_found()
-        url = feed_url(settings, feed_name)
+        url = feed_url(settings, unit_feed_name(row.feed_token))
         html = templates.get_template("subscribe.html.j2").render(
             unit=row, https_url=url, webcal_url=webcal_url(url),
             google_url="https://calendar.google.com/calendar/r?cid=" + quote(webcal_url(url), safe=""))
         return HTMLResponse(html, headers={**_COMMON, "Cache-Control": "private, no-cache",
                                            "X-Robots-Tag": "noindex, nofollow"})
-
-    @app.api_route("/plans/{name}", methods=["GET", "HEAD"])
-    async def plan(name: str, request: Request) -> Response:
-        plan_id = name.removesuffix(".ics")
-        if not name.endswith(".ics") or not PLAN_ID_RE.match(plan_id) or not index.has_plan(plan_id):
-            return not_found()
-        return await serve(request, feed_path(settings, plan_feed_name(plan_id)), private=False)
-
-    @app.api_route(f"/{PUBLIC}", methods=["GET", "HEAD"])
-    async def public(request: Request) -> Response:
-        return await serve(request, feed_path(settings, PUBLIC), private=False)
 
     return app
 
