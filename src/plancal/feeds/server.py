@@ -1,12 +1,15 @@
 """The feed server: serves the .ics files that :func:`plancal.feeds.export.export_feeds` wrote.
 
 ``GET /u/<token>.ics`` (a unit's feed), ``GET /u/<token>`` (its subscribe page, Vietnamese),
-``GET /plans/<plan-id>.ics`` and ``GET /public.ics``. The token is looked up in the store on every
-request, so a rotated token is refused at once even if an old file were still on disk; file paths are
-built from the store's values, never from the request. Every 404 has the same body, whatever was
-wrong. Responses carry a strong ETag (the content's SHA-256) and Last-Modified (the file's time: it
-only changes when the content does), and answer 304 to If-None-Match, or, when that header is absent,
-to If-Modified-Since.
+``GET /plans/<plan-id>.ics`` and ``GET /public.ics``. The store's tokens are held in memory and
+reloaded when a token changes (:class:`_Index`: at once for a rotation in this process, at the next
+request after another process's rotation renamed the feed, within :data:`INDEX_RELOAD` seconds for a
+change made in the database alone), so a rotated token is refused even if an old file were still on
+disk; file paths are built from the store's values, never from the request. Every 404 has the same
+body, whatever was wrong. Responses carry a strong ETag (the content's SHA-256) and Last-Modified (the
+file's time: it only changes when the content does), and answer 304 to If-None-Match, or, when that
+header is absent, to If-Modified-Since. A feed is read and hashed once per version (a ``stat`` tells),
+a 304 reads nothing, and the feeds are answered in plain ASGI ahead of the routes (:class:`_Feeds`).
 
 In production nginx can serve ``calendar/`` directly (see docs/feeds.md); this server is what
 ``plancal feeds serve`` runs (:func:`run`) and what development and tests use. Standing alone it guards
@@ -95,7 +98,8 @@ class _FileCache:
     hashed once per version, a 304 needs no read at all, and a 200 is served from memory while the
     contents held stay under ``budget`` bytes (the oldest are let go first; they are read again when asked)."""
 
-    def __init__(self, budget: int = CONTENT_CACHE_BYTES) -> None:
+    def __init__(self, budget: int | None = None) -> None:
+        budget = CONTENT_CACHE_BYTES if budget is None else budget
         self._entries: dict[str, _Snapshot] = {}
         self._holding: dict[str, None] = {}  # the paths whose contents are held, oldest first
         self._held = 0
@@ -498,13 +502,15 @@ def _guarded_httptools(header_timeout: float) -> type:
 
 
 def server_config(store: Store, settings: Settings, *, host: str | None = None, port: int | None = None,
-                  header_timeout: float = HEADER_TIMEOUT, app: FastAPI | None = None) -> Any:
+                  header_timeout: float = HEADER_TIMEOUT, app: FastAPI | None = None, http: str = "auto") -> Any:
     """The uvicorn configuration of ``plancal feeds serve``: timeouts, head size limit, redacted log. ``app``:
-    the application to serve (the feed server's own by default; the web layer passes the whole site)."""
+    the application to serve (the feed server's own by default; the web layer passes the whole site);
+    ``http``: "httptools", "h11" or "auto" (httptools when installed). The event loop is uvloop when
+    installed."""
     import uvicorn
 
     return uvicorn.Config(app or create_app(store, settings), host=host or settings.feed_host, port=port or settings.feed_port,
-                          http=_guarded_protocol(header_timeout), timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
+                          http=_guarded_protocol(header_timeout, http), loop="auto", timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
                           h11_max_incomplete_event_size=MAX_HEAD, access_log=False, log_level="info",
                           server_header=False, date_header=True)
 
