@@ -26,6 +26,7 @@ import email.utils
 import hashlib
 import importlib.util
 import logging
+import math
 import os
 import stat
 import threading
@@ -67,8 +68,10 @@ KEEP_ALIVE_TIMEOUT = 5
 MAX_HEAD = 16 * 1024
 access_log = logging.getLogger("plancal.feeds.access")
 NOT_FOUND_BODY = "Không tìm thấy.\n"
-#: seconds at most between two reloads of the tokens and plans held in memory (see :class:`_Index`)
-INDEX_RELOAD = 1.0
+#: seconds at most between two reloads of the tokens and plans held in memory (see :class:`_Index`): how
+#: long a token changed in the database alone, by another process and not through plancal, stays known
+INDEX_RELOAD = 30.0
+_SETTLE = 1.0
 #: bytes of feed contents held in memory; beyond that a feed is read from disk when asked for
 CONTENT_CACHE_BYTES = 64 * 1024 * 1024
 #: feed files whose ETags are remembered
@@ -217,10 +220,11 @@ class _AccessLog:
 
 class _Index:
     """Which feed tokens and plans exist, held in memory so that a request costs a dict lookup, not a
-    query. Reloaded from the store when this process gave a unit a new token (:meth:`Store.tokens_epoch`:
-    a rotation is refused at once), when the calendar's unit or plan folder changed (an export or a
-    rotation by another process renames files there: seen at the next request), and at least every
-    :data:`INDEX_RELOAD` seconds (a change another process made in the database alone)."""
+    query (reading them all takes milliseconds at national scale: never per request). Reloaded from the
+    store when this process gave a unit a new token (:meth:`Store.tokens_epoch`: a rotation is refused
+    at once), when the calendar's unit or plan folder changed (an export or another process's rotation
+    renames files there: seen at the next request), and at least every :data:`INDEX_RELOAD` seconds (a
+    change another process made in the database alone)."""
 
     def __init__(self, store: Store, settings: Settings) -> None:
         self._store = store
@@ -228,10 +232,12 @@ class _Index:
         self._units: dict[str, str] = {}  # token -> unit id
         self._plans: frozenset[str] = frozenset()
         self._stamp: tuple[object, ...] = ()
-        self._loaded = -INDEX_RELOAD
+        self._due = -math.inf  # when to reload whatever the stamp says
 
-    def _current(self) -> tuple[object, ...]:
+    def _current(self) -> tuple[tuple[object, ...], int]:
+        """The stamp (this process's token epoch, each folder's inode and time) and the newest folder time."""
         stamp: list[object] = [self._store.tokens_epoch()]
+        newest = 0
         for folder in self._dirs:
             try:
                 st = os.stat(folder)
@@ -239,15 +245,20 @@ class _Index:
                 stamp.append(None)
             else:
                 stamp.append((st.st_ino, st.st_mtime_ns))
-        return tuple(stamp)
+                newest = max(newest, st.st_mtime_ns)
+        return tuple(stamp), newest
 
     def _fresh(self) -> None:
-        stamp, now = self._current(), time.monotonic()
-        if stamp != self._stamp or now - self._loaded >= INDEX_RELOAD:
+        (stamp, newest), now = self._current(), time.monotonic()
+        if stamp != self._stamp or now >= self._due:
             # the stamp is taken before reading: a change during the read shows at the next request
             self._units = {tok: unit_id for unit_id, _name, tok in self._store.unit_tokens()}
             self._plans = frozenset(p.id for p in self._store.plans())
-            self._stamp, self._loaded = stamp, now
+            self._stamp = stamp
+            # a folder time is as coarse as the kernel's clock tick: a second rename within the same tick
+            # would leave it unchanged, so a folder changed just now is looked at again a second later
+            settled = time.time() - newest / 1e9 > _SETTLE
+            self._due = now + (INDEX_RELOAD if settled else _SETTLE)
 
     def unit(self, token: str) -> str | None:
         """The id of the unit whose feed token this is, or ``None``."""
