@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -12,12 +13,29 @@ from plancal.store.session import Database, insert_rows
 from plancal.store.tables import Base, UnitRow, new_token
 from plancal.units.directory import Directory, Unit
 
+_changes = itertools.count(1)
+_epoch = 0
+
+
+def _tokens_changed() -> None:
+    global _epoch
+    _epoch = next(_changes)
+
 
 class Units(Database):
     def import_units(self, units: Iterable[Unit]) -> tuple[int, int]:
         """Upsert units; keeps existing feed tokens. Returns (added, updated)."""
         with self.session() as s:
-            return upsert_units(s, units)
+            added, updated = upsert_units(s, units)
+        if added:
+            _tokens_changed()
+        return added, updated
+
+    def tokens_epoch(self) -> int:
+        """A number that changes (after the commit) whenever this process gives a unit a new feed token
+        (a rotation, new units): a reader holding the tokens in memory reloads them when it differs.
+        Other processes' changes are not counted here; such a reader also reloads now and then."""
+        return _epoch
 
     def directory(self) -> Directory:
         with self.session() as s:
@@ -49,6 +67,7 @@ class Units(Database):
                 raise StoreError([Problem(f"không có đơn vị '{unit_id}'", field="unit",
                                           hint="xem danh sách bằng 'plancal units list'")])
             row.feed_token = token
+        _tokens_changed()
         return token
 
 
