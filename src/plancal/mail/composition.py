@@ -26,10 +26,11 @@ from markupsafe import Markup, escape
 
 from plancal.errors import DeliveryError, Problem
 from plancal.mail.letters import Letter, valid_address
-from plancal.mail.refusals import AddressRejected
+from plancal.mail.refusals import AddressRejected, MessageTooLarge
 from plancal.settings import Settings
 from plancal.vn import dates
 from plancal.vn.text import one_line
+from plancal.workbooks import XLSX_TYPE, Table, xlsx_bytes
 
 #: what goes on the wire: CRLF line ends, 78-column folding, RFC 2047 for non-ASCII headers, and
 #: bodies encoded to 7 bits (base64), so no server needs 8BITMIME
@@ -61,6 +62,21 @@ class Attachment:
     filename: str  # ASCII, so that every client shows it
     content_type: str
     data: bytes = b""
+
+
+@dataclass(frozen=True)
+class WorkbookAttachment:
+    """Tables sent as an .xlsx file (the weekly summary's full lists): put in the letter's context under
+    ``attachments`` like an :class:`Attachment`. The workbook is built when the letter is composed, so
+    planning a letter (who gets what) never pays for it; the same tables give the same bytes."""
+
+    filename: str  # ASCII, so that every client shows it
+    tables: tuple[Table, ...]
+    #: the document's creation time written in the workbook
+    stamp: datetime
+
+    def attachment(self) -> Attachment:
+        return Attachment(self.filename, XLSX_TYPE, xlsx_bytes(self.tables, stamp=self.stamp))
 
 
 @dataclass(frozen=True)
@@ -198,7 +214,8 @@ def compose(letter: Letter, settings: Settings, now: datetime, rendered: Rendere
     msg.set_content(rendered.text, subtype="plain", charset="utf-8", cte="base64")
     msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="base64")
     boundary = "=_plancal_" + hashlib.sha256(("boundary|" + letter.key).encode()).hexdigest()[:32]
-    attachments = tuple(a for a in letter.context.get("attachments", ()) if isinstance(a, Attachment))
+    attachments = tuple(a if isinstance(a, Attachment) else a.attachment() for a in letter.context.get("attachments", ())
+                        if isinstance(a, Attachment | WorkbookAttachment))
     if attachments:
         for a in attachments:
             if not a.filename.isascii() or "\r" in a.filename or "\n" in a.filename:
@@ -209,6 +226,15 @@ def compose(letter: Letter, settings: Settings, now: datetime, rendered: Rendere
         alternative = next(iter(msg.iter_parts()))
         alternative.set_boundary(boundary + "_alt")  # the same letter gives the same bytes
     msg.set_boundary(boundary)
+    data = msg.as_bytes(policy=WIRE)
+    if len(data) > settings.mail_max_bytes:
+        raise MessageTooLarge(f"thư '{rendered.subject}' gửi {letter.recipient} nặng {_megabytes(len(data))}, quá giới hạn "
+                              f"{_megabytes(settings.mail_max_bytes)}: không gửi", size=len(data),
+                              limit=settings.mail_max_bytes)
     return Envelope(key=letter.key, kind=letter.kind, day=letter.day, sender=from_addr, recipient=letter.recipient,
-                    message_id=mid, subject=rendered.subject, data=msg.as_bytes(policy=WIRE))
+                    message_id=mid, subject=rendered.subject, data=data)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
 

@@ -88,7 +88,17 @@ class DutyGroup:
 
 
 @dataclass(frozen=True)
+class LateCount:
+    """How many late items one unit (or the units under one parent) holds."""
+
+    name: str
+    count: int
+
+
+@dataclass(frozen=True)
 class PlanSummary:
+    """A plan in the weekly summary: the counts of each list and the top of it (the whole of it when short)."""
+
     plan_id: str
     number: str
     title: str
@@ -96,6 +106,18 @@ class PlanSummary:
     late: tuple[Item, ...]
     done_last_week: tuple[Item, ...]
     open_total: int
+    n_due: int
+    n_late: int
+    n_done: int
+    #: the late items counted per unit, or per parent unit (``late_by_parent``) when many units are late
+    late_by: tuple[LateCount, ...] = ()
+    late_by_parent: bool = False
+
+    @property
+    def capped(self) -> bool:
+        """Whether a list shows only its top (the full lists are attached)."""
+        return (self.n_due, self.n_late, self.n_done) != (len(self.due_this_week), len(self.late),
+                                                         len(self.done_last_week))
 
 
 @dataclass
