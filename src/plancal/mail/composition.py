@@ -236,5 +236,8 @@ def compose(letter: Letter, settings: Settings, now: datetime, rendered: Rendere
 
 
 def _megabytes(size: int) -> str:
+    """A size as a Vietnamese reader writes it: "17,3 MB", "49 KB"."""
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
     return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
 
