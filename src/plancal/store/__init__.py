@@ -14,7 +14,7 @@ from plancal.store.deliveries import (
     withdrawn,
 )
 from plancal.store.engine import open_store, upgrade
-from plancal.store.occurrences import ListedRow, Week, WeekCounts
+from plancal.store.occurrences import DueRow, ListedRow, Week, WeekCounts
 from plancal.store.plans import IssueResult
 from plancal.store.registers import Exemplar
 from plancal.store.submissions import TRANSITION_LABEL, HistoryEntry, StoredFile, Submission, Transition
@@ -33,6 +33,7 @@ from plancal.store.tables import (
 __all__ = [
     "DeliveryLog",
     "DeliveryRow",
+    "DueRow",
     "Exemplar",
     "HistoryEntry",
     "FeedRow",

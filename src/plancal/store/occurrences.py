@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, select
 
 from plancal.errors import Problem, StoreError
-from plancal.schedule.occurrence import Relation
+from plancal.schedule.occurrence import Relation, escalatable
 from plancal.store.session import Database
 from plancal.store.tables import OccurrenceRow
 
@@ -53,6 +53,25 @@ class ListedRow(NamedTuple):
     period_label: str
     due_effective: date
     due_limit: date
+
+
+class DueRow(NamedTuple):
+    """What decides whether a row is mailed about on a day (its dates, kind and holder), as plain columns:
+    the planners pick the few they mail about, and only those are read whole."""
+
+    uid: str
+    plan_id: str
+    kind: str
+    unit_id: str | None
+    due_effective: date
+    due_limit: date
+    relation: str
+    agency_own: bool
+
+    @property
+    def escalatable(self) -> bool:
+        """See :attr:`OccurrenceRow.escalatable`."""
+        return escalatable(self.kind, self.relation, self.agency_own)
 
 
 def _week_conditions(week: Week) -> dict[str, ColumnElement[bool]]:
@@ -111,6 +130,22 @@ class Occurrences(Database):
              .order_by(o.due_effective, o.kind, o.unit_id, o.uid))
         with self.session() as s:
             return [ListedRow(*row) for row in s.execute(q).tuples()]
+
+    def due_rows(self, *, start: date, end: date, kinds: Iterable[str], status: str = "open") -> list[DueRow]:
+        """The rows of these kinds and status due from ``start`` to ``end``, as :class:`DueRow` columns, in the
+        order of :meth:`occurrences`."""
+        o = OccurrenceRow
+        q = (select(o.uid, o.plan_id, o.kind, o.unit_id, o.due_effective, o.due_limit, o.relation, o.agency_own)
+             .where(o.due_effective >= start, o.due_effective <= end, o.kind.in_(sorted(kinds)), o.status == status)
+             .order_by(o.due_effective, o.kind, o.unit_id, o.uid))
+        with self.session() as s:
+            return [DueRow(*row[:7], bool(row[7])) for row in s.execute(q).tuples()]
+
+    def occurrences_in_order(self, uids: Iterable[str]) -> list[OccurrenceRow]:
+        """These rows, read whole, in the order given."""
+        uids = list(dict.fromkeys(uids))
+        rows = {r.uid: r for r in self.occurrences_by_uid(uids)}
+        return [rows[uid] for uid in uids if uid in rows]
 
     def occurrence_versions(self) -> list[tuple[Any, ...]]:
         """What decides each row's place and bytes in the feeds, as plain tuples straight from the driver
