@@ -12,6 +12,7 @@ newline can never add a header.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from email import policy as email_policy
@@ -71,12 +72,13 @@ class WorkbookAttachment:
     planning a letter (who gets what) never pays for it; the same tables give the same bytes."""
 
     filename: str  # ASCII, so that every client shows it
-    tables: tuple[Table, ...]
+    #: the sheets, worked out when the letter is composed (a national list has tens of thousands of rows)
+    tables: Callable[[], Sequence[Table]]
     #: the document's creation time written in the workbook
     stamp: datetime
 
     def attachment(self) -> Attachment:
-        return Attachment(self.filename, XLSX_TYPE, xlsx_bytes(self.tables, stamp=self.stamp))
+        return Attachment(self.filename, XLSX_TYPE, xlsx_bytes(self.tables(), stamp=self.stamp))
 
 
 @dataclass(frozen=True)

@@ -128,6 +128,8 @@ class World:
     plans: dict[str, PlanRow]
     #: the working days that lateness is counted in
     work: WorkCalendar = field(default_factory=WorkCalendar)
+    #: letter names worked out once per unit (a formal name is found by matching patterns)
+    _letter_names: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, store: Store) -> World:
@@ -143,8 +145,11 @@ class World:
         """The unit as letters address it ("UBND xã Hương Lộc"); titles keep :meth:`name`."""
         if unit_id is None:
             return ""
-        unit = self.units.get(unit_id)
-        return unit.letter_name if unit else unit_id
+        name = self._letter_names.get(unit_id)
+        if name is None:
+            unit = self.units.get(unit_id)
+            name = self._letter_names[unit_id] = unit.letter_name if unit else unit_id
+        return name
 
     def emails(self, unit_id: str | None, day: date | None = None) -> list[str]:
         """The unit's addresses; none on a ``day`` the unit does not exist (it ended, or has not started)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from plancal.mail.composition import WorkbookAttachment
 from plancal.mail.items import Item, LateCount, PlanSummary, World, _join_names, _only
@@ -120,14 +121,14 @@ def _letters(world: World, per: dict[str, list[PlanSummary]], week: Week,
         summaries = tuple(sorted(per[email], key=lambda s: s.plan_id))
         plan_ids = [s.plan_id for s in summaries]
         agency_names = [world.letter_name(world.plans[p].standing_agency_id) for p in plan_ids]
-        context = {"today": today, "monday": monday, "sunday": week.end, "week": iso.week, "plans": summaries,
-                   "n_late": sum(s.n_late for s in summaries), "n_due": sum(s.n_due for s in summaries)}
+        context: dict[str, object] = {
+            "today": today, "monday": monday, "sunday": week.end, "week": iso.week, "plans": summaries,
+            "n_late": sum(s.n_late for s in summaries), "n_due": sum(s.n_due for s in summaries)}
         if any(s.capped for s in summaries):
-            context["attachments"] = (WorkbookAttachment(
-                f"tong-hop-tuan-{iso.year}-W{iso.week:02d}.xlsx",
-                _tables(world, [lists[p] for p in plan_ids], week, iso.week),
-                datetime.combine(today, time(0))),)
-            context["attachment_name"] = context["attachments"][0].filename
+            workbook = WorkbookAttachment(f"tong-hop-tuan-{iso.year}-W{iso.week:02d}.xlsx",
+                                          partial(_tables, world, [lists[p] for p in plan_ids], week, iso.week),
+                                          datetime.combine(today, time(0)))
+            context.update(attachments=(workbook,), attachment_name=workbook.filename)
         letters.append(Letter(
             kind=MailKind.WEEKLY, ident=f"{iso.year}-W{iso.week:02d}", recipient=email, day=first, template="weekly_summary",
             context=context, to_name=_join_names(agency_names), reply_to=(), coordinators=()))
