@@ -130,6 +130,7 @@ class World:
     work: WorkCalendar = field(default_factory=WorkCalendar)
     #: letter names worked out once per unit (a formal name is found by matching patterns)
     _letter_names: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _emails: dict[tuple[str, date | None], tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, store: Store) -> World:
@@ -153,10 +154,16 @@ class World:
 
     def emails(self, unit_id: str | None, day: date | None = None) -> list[str]:
         """The unit's addresses; none on a ``day`` the unit does not exist (it ended, or has not started)."""
-        unit = self.units.get(unit_id or "")
-        if unit is None or (day is not None and not unit.exists_on(day)):
-            return []
-        return list(dict.fromkeys(e.strip().lower() for e in (unit.emails or []) if e.strip()))
+        slot = (unit_id or "", day)
+        found = self._emails.get(slot)
+        if found is None:
+            unit = self.units.get(unit_id or "")
+            if unit is None or (day is not None and not unit.exists_on(day)):
+                found = ()
+            else:
+                found = tuple(dict.fromkeys(e.strip().lower() for e in (unit.emails or []) if e.strip()))
+            self._emails[slot] = found
+        return list(found)
 
     def active(self, plan_id: str) -> PlanRow | None:
         plan = self.plans.get(plan_id)
