@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from email import policy as email_policy
@@ -27,10 +28,11 @@ from markupsafe import Markup, escape
 
 from plancal.errors import DeliveryError, Problem
 from plancal.mail.letters import Letter, valid_address
-from plancal.mail.refusals import AddressRejected
+from plancal.mail.refusals import AddressRejected, MessageTooLarge
 from plancal.settings import Settings
 from plancal.vn import dates
 from plancal.vn.text import one_line
+from plancal.workbooks import XLSX_TYPE, Table, xlsx_bytes
 
 #: what goes on the wire: CRLF line ends, 78-column folding, RFC 2047 for non-ASCII headers, and
 #: bodies encoded to 7 bits (base64), so no server needs 8BITMIME
@@ -62,6 +64,22 @@ class Attachment:
     filename: str  # ASCII, so that every client shows it
     content_type: str
     data: bytes = b""
+
+
+@dataclass(frozen=True)
+class WorkbookAttachment:
+    """Tables sent as an .xlsx file (the weekly summary's full lists): put in the letter's context under
+    ``attachments`` like an :class:`Attachment`. The workbook is built when the letter is composed, so
+    planning a letter (who gets what) never pays for it; the same tables give the same bytes."""
+
+    filename: str  # ASCII, so that every client shows it
+    #: the sheets, worked out when the letter is composed (a national list has tens of thousands of rows)
+    tables: Callable[[], Sequence[Table]]
+    #: the document's creation time written in the workbook
+    stamp: datetime
+
+    def attachment(self) -> Attachment:
+        return Attachment(self.filename, XLSX_TYPE, xlsx_bytes(self.tables(), stamp=self.stamp))
 
 
 @dataclass(frozen=True)
@@ -207,16 +225,28 @@ def compose(letter: Letter, settings: Settings, now: datetime, rendered: Rendere
     # base64: Vietnamese text is mostly non-ASCII (quoted-printable would triple it)
     alternative = [_TEXT_PART % b"plain" + b"\r\n" + _base64_text(rendered.text),
                    _TEXT_PART % b"html" + _MIME_VERSION + b"\r\n" + _base64_text(rendered.html)]
-    attachments = tuple(a for a in letter.context.get("attachments", ()) if isinstance(a, Attachment))
+    attachments = tuple(a if isinstance(a, Attachment) else a.attachment() for a in letter.context.get("attachments", ())
+                        if isinstance(a, Attachment | WorkbookAttachment))
     if attachments:
         parts = [_multipart("alternative", boundary + "_alt", alternative)]  # the same letter gives the same bytes
         parts.extend(_attachment(a) for a in attachments)
         body = _multipart("mixed", boundary, parts)
     else:
         body = _multipart("alternative", boundary, alternative)
-    head = b"".join(WIRE.fold_binary(name, value) for name, value in headers)
+    data = b"".join(WIRE.fold_binary(name, value) for name, value in headers) + body
+    if len(data) > settings.mail_max_bytes:
+        raise MessageTooLarge(f"thư '{rendered.subject}' gửi {letter.recipient} nặng {_megabytes(len(data))}, quá giới hạn "
+                              f"{_megabytes(settings.mail_max_bytes)}: không gửi", size=len(data),
+                              limit=settings.mail_max_bytes)
     return Envelope(key=letter.key, kind=letter.kind, day=letter.day, sender=from_addr, recipient=letter.recipient,
-                    message_id=mid, subject=rendered.subject, data=head + body)
+                    message_id=mid, subject=rendered.subject, data=data)
+
+
+def _megabytes(size: int) -> str:
+    """A size as a Vietnamese reader writes it: "17,3 MB", "49 KB"."""
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
 
 
 _TEXT_PART = b'Content-Type: text/%s; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n'

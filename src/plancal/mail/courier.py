@@ -17,6 +17,8 @@ the same Message-ID; see :meth:`DeliveryLog.held`).
 - A server that is down or answers 4xx is retried with exponential backoff; when it stays down the
   batch stops, the claimed rows become ``failed`` and the report lists every mail not sent; the next
   run sends them.
+- A letter composed larger than ``PLANCAL_MAIL_MAX_MB`` is never sent: it becomes ``failed`` with its
+  size (logged, and listed in the report); the rest go out.
 - An address the server refuses for good (5xx) becomes ``bad_address``: the rest go out, and the
   coordinators (the standing agencies of the plans concerned) get one mail listing the bad addresses.
 """
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -38,10 +41,12 @@ from plancal.mail.composition import Envelope, compose
 from plancal.mail.items import Item, World
 from plancal.mail.letters import Letter, MailKind
 from plancal.mail.mailers import Mailer
-from plancal.mail.refusals import AddressRejected, MessageRejected, TemporaryFailure, Unreachable
+from plancal.mail.refusals import AddressRejected, MessageRejected, MessageTooLarge, TemporaryFailure, Unreachable
 from plancal.mail.status import MAIL_KIND_LABEL
 from plancal.settings import Settings
 from plancal.store import DeliveryLog, LogEntry, Store, new_worker, process_alive
+
+log = logging.getLogger("plancal.mail")
 
 #: letters claimed in one transaction (the lease must cover sending them all)
 CLAIM_CHUNK = 50
@@ -387,6 +392,12 @@ class Courier:
             envelope = self._composed(letter)
         except AddressRejected as exc:
             self._bad(letter, str(exc.problems[0].message), tries=0)
+            return
+        except MessageTooLarge as exc:  # never sent: recorded as failed and reported, the rest go out
+            message = exc.problems[0].message
+            log.warning("%s", message)
+            self.log.mark(key, "failed", tries=0, error=message)
+            self.tally.failed.append(Failure(letter.recipient, letter.kind, key, message))
             return
         except BaseException as exc:
             self.log.release([key], f"không soạn được thư: {exc.__class__.__name__}: {exc}")

@@ -14,6 +14,7 @@ from plancal.store.deliveries import (
     withdrawn,
 )
 from plancal.store.engine import open_store, upgrade
+from plancal.store.occurrences import DueRow, ListedRow, Week, WeekCounts
 from plancal.store.plans import IssueResult
 from plancal.store.registers import Exemplar
 from plancal.store.submissions import TRANSITION_LABEL, HistoryEntry, StoredFile, Submission, Transition
@@ -32,10 +33,12 @@ from plancal.store.tables import (
 __all__ = [
     "DeliveryLog",
     "DeliveryRow",
+    "DueRow",
     "Exemplar",
     "HistoryEntry",
     "FeedRow",
     "IssueResult",
+    "ListedRow",
     "LogEntry",
     "OccurrenceRow",
     "PlanRow",
@@ -48,6 +51,8 @@ __all__ = [
     "Transition",
     "UnitRow",
     "Unsent",
+    "Week",
+    "WeekCounts",
     "delivery_counts",
     "needing_attention",
     "new_token",

@@ -3,19 +3,88 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, select
 from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
+from plancal.schedule.occurrence import Relation, escalatable
 from plancal.store.session import Database
 from plancal.store.tables import OccurrenceRow
 
 #: the columns of :meth:`Occurrences.occurrence_versions`
 VERSION_COLUMNS = ("uid", "plan_id", "kind", "unit_id", "audience", "status", "cancelled_on", "sequence", "content_hash",
                    "done_on", "modified_at", "window_start", "due_effective")
+
+
+@dataclass(frozen=True)
+class Week:
+    """The week a summary speaks of: ``today``, its last day, and the days whose completions count as last
+    week's (``done_from`` ≤ done_on < ``done_before``)."""
+
+    today: date
+    end: date
+    done_from: date
+    done_before: date
+
+
+class WeekCounts(NamedTuple):
+    """Per plan, over its rows of the kinds asked for (open or done): how many are late, due this week (on
+    or after today, not late), done last week, and still owed (open: due, not yet due, or late)."""
+
+    plan_id: str
+    late: int
+    due: int
+    done: int
+    open: int
+
+
+class ListedRow(NamedTuple):
+    """A row of a week's list (late, due this week or done last week) as plain columns."""
+
+    which: str  # late | due | done
+    uid: str
+    plan_id: str
+    kind: str
+    unit_id: str | None
+    title: str
+    period_label: str
+    due_effective: date
+    due_limit: date
+
+
+class DueRow(NamedTuple):
+    """What decides whether a row is mailed about on a day (its dates, kind and holder), as plain columns:
+    the planners pick the few they mail about, and only those are read whole."""
+
+    uid: str
+    plan_id: str
+    kind: str
+    unit_id: str | None
+    due_effective: date
+    due_limit: date
+    relation: str
+    agency_own: bool
+
+    @property
+    def escalatable(self) -> bool:
+        """See :attr:`OccurrenceRow.escalatable`."""
+        return escalatable(self.kind, self.relation, self.agency_own)
+
+
+def _week_conditions(week: Week) -> dict[str, ColumnElement[bool]]:
+    """What puts a row of an actionable kind in each list: the same rules as :meth:`OccurrenceRow.state`
+    (late only after the legal limit; a request past its limit is awaited, never late nor owed)."""
+    o = OccurrenceRow
+    is_open, past_limit = o.status == "open", o.due_limit < week.today
+    requested = o.relation == Relation.REQUESTED.value
+    return {"late": and_(is_open, past_limit, not_(requested)),
+            "due": and_(is_open, not_(past_limit), o.due_effective >= week.today, o.due_effective <= week.end),
+            "done": and_(o.status == "done", o.done_on >= week.done_from, o.done_on < week.done_before),
+            "open": and_(is_open, or_(not_(past_limit), not_(requested)))}
 
 
 class Occurrences(Database):
@@ -40,6 +109,44 @@ class Occurrences(Database):
         q = q.order_by(OccurrenceRow.due_effective, OccurrenceRow.kind, OccurrenceRow.unit_id, OccurrenceRow.uid)
         with self.session() as s:
             return list(s.scalars(q))
+
+    def week_counts(self, plan_ids: Iterable[str], kinds: Iterable[str], week: Week) -> list[WeekCounts]:
+        """One aggregate over the open and done rows of these plans: the counts of a weekly summary, per plan
+        that has such rows (ordered by plan id)."""
+        o, when = OccurrenceRow, _week_conditions(week)
+        q = (select(o.plan_id, *(func.sum(case((when[k], 1), else_=0)) for k in ("late", "due", "done", "open")))
+             .where(o.plan_id.in_(sorted(set(plan_ids))), o.kind.in_(sorted(kinds)), o.status.in_(["open", "done"]))
+             .group_by(o.plan_id).order_by(o.plan_id))
+        with self.session() as s:
+            return [WeekCounts(p, int(a or 0), int(b or 0), int(c or 0), int(d or 0)) for p, a, b, c, d in s.execute(q)]
+
+    def week_lists(self, plan_ids: Iterable[str], kinds: Iterable[str], week: Week) -> list[ListedRow]:
+        """Every row of these plans that is late, due this week or done last week, as plain columns (no ORM
+        objects: a national plan lists tens of thousands), in the order of :meth:`occurrences`."""
+        o, when = OccurrenceRow, _week_conditions(week)
+        which = case((when["late"], literal("late")), (when["due"], literal("due")), else_=literal("done"))
+        q = (select(which, o.uid, o.plan_id, o.kind, o.unit_id, o.title, o.period_label, o.due_effective, o.due_limit)
+             .where(o.plan_id.in_(sorted(set(plan_ids))), o.kind.in_(sorted(kinds)),
+                    or_(when["late"], when["due"], when["done"]))
+             .order_by(o.due_effective, o.kind, o.unit_id, o.uid))
+        with self.session() as s:
+            return [ListedRow(*row) for row in s.execute(q).tuples()]
+
+    def due_rows(self, *, start: date, end: date, kinds: Iterable[str], status: str = "open") -> list[DueRow]:
+        """The rows of these kinds and status due from ``start`` to ``end``, as :class:`DueRow` columns, in the
+        order of :meth:`occurrences`."""
+        o = OccurrenceRow
+        q = (select(o.uid, o.plan_id, o.kind, o.unit_id, o.due_effective, o.due_limit, o.relation, o.agency_own)
+             .where(o.due_effective >= start, o.due_effective <= end, o.kind.in_(sorted(kinds)), o.status == status)
+             .order_by(o.due_effective, o.kind, o.unit_id, o.uid))
+        with self.session() as s:
+            return [DueRow(*row[:7], bool(row[7])) for row in s.execute(q).tuples()]
+
+    def occurrences_in_order(self, uids: Iterable[str]) -> list[OccurrenceRow]:
+        """These rows, read whole, in the order given."""
+        uids = list(dict.fromkeys(uids))
+        rows = {r.uid: r for r in self.occurrences_by_uid(uids)}
+        return [rows[uid] for uid in uids if uid in rows]
 
     def occurrence_versions(self) -> list[tuple[Any, ...]]:
         """What decides each row's place and bytes in the feeds, as plain tuples straight from the driver

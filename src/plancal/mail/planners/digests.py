@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import date, timedelta
 
 from plancal.mail.items import Item, UnitBlock, World, _join_names, _only
-from plancal.mail.leadtimes import LeadTimes, limit_of, mail_days
+from plancal.mail.leadtimes import LeadTimes, mail_days
 from plancal.mail.letters import Letter, MailKind
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.settings import Settings
@@ -24,15 +24,15 @@ def digests(store: Store, settings: Settings, today: date, *, recipients: Collec
     days = mail_days(today, world.work)
     if not days:
         return []
-    rows = store.occurrences(start=today - timedelta(days=lead.max_after),
-                             end=today + timedelta(days=lead.max_before + (today - days[0]).days),
-                             kinds=ACTIONABLE, statuses=["open"])
+    window = store.due_rows(start=today - timedelta(days=lead.max_after),
+                            end=today + timedelta(days=lead.max_before + (today - days[0]).days), kinds=ACTIONABLE)
+    # the dates decide who is reminded; only those rows are read whole
+    rows = store.occurrences_in_order(
+        r.uid for r in window if r.unit_id is not None and world.active(r.plan_id) is not None
+        and lead.reminds(r.kind, r.due_effective, r.due_limit, today, world.work))
     per: dict[str, dict[str, list[Item]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
-        if row.unit_id is None or world.active(row.plan_id) is None:
-            continue
-        if not lead.reminds(row.kind, row.due_effective, limit_of(row), today, world.work):
-            continue
+        assert row.unit_id is not None
         item = world.item(row, today)
         for email in world.emails(row.unit_id, today):
             per[email][row.unit_id].append(item)

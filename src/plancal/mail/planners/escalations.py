@@ -9,17 +9,17 @@ from collections.abc import Collection
 from datetime import date, timedelta
 
 from plancal.mail.items import Item, World, _by_plan, _join_names, _only
-from plancal.mail.leadtimes import LeadTimes, limit_of
+from plancal.mail.leadtimes import LeadTimes
 from plancal.mail.letters import Letter, MailKind
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.settings import Settings
-from plancal.store import OccurrenceRow, PlanRow, Store
+from plancal.store import DueRow, OccurrenceRow, PlanRow, Store
 
 #: who hears of a late item, by rung of the ladder, as a letter names them
 ROLE = {"agency": "cơ quan thường trực", "issuer": "cơ quan ban hành kế hoạch", "parent": "đơn vị cấp trên"}
 
 
-def escalatable(row: OccurrenceRow, plan: PlanRow) -> bool:
+def escalatable(row: OccurrenceRow | DueRow, plan: PlanRow) -> bool:
     """Whether a late occurrence is followed up above its unit: actionable, assigned (not requested of an
     outside body) and not the standing agency's own (it does not report itself to itself)."""
     return row.escalatable and row.unit_id is not None and row.unit_id != plan.standing_agency_id
@@ -35,17 +35,18 @@ def escalations(store: Store, settings: Settings, today: date, *, recipients: Co
     work = world.work
     if not work.is_working_day(today):
         return []
-    rows = store.occurrences(start=today - timedelta(days=lead.max_after), end=today - timedelta(days=1),
-                             kinds=ACTIONABLE, statuses=["open"])
+    window = store.due_rows(start=today - timedelta(days=lead.max_after), end=today - timedelta(days=1),
+                            kinds=ACTIONABLE)
+    ladder: dict[str, tuple[PlanRow, tuple[str, ...]]] = {}  # the dates decide who hears; only those are read whole
+    for r in window:
+        plan = world.active(r.plan_id)
+        if plan is not None and escalatable(r, plan):
+            rungs = lead.escalates(r.due_limit, today, work)
+            if rungs:
+                ladder[r.uid] = (plan, rungs)
     per: dict[str, dict[str, list[tuple[Item, str]]]] = defaultdict(lambda: defaultdict(list))
-    for row in rows:
-        plan = world.active(row.plan_id)
-        if plan is None or not escalatable(row, plan):
-            continue
-        limit = limit_of(row)
-        rungs = lead.escalates(limit, today, work)
-        if not rungs:
-            continue
+    for row in store.occurrences_in_order(ladder):
+        plan, rungs = ladder[row.uid]
         item = world.item(row, today)
         late_unit = world.units.get(row.unit_id or "")
         targets = {"agency": plan.standing_agency_id, "issuer": plan.issuer_id,
