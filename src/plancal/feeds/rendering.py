@@ -17,6 +17,7 @@ always by writing a temporary file in the same folder and renaming it over the o
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -114,12 +115,13 @@ def fold(line: bytes, limit: int = 75) -> bytes:
 #: RFC 5545 CONTROL characters (and the C1 controls), which no TEXT value may hold: a strict parser
 #: rejects the whole feed for one of them. Line breaks stay (icalendar writes them as ``\n``), tabs too.
 _CONTROLS = {c: None for c in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))}
+_HAS_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]").search
 
 
 def ical_text(value: str) -> str:
     """Text from the data made fit for a TEXT value: CRLF and CR become a line break, every other
     control character is dropped."""
-    if value.isprintable():
+    if value.isprintable() or not _HAS_CONTROL(value):  # a line break alone is not a reason to translate
         return value
     return value.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROLS)
 
@@ -193,6 +195,8 @@ class EventRenderer:
         self.plans = plans
         self.tz = ZoneInfo(tzid)
         self._cache: dict[tuple[str, str], bytes] = {}
+        #: a row's variant-independent lines, kept until its other variant takes them
+        self._bodies: dict[str, bytes] = {}
         self._pieces: dict[tuple[tuple[str, object], ...], bytes] = {}
         self._alarms: dict[tuple[str, bool], bytes] = {}
         self._plan_refs: dict[str, str] = {}
@@ -215,27 +219,13 @@ class EventRenderer:
         if data is not None:
             return data
         timed = self.timed(row)
-        if timed:
-            assert row.starts_at is not None and row.ends_at is not None
-            span: tuple[date | datetime, date | datetime] = (_utc(row.starts_at).astimezone(self.tz),
-                                                             _utc(row.ends_at).astimezone(self.tz))
-        else:
-            day = self.first_day(row)
-            span = (day, day + timedelta(days=1))
-        stamp = _utc(row.modified_at)
-        status = "CANCELLED" if row.status == "cancelled" else "CONFIRMED"
-        parts = [
-            _BEGIN_EVENT,
-            self._piece(("summary", self.summary(row, key[1]))),
-            self._piece(("dtstart", span[0]), ("dtend", span[1])),
-            self._piece(("dtstamp", stamp)),
-            text_line("UID", event_uid(row)),
-            self._piece(("sequence", row.sequence)),
-            self._piece(("categories", tuple(self.categories(row)))),
-            text_line("DESCRIPTION", self.description(row, timed)),
-            self._piece(("last-modified", stamp)),
-            self._piece(*self._tail(status, timed)),
-        ]
+        # everything between SUMMARY and the alarm is the same in both variants: made once per row
+        body = self._bodies.pop(row.uid, None) if not shared else None
+        if body is None:
+            body = self._body(row, timed)
+            if not shared:
+                self._bodies[row.uid] = body
+        parts = [_BEGIN_EVENT, self._piece(("summary", self.summary(row, key[1]))), body]
         if self.has_alarm(row, key[1]):
             alarm = self._alarms.get((row.title, timed))
             if alarm is None:
@@ -246,6 +236,28 @@ class EventRenderer:
         if shared or row.kind == "conference":
             self._cache[key] = data
         return data
+
+    def _body(self, row: OccurrenceRow, timed: bool) -> bytes:
+        """DTSTART to the last property before the alarm, in icalendar's order."""
+        if timed:
+            assert row.starts_at is not None and row.ends_at is not None
+            span: tuple[date | datetime, date | datetime] = (_utc(row.starts_at).astimezone(self.tz),
+                                                             _utc(row.ends_at).astimezone(self.tz))
+        else:
+            day = self.first_day(row)
+            span = (day, day + timedelta(days=1))
+        stamp = _utc(row.modified_at)
+        status = "CANCELLED" if row.status == "cancelled" else "CONFIRMED"
+        return b"".join((
+            self._piece(("dtstart", span[0]), ("dtend", span[1])),
+            self._piece(("dtstamp", stamp)),
+            text_line("UID", event_uid(row)),
+            self._piece(("sequence", row.sequence)),
+            self._piece(("categories", tuple(self.categories(row)))),
+            text_line("DESCRIPTION", self.description(row, timed)),
+            self._piece(("last-modified", stamp)),
+            self._piece(*self._tail(status, timed)),
+        ))
 
     @staticmethod
     def _tail(status: str, timed: bool) -> tuple[tuple[str, object], ...]:
@@ -406,6 +418,17 @@ class EventRenderer:
         return alarm
 
 
+_NAME_MARK, _DESCRIPTION_MARK = "N", "D"
+
+
+def _header_lines(name: str, description: str) -> bytes:
+    """NAME and DESCRIPTION and their X-WR twins, in the order icalendar writes them; the twins (and
+    NAME, an RFC 7986 property icalendar does not know) are written verbatim, DESCRIPTION as TEXT."""
+    name_bytes, description_bytes = name.encode(), description.encode()
+    return b"".join((text_line("DESCRIPTION", description), fold(b"X-WR-CALDESC:" + description_bytes), b"\r\n",
+                     fold(b"NAME:" + name_bytes), b"\r\n", fold(b"X-WR-CALNAME:" + name_bytes), b"\r\n"))
+
+
 def _sort_key(row: OccurrenceRow) -> tuple[date, int, str, str]:
     first = row.window_start if row.kind in SPANNING else row.due_effective
     return first, KINDS.index(row.kind) if row.kind in KINDS else len(KINDS), row.unit_id or "", row.uid
@@ -447,10 +470,27 @@ class FeedBuilder:
                 for u in r.audience or ():
                     self.plans_of[u].add(plan_id)
         self._info_cache: dict[frozenset[str], list[tuple[tuple[date, int, str, str], bytes]]] = {}
+        self._frame: tuple[bytes, bytes] | None = None
 
     # -- pieces -----------------------------------------------------------------------------
     def header(self, *, key: str, name: str, description: str) -> bytes:
-        cal = Calendar.new(name=ical_text(name), description=ical_text(description), prodid=PRODID,
+        """The calendar's properties, as :meth:`calendar_header` writes them: the lines shared by every
+        feed are serialized by icalendar once, the name and description lines are escaped and folded
+        here (a test compares both on awkward names)."""
+        name, description = ical_text(name), ical_text(description)
+        if "\n" in name or "\n" in description:  # icalendar's own handling (X-WR-CALNAME is verbatim)
+            return self.calendar_header(name, description)
+        if self._frame is None:
+            whole = self.calendar_header(_NAME_MARK, _DESCRIPTION_MARK)
+            marks = _header_lines(_NAME_MARK, _DESCRIPTION_MARK)
+            assert whole.count(marks) == 1, "icalendar changed the order of calendar properties"
+            before, after = whole.split(marks)
+            self._frame = (before, after)
+        return b"".join((self._frame[0], _header_lines(name, description), self._frame[1]))
+
+    def calendar_header(self, name: str, description: str) -> bytes:
+        """The calendar's properties as icalendar writes them (``name`` and ``description`` fit for TEXT)."""
+        cal = Calendar.new(name=name, description=description, prodid=PRODID,
                            calscale="GREGORIAN", method="PUBLISH")
         # no UID on the calendar itself: vdirsyncer names each item by the first UID line it finds, and a
         # calendar UID would make every event of the feed one item (Calendar.new adds a random one)
