@@ -134,8 +134,12 @@ def _existing_feed_files(settings: Settings) -> set[str]:
     root = settings.calendar_dir
     names: set[str] = set()
     for folder in (UNIT_DIR, PLAN_DIR):
-        if (root / folder).is_dir():
-            names.update(f"{folder}/{p.name}" for p in (root / folder).glob("*.ics"))
+        try:
+            with os.scandir(root / folder) as entries:  # one listing; a file's type comes with its name
+                names.update(f"{folder}/{e.name}" for e in entries
+                             if e.name.endswith(".ics") and not e.name.startswith(".") and e.is_file())
+        except (FileNotFoundError, NotADirectoryError):
+            pass
     if (root / PUBLIC).is_file():
         names.add(PUBLIC)
     return names
@@ -205,7 +209,7 @@ def _same_bytes(path: Path, data: bytes) -> bool:
 
 
 def builder(store: Store, settings: Settings, today: date) -> FeedBuilder:
-    return FeedBuilder(store.unit_rows(), store.plans(), store.occurrences(include_cancelled=True), settings, today)
+    return FeedBuilder(store.unit_rows(), store.plans(), store.occurrence_facts(), settings, today)
 
 
 # -- markers ----------------------------------------------------------------------------------
@@ -246,17 +250,50 @@ def _version_sort_key(v: Sequence[Any]) -> tuple[date, int, str, str]:
     return first, KINDS.index(kind) if kind in KINDS else len(KINDS), v[_UNIT] or "", v[_UID]
 
 
+def feed_context(units: Sequence[tuple[str, str, str]], plans: Sequence[PlanRow], settings: Settings) -> str:
+    """What every feed is made from besides its rows: the code, the settings that reach a feed, the
+    plans and the unit names."""
+    context = (_CODE, settings.timezone, settings.cancelled_keep_days,
+               [(p.id, p.number, p.title, p.issued, p.revision_date, p.period_start, p.period_end,
+                 sorted(p.recipients or ()), p.revision, p.digest) for p in plans],
+               [(uid, name) for uid, name, _ in units])
+    return hashlib.sha256(repr(context).encode()).hexdigest()[:16]
+
+
+#: the ``feeds`` row holding the fingerprint of the last complete export (no feed file has this name)
+FINGERPRINT = ".export"
+
+
+def _fingerprint(store: Store, settings: Settings, today: date, units: Sequence[tuple[str, str, str]],
+                 plans: Sequence[PlanRow]) -> str:
+    """Everything an export's files depend on, from one aggregate query: the context, every feed's name
+    (the tokens), and the rows' summary (any added or changed row, or an expired cancellation, moves it)."""
+    summary = store.occurrence_summary(today - timedelta(days=settings.cancelled_keep_days))
+    h = hashlib.sha256(repr(([token for _, _, token in units], summary)).encode())
+    return feed_context(units, plans, settings) + h.hexdigest()
+
+
+def _sealed(fingerprint: str, digests: dict[str, str]) -> str:
+    """The fingerprint with what the ``feeds`` table says of each file: a digest saved by anything but
+    an export (a single feed written, a rotation) makes the next export look at every marker."""
+    h = hashlib.sha256(fingerprint.encode())
+    for name in sorted(digests):
+        if name != FINGERPRINT:
+            h.update(f"{name}\x00{digests[name]}\x00".encode())
+    return fingerprint[:16] + h.hexdigest()[:48]
+
+
+def _feed_names(units: Sequence[tuple[str, str, str]], plans: Sequence[PlanRow]) -> set[str]:
+    return {PUBLIC, *(plan_feed_name(p.id) for p in plans), *(unit_feed_name(token) for _, _, token in units)}
+
+
 class FeedIndex:
     """Which rows each feed shows and the marker of each feed, from row versions alone (no rendering)."""
 
     def __init__(self, units: Sequence[tuple[str, str, str]], plans: Sequence[PlanRow],
                  versions: Iterable[Sequence[Any]], settings: Settings, today: date) -> None:
         """``units``: (id, name, feed token) of every unit, in the order of ``Store.unit_rows``."""
-        context = (_CODE, settings.timezone, settings.cancelled_keep_days,
-                   [(p.id, p.number, p.title, p.issued, p.revision_date, p.period_start, p.period_end,
-                     sorted(p.recipients or ()), p.revision, p.digest) for p in plans],
-                   [(uid, name) for uid, name, _ in units])
-        self.context = hashlib.sha256(repr(context).encode()).hexdigest()[:16]
+        self.context = feed_context(units, plans, settings)
         keep = timedelta(days=settings.cancelled_keep_days)
         self.by_plan: dict[str, list[Sequence[Any]]] = defaultdict(list)
         actionable: dict[str, list[str]] = defaultdict(list)
@@ -311,42 +348,45 @@ class FeedIndex:
 _FEW = 64
 
 
-def _old_events(data: bytes) -> tuple[bytes, dict[tuple[bytes, bytes, bytes], bytes]] | None:
-    """A feed file's head (calendar properties and time zone) and its events keyed by UID, SEQUENCE and
-    LAST-MODIFIED; None if it is not a feed as this module writes them."""
+def _old_events(data: bytes) -> tuple[bytes, dict[bytes, bytes]] | None:
+    """A feed file's head (calendar properties and time zone) and its events by UID; None if it is not
+    a feed as this module writes them."""
     if not data.endswith(_END):
         return None
     chunks = data[: -len(_END)].split(_BEGIN_EVENT)
-    events: dict[tuple[bytes, bytes, bytes], bytes] = {}
+    events: dict[bytes, bytes] = {}
     for chunk in chunks[1:]:
         if not chunk.endswith(_END_EVENT):
             return None
-        # these three lines are short (a 40-character uid), never folded
-        key = (_value(chunk, b"\r\nUID:"), _value(chunk, b"\r\nSEQUENCE:"), _value(chunk, b"\r\nLAST-MODIFIED:"))
-        events[key] = _BEGIN_EVENT + chunk
+        # a short line (a 40-character uid), never folded
+        start = chunk.find(b"\r\nUID:") + 6
+        if start < 6:
+            return None
+        events[chunk[start:chunk.index(b"\r\n", start)]] = chunk
     return chunks[0], events
 
 
-def _value(chunk: bytes, prefix: bytes) -> bytes:
-    start = chunk.find(prefix)
-    if start < 0:
-        return b""
-    start += len(prefix)
-    end = chunk.index(b"\r\n", start)
-    if chunk.startswith(b" ", end + 2):  # folded after all: never reuse such an event
-        return b""
-    return chunk[start:end]
+def _reusable(events: dict[bytes, bytes], v: Sequence[Any]) -> bytes | None:
+    """The old event of this row version if its UID, SEQUENCE and LAST-MODIFIED are the row's."""
+    uid, sequence, modified = _event_key(v)
+    chunk = events.get(uid)
+    if chunk is None or b"\r\nSEQUENCE:" + sequence + b"\r\n" not in chunk \
+            or b"\r\nLAST-MODIFIED:" + modified + b"\r\n" not in chunk:
+        return None
+    return _BEGIN_EVENT + chunk
 
 
 def _event_key(v: Sequence[Any]) -> tuple[bytes, bytes, bytes]:
-    modified = v[_MODIFIED]
-    if isinstance(modified, str):
-        modified = datetime.fromisoformat(modified)
-    return (f"{v[_UID]}{UID_SUFFIX}".encode(), str(v[_SEQUENCE]).encode(), f"{modified:%Y%m%dT%H%M%S}Z".encode())
+    m = v[_MODIFIED]
+    if isinstance(m, str) and len(m) >= 19:  # SQLite's ISO text: cut, not parsed (tens of thousands of rows)
+        stamp = f"{m[0:4]}{m[5:7]}{m[8:10]}T{m[11:13]}{m[14:16]}{m[17:19]}Z"
+    else:
+        stamp = f"{datetime.fromisoformat(m) if isinstance(m, str) else m:%Y%m%dT%H%M%S}Z"
+    return (f"{v[_UID]}{UID_SUFFIX}".encode(), str(v[_SEQUENCE]).encode(), stamp.encode())
 
 
-def _render_few(store: Store, settings: Settings, today: date, index: FeedIndex, plans: Sequence[PlanRow],
-                dirty: Sequence[str], digests: dict[str, str]) -> list[RenderedFeed]:
+def _render_few(store: Store, settings: Settings, today: date, index: FeedIndex, units: Sequence[tuple[str, str, str]],
+                plans: Sequence[PlanRow], dirty: Sequence[str], digests: dict[str, str]) -> list[RenderedFeed]:
     """Render a few feeds, reading only the rows they show; a plan feed reuses its file's unchanged events."""
     unit_ids = [index.unit_ids[n] for n in dirty if n in index.unit_ids]
     spliced: dict[str, tuple[bytes, list[bytes | Sequence[Any]]]] = {}
@@ -365,7 +405,7 @@ def _render_few(store: Store, settings: Settings, today: date, index: FeedIndex,
         kept = sorted(index.by_plan.get(plan_id, ()), key=_version_sort_key)
         parts: list[bytes | Sequence[Any]] = []
         for v in kept:
-            data = events.get(_event_key(v))
+            data = _reusable(events, v)
             if data is None:
                 missing.add(v[_UID])
                 parts.append(v)
@@ -374,14 +414,13 @@ def _render_few(store: Store, settings: Settings, today: date, index: FeedIndex,
         spliced[name] = (head, parts)
     whole_plans = [n for n in dirty if n in index.plan_ids and n not in spliced]
     if whole_plans:
-        rows = store.occurrences(include_cancelled=True)
-    else:
-        found = {r.uid: r for r in store.occurrences_of_units(unit_ids, also_kinds=("conference", *INFORMATIONAL))}
-        for r in store.occurrences_by_uid(missing - set(found)):
-            found[r.uid] = r
-        rows = list(found.values())
+        rows = store.occurrence_facts()
+    else:  # the rows of these units, those that reach many feeds, and the plan feeds' changed rows
+        rows = store.occurrence_facts(uids=missing, unit_ids=unit_ids, kinds=("conference", *INFORMATIONAL))
     by_uid = {r.uid: r for r in rows}
-    b = FeedBuilder(store.unit_rows(), plans, rows, settings, today)
+    # only the units whose feeds are rendered, and every unit's name (events name other units)
+    b = FeedBuilder([u for u in map(store.unit_row, unit_ids) if u is not None], plans, rows, settings, today)
+    b.renderer.unit_names.update({uid: name for uid, name, _ in units})
     out: list[RenderedFeed] = []
     for name in dirty:
         if name in spliced:
@@ -403,19 +442,27 @@ def export_feeds(store: Store, settings: Settings, today: date) -> ExportResult:
 
 def _export(store: Store, settings: Settings, today: date) -> ExportResult:
     plans = store.plans()
-    index = FeedIndex(store.unit_tokens(), plans, store.occurrence_versions(), settings, today)
+    units = store.unit_tokens()
+    # taken before the rows are read: a change made meanwhile leaves the next export to find it
+    fingerprint = _fingerprint(store, settings, today, units, plans)
     digests = store.feed_digests()
-    dirty = [name for name, marker in index.markers.items()
-             if digests.get(name) != marker or not feed_path(settings, name).is_file()]
+    if digests.get(FINGERPRINT) == _sealed(fingerprint, digests):
+        names = _feed_names(units, plans)
+        if _existing_feed_files(settings) == names:  # nothing changed, nothing missing, no stray file
+            return ExportResult(0, len(names), 0)
+    index = FeedIndex(units, plans, store.occurrence_versions(), settings, today)
+    existing = _existing_feed_files(settings)
+    dirty = [name for name, marker in index.markers.items() if digests.get(name) != marker or name not in existing]
     clean = len(index.markers) - len(dirty)
     if not dirty:
         feeds: Iterable[RenderedFeed] = ()
     elif len(dirty) > _FEW:
-        b = FeedBuilder(store.unit_rows(), plans, store.occurrences(include_cancelled=True), settings, today)
+        b = FeedBuilder(store.unit_rows(), plans, store.occurrence_facts(), settings, today)
         feeds = (RenderedFeed(f.name, f.data, index.markers[f.name]) for f in b.feeds(set(dirty)))
     else:
-        feeds = _render_few(store, settings, today, index, plans, dirty, digests)
-    result = publish(store, settings, feeds, prune=True, expected=index.markers, digests=digests)
+        feeds = _render_few(store, settings, today, index, units, plans, dirty, digests)
+    result = publish(store, settings, feeds, prune=True, expected=[*index.markers, FINGERPRINT], digests=digests)
+    store.save_feed_digests({FINGERPRINT: _sealed(fingerprint, store.feed_digests())}, _now())
     return ExportResult(result.written, result.unchanged + clean, result.removed)
 
 
@@ -424,11 +471,9 @@ def unit_feed(store: Store, settings: Settings, unit_id: str, today: date) -> Re
     unit = store.unit_row(unit_id)
     if unit is None:
         raise FeedError([Problem(f"không có đơn vị '{unit_id}'", field="unit", hint="xem 'plancal units list'")])
-    rows = {r.uid: r for r in store.occurrences(unit_id=unit_id, include_cancelled=True)}
-    for r in store.occurrences(kinds=("conference", *INFORMATIONAL), include_cancelled=True):
-        rows.setdefault(r.uid, r)
-    b = FeedBuilder([unit], store.plans(), rows.values(), settings, today)
-    b.renderer.unit_names.update({u.id: u.name for u in store.unit_rows()})
+    rows = store.occurrence_facts(unit_ids=[unit_id], kinds=("conference", *INFORMATIONAL))
+    b = FeedBuilder([unit], store.plans(), rows, settings, today)
+    b.renderer.unit_names.update({uid: name for uid, name, _ in store.unit_tokens()})
     return b.unit_feed(unit)
 
 

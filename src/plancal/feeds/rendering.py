@@ -30,9 +30,12 @@ from plancal.errors import FeedError, Problem
 from plancal.feeds.names import PRODID, PUBLIC, event_uid, plan_feed_name, unit_feed_name
 from plancal.schedule.occurrence import ACTIONABLE, KINDS
 from plancal.settings import Settings
-from plancal.store import OccurrenceRow, PlanRow, UnitRow
+from plancal.store import OccurrenceFacts, OccurrenceRow, PlanRow, UnitRow
 from plancal.tracking.status import DATE_SOURCE_LABEL, KIND_LABEL
 from plancal.vn.dates import short
+
+#: a row as feeds read it: the ORM object or the plain columns (:meth:`Store.occurrence_facts`)
+Row = OccurrenceRow | OccurrenceFacts
 
 #: how often clients should fetch again (Google ignores it and refreshes every 8-24 h)
 REFRESH = timedelta(hours=6)
@@ -139,7 +142,7 @@ def plan_label(plan: PlanRow) -> str:
     return f"Kế hoạch ngày {short(plan.issued)}"
 
 
-def cancelled_kept(row: OccurrenceRow, today: date, keep_days: int) -> bool:
+def cancelled_kept(row: Row, today: date, keep_days: int) -> bool:
     """A cancelled occurrence stays in feeds (struck through) for ``keep_days`` after cancellation."""
     if row.status != "cancelled":
         return True
@@ -206,11 +209,12 @@ class EventRenderer:
             return ""
         return self.unit_names.get(unit_id, unit_id)
 
-    def render(self, row: OccurrenceRow, variant: str) -> bytes:
+    def render(self, row: Row, variant: str) -> bytes:
         """The VEVENT bytes, equal to ``self.event(row, variant).to_ical()`` but assembled from pieces:
-        lines that many events share (dates, timestamps, status, categories, summaries, alarms) are
-        serialized by icalendar once and reused; only UID and DESCRIPTION are new for each occurrence,
-        escaped by icalendar and folded by :func:`fold`, which folds exactly as icalendar does. The
+        lines that many events share (dates, timestamps, status, categories, alarms) are serialized by
+        icalendar once and reused; SUMMARY, UID and DESCRIPTION, new for each occurrence, are escaped by
+        icalendar and folded by :func:`fold`, which folds exactly as icalendar does, and the lines after
+        SUMMARY are made once for both variants. The
         properties follow icalendar's own order (SUMMARY first, subcomponents last), so the result is
         byte for byte what icalendar writes; a test checks this on every plan."""
         shared = row.kind in INFORMATIONAL
@@ -225,7 +229,7 @@ class EventRenderer:
             body = self._body(row, timed)
             if not shared:
                 self._bodies[row.uid] = body
-        parts = [_BEGIN_EVENT, self._piece(("summary", self.summary(row, key[1]))), body]
+        parts = [_BEGIN_EVENT, text_line("SUMMARY", self.summary(row, key[1])), body]
         if self.has_alarm(row, key[1]):
             alarm = self._alarms.get((row.title, timed))
             if alarm is None:
@@ -237,7 +241,7 @@ class EventRenderer:
             self._cache[key] = data
         return data
 
-    def _body(self, row: OccurrenceRow, timed: bool) -> bytes:
+    def _body(self, row: Row, timed: bool) -> bytes:
         """DTSTART to the last property before the alarm, in icalendar's order."""
         if timed:
             assert row.starts_at is not None and row.ends_at is not None
@@ -277,7 +281,7 @@ class EventRenderer:
         return data
 
     # -- the event --------------------------------------------------------------------------
-    def event(self, row: OccurrenceRow, variant: str) -> Event:
+    def event(self, row: Row, variant: str) -> Event:
         """The complete VEVENT as an icalendar component (what :meth:`bytes` writes piece by piece)."""
         stamp = _utc(row.modified_at)
         ev = Event()
@@ -305,7 +309,7 @@ class EventRenderer:
             ev.add_component(self.alarm(row))
         return ev
 
-    def first_day(self, row: OccurrenceRow) -> date:
+    def first_day(self, row: Row) -> date:
         """The one day an all-day event shows: a theme or a standing duty where its span starts (inside
         the plan's period), anything else on its due day. No all-day event lasts longer than a day."""
         if row.kind not in SPANNING:
@@ -315,18 +319,18 @@ class EventRenderer:
         return min(start, row.due_effective)
 
     @staticmethod
-    def timed(row: OccurrenceRow) -> bool:
+    def timed(row: Row) -> bool:
         return row.kind == "conference" and row.starts_at is not None and row.ends_at is not None
 
     @staticmethod
-    def has_alarm(row: OccurrenceRow, variant: str) -> bool:
+    def has_alarm(row: Row, variant: str) -> bool:
         """One reminder, only in the responsible unit's feed and only while the item is open."""
         return variant == "unit" and row.status == "open" and row.kind in ACTIONABLE
 
-    def summary(self, row: OccurrenceRow, variant: str) -> str:
+    def summary(self, row: Row, variant: str) -> str:
         return ical_text(self._summary(row, variant))
 
-    def _summary(self, row: OccurrenceRow, variant: str) -> str:
+    def _summary(self, row: Row, variant: str) -> str:
         prefix = {"done": "[Đã xong] ", "cancelled": "[Đã hủy] "}.get(row.status, "")
         if row.kind == "theme":
             return f"{prefix}Chủ đề tuyên truyền: {row.title}"
@@ -339,7 +343,7 @@ class EventRenderer:
             return f"{prefix}{self.name(row.unit_id)}: {row.title}"
         return prefix + row.title
 
-    def description(self, row: OccurrenceRow, timed: bool) -> str:
+    def description(self, row: Row, timed: bool) -> str:
         lines: list[str] = []
         plan = self.plans.get(row.plan_id)
         if row.kind == "theme":
@@ -397,7 +401,7 @@ class EventRenderer:
             text = self._plan_refs[plan.id] = f"Theo {plan_label(plan)}: {' '.join(plan.title.split())}"
         return text
 
-    def categories(self, row: OccurrenceRow) -> list[str]:
+    def categories(self, row: Row) -> list[str]:
         cats = [KIND_LABEL.get(row.kind, row.kind)]
         if row.status == "done":
             cats.append("Đã xong")
@@ -405,7 +409,7 @@ class EventRenderer:
             cats.append("Đã hủy")
         return cats
 
-    def alarm(self, row: OccurrenceRow) -> Alarm:
+    def alarm(self, row: Row) -> Alarm:
         timed = self.timed(row)
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
@@ -429,7 +433,7 @@ def _header_lines(name: str, description: str) -> bytes:
                      fold(b"NAME:" + name_bytes), b"\r\n", fold(b"X-WR-CALNAME:" + name_bytes), b"\r\n"))
 
 
-def _sort_key(row: OccurrenceRow) -> tuple[date, int, str, str]:
+def _sort_key(row: Row) -> tuple[date, int, str, str]:
     first = row.window_start if row.kind in SPANNING else row.due_effective
     return first, KINDS.index(row.kind) if row.kind in KINDS else len(KINDS), row.unit_id or "", row.uid
 
@@ -437,7 +441,7 @@ def _sort_key(row: OccurrenceRow) -> tuple[date, int, str, str]:
 class FeedBuilder:
     """Every feed for a snapshot of the store. Rows are filtered (expired cancellations dropped) once."""
 
-    def __init__(self, units: Sequence[UnitRow], plans: Sequence[PlanRow], rows: Iterable[OccurrenceRow],
+    def __init__(self, units: Sequence[UnitRow], plans: Sequence[PlanRow], rows: Iterable[Row],
                  settings: Settings, today: date) -> None:
         self.settings = settings
         self.units = list(units)
@@ -447,9 +451,9 @@ class FeedBuilder:
         self.renderer = EventRenderer({u.id: u.name for u in self.units}, plan_by_id, settings.timezone)
         self.tz_bytes = timezone_component(settings.timezone).to_ical()
         kept = sorted((r for r in rows if cancelled_kept(r, today, settings.cancelled_keep_days)), key=_sort_key)
-        self.by_plan: dict[str, list[OccurrenceRow]] = defaultdict(list)
-        self.actionable: dict[str, list[OccurrenceRow]] = defaultdict(list)
-        self.informational: dict[str, list[OccurrenceRow]] = defaultdict(list)
+        self.by_plan: dict[str, list[Row]] = defaultdict(list)
+        self.actionable: dict[str, list[Row]] = defaultdict(list)
+        self.informational: dict[str, list[Row]] = defaultdict(list)
         for r in kept:
             self.by_plan[r.plan_id].append(r)
             if r.kind in INFORMATIONAL:
@@ -512,8 +516,8 @@ class FeedBuilder:
         if cached is not None:
             return cached
         ordered = sorted(plan_ids, key=lambda p: self.plan_order.get(p, len(self.plan_order)))
-        chosen: dict[tuple[str, date], OccurrenceRow] = {}
-        out: list[OccurrenceRow] = []
+        chosen: dict[tuple[str, date], Row] = {}
+        out: list[Row] = []
         for plan_id in ordered:
             for r in self.informational.get(plan_id, ()):
                 if r.kind != "anniversary":

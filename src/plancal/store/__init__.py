@@ -20,6 +20,7 @@ from plancal.store.submissions import TRANSITION_LABEL, HistoryEntry, StoredFile
 from plancal.store.tables import (
     DeliveryRow,
     FeedRow,
+    OccurrenceFacts,
     OccurrenceRow,
     PlanRow,
     StatusChangeRow,
@@ -37,6 +38,7 @@ __all__ = [
     "FeedRow",
     "IssueResult",
     "LogEntry",
+    "OccurrenceFacts",
     "OccurrenceRow",
     "PlanRow",
     "StatusChangeRow",
