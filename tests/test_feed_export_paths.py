@@ -11,11 +11,16 @@ import pytest
 from plancal.feeds.export import FINGERPRINT, builder, export_feeds
 from plancal.feeds.rendering import EventRenderer, FeedBuilder, ical_text
 from plancal.settings import Settings
-from plancal.store import Store, Submission
+from plancal.store import OccurrenceRow, Store, Submission
 from tests.feedfixtures import PLAN_003_ID, TODAY, issue_all
 
 AWKWARD = ["Báo An Giang — lịch thực hiện", "a,b;c\\d:e\"f^g", "x" * 200, "Ủy ban nhân dân xã " * 9, "tab\there",
            "ctl\x01\x7f\x9fend", "^caret^" * 20, "", "ạ" * 100, "a\\" * 60, "mot\ntwo"]
+
+
+def _a_duty(store: Store) -> OccurrenceRow:
+    return next(r for r in store.occurrences(plan_id=PLAN_003_ID)
+                if r.unit_id and r.kind not in ("theme", "anniversary", "conference"))
 
 
 def test_header_lines_equal_icalendar_on_awkward_names(settings: Settings) -> None:
@@ -30,7 +35,7 @@ def test_header_lines_equal_icalendar_on_awkward_names(settings: Settings) -> No
 
 def test_plain_rows_render_the_bytes_of_orm_rows(store: Store, settings: Settings) -> None:
     issue_all(store)
-    row = next(r for r in store.occurrences(plan_id=PLAN_003_ID) if r.unit_id and r.kind not in ("theme", "anniversary", "conference"))
+    row = _a_duty(store)
     store.record_submission(Submission(row.uid, row.unit_id or "", date(2021, 3, 30), "qua email"))
     orm = FeedBuilder(store.unit_rows(), store.plans(), store.occurrences(include_cancelled=True), settings, TODAY)
     by_orm = {f.name: f.data for f in orm.feeds()}
@@ -53,7 +58,7 @@ def test_unchanged_export_reads_no_rows_and_any_change_ends_it(store: Store, set
         m.setattr(type(store), "occurrence_versions", no_read)
         m.setattr(EventRenderer, "render", no_read)
         assert export_feeds(store, settings, TODAY).unchanged == first.written
-    row = next(r for r in store.occurrences(plan_id=PLAN_003_ID) if r.unit_id and r.kind not in ("theme", "anniversary", "conference"))
+    row = _a_duty(store)
     store.record_submission(Submission(row.uid, row.unit_id or "", date(2021, 3, 30)))
     assert export_feeds(store, settings, TODAY).written == 2
     assert {f.name: f.data for f in builder(store, settings, TODAY).feeds()} == {

@@ -22,6 +22,7 @@ lock, so it can never write a feed under a token that a rotation revoked meanwhi
 from __future__ import annotations
 
 import fcntl
+import filecmp
 import hashlib
 import json
 import os
@@ -41,7 +42,16 @@ from plancal.errors import FeedError, Problem
 from plancal.feeds import names as _names_module
 from plancal.feeds import rendering as _rendering_module
 from plancal.feeds.names import PLAN_DIR, PUBLIC, UID_SUFFIX, UNIT_DIR, feed_path, plan_feed_name, unit_feed_name
-from plancal.feeds.rendering import _BEGIN_EVENT, _END, _END_EVENT, INFORMATIONAL, SPANNING, FeedBuilder, RenderedFeed
+from plancal.feeds.rendering import (
+    _BEGIN_EVENT,
+    _END,
+    _END_EVENT,
+    INFORMATIONAL,
+    SPANNING,
+    FeedBuilder,
+    RenderedFeed,
+    StreamedFeed,
+)
 from plancal.schedule.occurrence import KINDS
 from plancal.settings import Settings
 from plancal.store import PlanRow, Store
@@ -59,13 +69,18 @@ class ExportResult:
 
 
 # -- files ----------------------------------------------------------------------------------
-def _write_temp(path: Path, data: bytes) -> Path:
-    """A temporary file next to ``path`` holding ``data`` (readable by the web server)."""
+def _write_temp(path: Path, data: bytes | Iterable[bytes]) -> Path:
+    """A temporary file next to ``path`` holding ``data`` (or its chunks, written as they come),
+    readable by the web server."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        with os.fdopen(fd, "wb", buffering=1 << 18) as fh:
+            if isinstance(data, bytes):
+                fh.write(data)
+            else:
+                for chunk in data:
+                    fh.write(chunk)
         os.chmod(tmp, 0o644)  # served by nginx; mkstemp creates 0600
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -83,6 +98,19 @@ class _Batch:
 
     def add(self, path: Path, data: bytes) -> None:
         self.pending.append((_write_temp(path, data), path))
+
+    def add_stream(self, path: Path, chunks: Iterable[bytes]) -> bool:
+        """Write the chunks to a temporary file; False (and nothing pending) if ``path`` holds them already."""
+        tmp = _write_temp(path, chunks)
+        try:
+            same = path.stat().st_size == tmp.stat().st_size and filecmp.cmp(tmp, path, shallow=False)
+        except OSError:
+            same = False
+        if same:
+            tmp.unlink()
+            return False
+        self.pending.append((tmp, path))
+        return True
 
     def commit(self) -> None:
         if self.pending:
@@ -149,7 +177,7 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed], *, prune: bool,
+def publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed | StreamedFeed], *, prune: bool,
             expected: Iterable[str] = (), digests: dict[str, str] | None = None) -> ExportResult:
     """Write the feeds whose bytes differ from their file (or whose file is missing) and remember each
     one's marker (or, for a feed without one, the digest of its bytes). With ``prune``, delete feed
@@ -159,7 +187,7 @@ def publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed], *, 
         return _publish(store, settings, feeds, prune=prune, expected=expected, digests=digests)
 
 
-def _publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed], *, prune: bool,
+def _publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed | StreamedFeed], *, prune: bool,
              expected: Iterable[str] = (), digests: dict[str, str] | None = None) -> ExportResult:
     if digests is None:
         digests = store.feed_digests()
@@ -171,8 +199,18 @@ def _publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed], *,
     try:
         for feed in feeds:
             expected.add(feed.name)
-            key = feed.marker or feed.digest
             path = feed_path(settings, feed.name)
+            if isinstance(feed, StreamedFeed):  # always with a marker: only the export streams
+                assert feed.marker is not None
+                if digests.get(feed.name) == feed.marker and path.is_file():
+                    unchanged += 1
+                elif batch.add_stream(path, feed.chunks):
+                    written[feed.name] = feed.marker
+                else:
+                    unchanged += 1
+                    remember[feed.name] = feed.marker
+                continue
+            key = feed.marker or feed.digest
             if digests.get(feed.name) == key and path.is_file():
                 unchanged += 1
                 continue
@@ -455,10 +493,11 @@ def _export(store: Store, settings: Settings, today: date) -> ExportResult:
     dirty = [name for name, marker in index.markers.items() if digests.get(name) != marker or name not in existing]
     clean = len(index.markers) - len(dirty)
     if not dirty:
-        feeds: Iterable[RenderedFeed] = ()
+        feeds: Iterable[RenderedFeed | StreamedFeed] = ()
     elif len(dirty) > _FEW:
+        index.by_plan.clear()  # only the few-feeds path splices plan feeds: free the row versions
         b = FeedBuilder(store.unit_rows(), plans, store.occurrence_facts(), settings, today)
-        feeds = (RenderedFeed(f.name, f.data, index.markers[f.name]) for f in b.feeds(set(dirty)))
+        feeds = (StreamedFeed(f.name, f.chunks, index.markers[f.name]) for f in b.streams(set(dirty)))
     else:
         feeds = _render_few(store, settings, today, index, units, plans, dirty, digests)
     result = publish(store, settings, feeds, prune=True, expected=[*index.markers, FINGERPRINT], digests=digests)

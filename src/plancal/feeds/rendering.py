@@ -185,6 +185,15 @@ class RenderedFeed:
         return hashlib.sha256(self.data).hexdigest()
 
 
+@dataclass(frozen=True)
+class StreamedFeed:
+    """One feed file whose bytes are made while they are read (once): ``chunks`` joined are the file."""
+
+    name: str
+    chunks: Iterator[bytes]
+    marker: str | None = None
+
+
 class EventRenderer:
     """Occurrence row → VEVENT bytes, with caches so that nothing shared is serialized twice.
 
@@ -508,7 +517,13 @@ class FeedBuilder:
         return data[: -len(_END)]
 
     def assemble(self, name: str, header: bytes, events: Iterable[bytes]) -> RenderedFeed:
-        return RenderedFeed(name, b"".join((header, self.tz_bytes, *events, _END)))
+        return RenderedFeed(name, b"".join(self._chunks(header, events)))
+
+    def _chunks(self, header: bytes, events: Iterable[bytes]) -> Iterator[bytes]:
+        yield header
+        yield self.tz_bytes
+        yield from events
+        yield _END
 
     def informational_events(self, plan_ids: frozenset[str]) -> list[tuple[tuple[date, int, str, str], bytes]]:
         """Themes and anniversaries of these plans; one anniversary per day even if several plans name it."""
@@ -534,6 +549,9 @@ class FeedBuilder:
 
     # -- feeds ------------------------------------------------------------------------------
     def unit_feed(self, unit: UnitRow) -> RenderedFeed:
+        return self._whole(self.unit_stream(unit))
+
+    def unit_stream(self, unit: UnitRow) -> StreamedFeed:
         events = [(_sort_key(r), self.renderer.render(r, "unit")) for r in self.actionable.get(unit.id, ())]
         events += self.informational_events(frozenset(self.plans_of.get(unit.id, ())))
         events.sort(key=lambda item: item[0])
@@ -541,30 +559,46 @@ class FeedBuilder:
             key=f"unit:{unit.id}", name=f"{unit.name} — lịch thực hiện kế hoạch",
             description=f"Hạn gửi kế hoạch, báo cáo, bài viết; hội nghị; chủ đề tuyên truyền và ngày kỷ niệm "
                         f"của {unit.name}. Lịch này tự cập nhật, không cần sửa trên máy.")
-        return self.assemble(unit_feed_name(unit.feed_token), header, (data for _, data in events))
+        return StreamedFeed(unit_feed_name(unit.feed_token), self._chunks(header, (data for _, data in events)))
 
     def plan_feed(self, plan: PlanRow) -> RenderedFeed:
+        return self._whole(self.plan_stream(plan))
+
+    def plan_stream(self, plan: PlanRow) -> StreamedFeed:
+        """A plan feed's bytes as they are rendered, event by event (a national plan feed is tens of MB)."""
         title = " ".join(plan.title.split())
         label = plan_label(plan)
         header = self.header(key=f"plan:{plan.id}", name=f"{label}: {_shorten(title)}",
                              description=f"Toàn bộ lịch thực hiện {label} về {title}.")
         rows = self.by_plan.get(plan.id, ())
-        return self.assemble(plan_feed_name(plan.id), header, (self.renderer.render(r, "plan") for r in rows))
+        return StreamedFeed(plan_feed_name(plan.id),
+                            self._chunks(header, (self.renderer.render(r, "plan") for r in rows)))
 
     def public_feed(self) -> RenderedFeed:
+        return self._whole(self.public_stream())
+
+    def public_stream(self) -> StreamedFeed:
         header = self.header(key="public", name="Chủ đề tuyên truyền và ngày kỷ niệm",
                              description="Chủ đề tuyên truyền hằng tháng và các ngày kỷ niệm theo các kế hoạch "
                                          "đang thực hiện.")
         events = self.informational_events(frozenset(p.id for p in self.plans))
-        return self.assemble(PUBLIC, header, (data for _, data in events))
+        return StreamedFeed(PUBLIC, self._chunks(header, (data for _, data in events)))
+
+    @staticmethod
+    def _whole(stream: StreamedFeed) -> RenderedFeed:
+        return RenderedFeed(stream.name, b"".join(stream.chunks))
 
     def feeds(self, only: Container[str] | None = None) -> Iterator[RenderedFeed]:
         """Every feed, or only those named in ``only`` (the others are not rendered at all)."""
+        return map(self._whole, self.streams(only))
+
+    def streams(self, only: Container[str] | None = None) -> Iterator[StreamedFeed]:
+        """:meth:`feeds` as streams: each feed's bytes are made while they are written."""
         if only is None or PUBLIC in only:
-            yield self.public_feed()
+            yield self.public_stream()
         for plan in self.plans:
             if only is None or plan_feed_name(plan.id) in only:
-                yield self.plan_feed(plan)
+                yield self.plan_stream(plan)
         for unit in self.units:
             if only is None or unit_feed_name(unit.feed_token) in only:
-                yield self.unit_feed(unit)
+                yield self.unit_stream(unit)
