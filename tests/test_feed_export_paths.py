@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from icalendar import vText
 
 from plancal.feeds.export import FINGERPRINT, builder, export_feeds
-from plancal.feeds.rendering import EventRenderer, FeedBuilder, ical_text
+from plancal.feeds.rendering import EventRenderer, FeedBuilder, escape_text, ical_text
 from plancal.settings import Settings
 from plancal.store import OccurrenceRow, Store, Submission
 from tests.feedfixtures import PLAN_003_ID, TODAY, issue_all
@@ -63,3 +64,8 @@ def test_unchanged_export_reads_no_rows_and_any_change_ends_it(store: Store, set
     assert export_feeds(store, settings, TODAY).written == 2
     assert {f.name: f.data for f in builder(store, settings, TODAY).feeds()} == {
         str(p.relative_to(settings.calendar_dir)): p.read_bytes() for p in settings.calendar_dir.rglob("*.ics")}
+
+
+def test_text_escaping_equals_icalendar() -> None:
+    for value in [*AWKWARD, "a\\Nb", "x\r\ny\rz\nw", "\\;\\,", ";;,,\\\\", "Hạn: 25/03; gửi, nhận\\N"]:
+        assert escape_text(value).encode() == vText(value).to_ical(), value
