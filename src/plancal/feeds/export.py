@@ -284,8 +284,10 @@ def _row_token(v: Sequence[Any]) -> str:
 def _version_sort_key(v: Sequence[Any]) -> tuple[date, int, str, str]:
     """The order of :func:`plancal.feeds.rendering._sort_key`, from a row version."""
     kind = v[_KIND]
-    first = v[_START] if kind in SPANNING else v[_DUE]
-    return first, KINDS.index(kind) if kind in KINDS else len(KINDS), v[_UNIT] or "", v[_UID]
+    return v[_START] if kind in SPANNING else v[_DUE], _KIND_ORDER.get(kind, len(KINDS)), v[_UNIT] or "", v[_UID]
+
+
+_KIND_ORDER = {k: i for i, k in enumerate(KINDS)}
 
 
 def feed_context(units: Sequence[tuple[str, str, str]], plans: Sequence[PlanRow], settings: Settings) -> str:
@@ -336,6 +338,7 @@ class FeedIndex:
         self.by_plan: dict[str, list[Sequence[Any]]] = defaultdict(list)
         actionable: dict[str, list[str]] = defaultdict(list)
         informational: dict[str, list[str]] = defaultdict(list)
+        plan_tokens: dict[str, list[str]] = defaultdict(list)
         plans_of: dict[str, set[str]] = defaultdict(set)
         for p in plans:
             for u in p.recipients or ():
@@ -345,6 +348,7 @@ class FeedIndex:
                 continue
             token = _row_token(v)
             self.by_plan[v[_PLAN]].append(v)
+            plan_tokens[v[_PLAN]].append(token)
             if v[_KIND] in INFORMATIONAL:
                 informational[v[_PLAN]].append(token)
                 for u in _list(v[_AUDIENCE]):
@@ -360,7 +364,7 @@ class FeedIndex:
         self.markers: dict[str, str] = {
             PUBLIC: self._digest("public", *(info_digest[p.id] for p in plans if p.id in info_digest))}
         for p in plans:
-            self.markers[plan_feed_name(p.id)] = self._digest("plan", p.id, [_row_token(v) for v in self.by_plan[p.id]])
+            self.markers[plan_feed_name(p.id)] = self._digest("plan", p.id, plan_tokens.get(p.id, []))
         for uid, _, token in units:
             infos = sorted(info_digest[pid] for pid in plans_of.get(uid, ()) if pid in info_digest)
             self.markers[unit_feed_name(token)] = self._digest("unit", uid, actionable.get(uid, []), *infos)

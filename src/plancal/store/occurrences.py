@@ -52,7 +52,7 @@ class Occurrences(Database):
         SQLite, ``date``/``datetime`` on PostgreSQL); the audience is JSON text or a list."""
         sql = f"SELECT {', '.join(VERSION_COLUMNS)} FROM occurrences"
         with self.session() as s:
-            return list(s.connection().exec_driver_sql(sql).tuples())
+            return list(s.connection().exec_driver_sql(sql).tuples().all())  # one fetchall, not a fetch per row
 
     def occurrence_facts(self, *, uids: Iterable[str] | None = None, unit_ids: Iterable[str] | None = None,
                          kinds: Iterable[str] | None = None) -> list[OccurrenceFacts]:
