@@ -5,8 +5,16 @@ shows (uid, sequence, content hash, status, dates of completion and cancellation
 context shared by all feeds (the plans, the unit names, the settings that reach a feed and the code
 that writes them). The marker is stored with the feed (``feeds.digest``); an export reads the row
 versions as plain tuples (one light query), and renders and writes only the feeds whose marker
-changed or whose file is missing. When nothing changed that is a query and a few thousand ``stat``
-calls; after one submission, the unit's feed and the plan feed.
+changed or whose file is missing; after one submission, the unit's feed and the plan feed.
+
+Before that, an export compares a *fingerprint*: one aggregate query over the rows (their number, the
+sum of their sequences, the last ``modified_at``, the cancellations still shown), the tokens, the
+context and the stored digests, saved (as the ``feeds`` row :data:`FINGERPRINT`) after each complete
+export. When it is unchanged and the folders hold exactly the expected files, nothing is read or
+rendered. Rows are never deleted and every change raises a row's sequence, so any change moves it.
+
+A full render streams each feed into its temporary file as its events are made (a national plan feed
+is tens of MB, never joined in memory); all are synced once and then renamed.
 
 A plan feed shows every row of the plan (tens of thousands). When only a few of its rows changed and
 the file on disk was written in the same context, the events whose UID, SEQUENCE and LAST-MODIFIED are
