@@ -11,7 +11,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from flows.mailing import raise_for_mail, send_letters
-from flows.runtime import Context, daily_run_name, open_context, plan_tag, resolve_today, tag_run, work_task
+from flows.runtime import Context, daily_run_name, open_context, plan_tag, published_key, resolve_today, tag_run, work_task
 from plancal import mail, views
 from plancal.mail.letters import Letter
 from plancal.store import PlanRow
@@ -31,7 +31,7 @@ def preparing(ctx: Context, today: date) -> list[PlanRow]:
 
 @work_task(task_run_name="publish conferences of {plan.id}")
 def publish_conferences(ctx: Context, plan: PlanRow, today: date) -> str:
-    key = views.conferences_key(plan.id)
+    key = published_key(views.conferences_key(plan.id))
     create_markdown_artifact(views.conferences_markdown(ctx.store, plan, today), key=key,
                              description=f"{plan.display_number}: hội nghị và các bước chuẩn bị, ngày {today:%d/%m/%Y}")
     return key

@@ -21,7 +21,7 @@ from prefect.runtime import flow_run
 
 from flows.export_calendars import export
 from flows.mailing import raise_for_mail, send_letters
-from flows.runtime import Context, io_task, open_context, plan_tag, resolve_today, tag_run, work_task
+from flows.runtime import Context, io_task, open_context, plan_tag, published_key, resolve_today, tag_run, work_task
 from flows.views import publish_dashboard, publish_plan_views
 from plancal import mail, views
 from plancal.draft.document import DOCUMENT_SUFFIXES
@@ -75,7 +75,7 @@ def stop_for_review(ctx: Context, path: Path, drafted: Draft) -> None:
 
 
 def draft_key(path: Path) -> str:
-    return views.artifact_key("draft", path.stem)
+    return published_key(views.artifact_key("draft", path.stem))
 
 
 @work_task(task_run_name="plan notices {plan_id}")

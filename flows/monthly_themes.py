@@ -11,7 +11,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from flows.mailing import raise_for_mail, send_letters
-from flows.runtime import Context, daily_run_name, open_context, plan_tag, resolve_today, tag_run, work_task
+from flows.runtime import Context, daily_run_name, open_context, plan_tag, published_key, resolve_today, tag_run, work_task
 from plancal import mail, views
 from plancal.mail.letters import Letter
 
@@ -23,9 +23,10 @@ def theme_letters(ctx: Context, today: date) -> list[Letter]:
 
 @work_task(task_run_name="publish themes {today}")
 def publish_themes(ctx: Context, today: date) -> str:
-    create_markdown_artifact(views.themes_markdown(ctx.store, today), key=views.THEMES_KEY,
+    key = published_key(views.THEMES_KEY)
+    create_markdown_artifact(views.themes_markdown(ctx.store, today), key=key,
                              description=f"Chủ đề tuyên truyền và ngày kỷ niệm tháng {today.month}/{today.year}")
-    return views.THEMES_KEY
+    return key
 
 
 @flow(name="monthly-themes", flow_run_name=daily_run_name("monthly themes", month=True))

@@ -13,7 +13,9 @@ Prefect meets plancal. Rules the stage flows follow:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -107,6 +109,34 @@ def _secret(name: str) -> str | None:
     except ValueError:  # no such block
         return None
     return str(block.get())
+
+
+# -- artifact keys: the live ones, or a simulation's own ---------------------------------------------
+#: what a simulation puts before every artifact key it publishes (Prefect keys: lowercase, digits, dashes)
+SIMULATION_PREFIX = "sim-"
+_artifact_prefix: ContextVar[str] = ContextVar("plancal_artifact_prefix", default="")
+
+
+def artifact_prefix() -> str:
+    """"" in live runs; :data:`SIMULATION_PREFIX` inside :func:`simulated`."""
+    return _artifact_prefix.get()
+
+
+def published_key(key: str) -> str:
+    """The key an artifact is published under in this run: ``key`` itself in live runs, "sim-" + ``key``
+    in a simulation, so that a replay never writes a new version of a live artifact. Every
+    ``create_*_artifact`` of the flows takes its key from here."""
+    return artifact_prefix() + key
+
+
+@contextmanager
+def simulated(prefix: str = SIMULATION_PREFIX) -> Iterator[None]:
+    """The flow runs started inside publish their artifacts under ``prefix`` + key."""
+    token = _artifact_prefix.set(prefix)
+    try:
+        yield
+    finally:
+        _artifact_prefix.reset(token)
 
 
 # -- run names and tags ----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.mailing import raise_for_mail, send_letters
-from flows.runtime import Context, daily_run_name, open_context, plan_tag, resolve_today, tag_run, work_task
+from flows.runtime import Context, daily_run_name, open_context, plan_tag, published_key, resolve_today, tag_run, work_task
 from plancal import mail, views
 from plancal.errors import PlancalError
 from plancal.mail.letters import Letter
@@ -39,7 +39,7 @@ def publish_window(ctx: Context, window: ReportWindow, today: date) -> tuple[lis
     """Who has reported; from the units' deadline on, the draft consolidated report too (Markdown, HTML,
     .docx); from the consolidation deadline on, the letters that take it to the issuer."""
     plan = window.plan
-    keys = [views.collection_key(window)]
+    keys = [published_key(views.collection_key(window))]
     create_table_artifact(views.collection_rows(ctx.store, window, today), key=keys[0],
                           description=f"{plan.display_number}: tình hình gửi báo cáo {window.period_label}, "
                                       f"ngày {short(today)}")
@@ -55,7 +55,7 @@ def publish_window(ctx: Context, window: ReportWindow, today: date) -> tuple[lis
         docx_path.write_bytes(document)
         files = (f"\n\n**Tệp báo cáo:** [HTML]({html_path.resolve().as_uri()}) · "
                  f"[Word (.docx)]({docx_path.resolve().as_uri()})\n")
-        keys.append(views.consolidated_key(window))
+        keys.append(published_key(views.consolidated_key(window)))
         create_markdown_artifact(views.consolidated_report(ctx.store, window, today) + files, key=keys[1],
                                  description=f"{plan.display_number}: dự thảo báo cáo tổng hợp {window.period_label}")
         if today >= window.consolidation_due:

@@ -5,8 +5,15 @@ units answer what falls due (deterministically: most on time, some late, some ne
 :mod:`plancal.lifecycle.simulation`), and the stages that have work that day run as the same flows the
 deployments schedule — "reminders 2021-06-10", "monthly themes 2021-07" … — each with that day as
 ``today``. Mail lands in the outbox (or the SMTP server), feeds in the calendar folder; with
-PREFECT_API_URL pointing at a server, every run shows in the UI. Running the same range again
-sends and writes nothing new.
+PREFECT_API_URL pointing at a server, every run shows in the UI, tagged ``simulation``. Running the
+same range again sends and writes nothing new.
+
+A simulation never touches the live artifacts: every artifact its runs publish has the key prefix
+"sim-" (:func:`flows.runtime.simulated`), so "sim-dashboard" beside the live "dashboard". It does use
+the store, outbox and calendar folder its settings name (``PLANCAL_HOME``, ``PLANCAL_DATABASE_URL``,
+``PLANCAL_OUTBOX_DIR``, ``PLANCAL_CALENDAR_DIR``): give it a home of its own, as ``scripts/up`` does
+for its replay (``var/sim``), or it issues the plan and records the simulated answers in the live
+database.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from prefect import tags
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from flows.conferences import conferences
@@ -23,7 +31,7 @@ from flows.export_calendars import export_calendars
 from flows.issue_plan import issue_plan
 from flows.monthly_themes import monthly_themes
 from flows.reminders import reminders
-from flows.runtime import Context, open_context
+from flows.runtime import Context, open_context, simulated
 from flows.semiannual_reports import semiannual_reports
 from flows.sub_unit_plans import sub_unit_plans
 from plancal.lifecycle import simulation
@@ -44,6 +52,10 @@ FLOWS: dict[Stage, Callable[[str, date], Any]] = {
 }
 
 
+#: the tag of every flow run a simulation makes
+SIMULATION_TAG = "simulation"
+
+
 def respond(ctx: Context, plan_id: str, today: date, first_day: date) -> int:
     """Record what the units send on ``today``, as a coordinator would with record-submission."""
     recorded = 0
@@ -62,13 +74,14 @@ def simulate(plan_file: Path, start: date, end: date, *, submissions: bool = Tru
     """Walk the days from ``start`` (or the plan's issue day, if later) to ``end``; return how many runs
     of each flow were made. Each stage runs as a top-level flow run of its own (the clock itself is not
     a flow: as subflows, every stage would cost the parent one more task run). Heartbeats, which
-    detect crashed long runs, are off: they cost each of these short runs up to a second."""
+    detect crashed long runs, are off: they cost each of these short runs up to a second. The runs
+    are tagged ``simulation`` and publish their artifacts under "sim-" keys."""
     ctx = open_context()
     plan = check_file(plan_file, ctx.store).plan
     issue_day = max(start, plan.issued)
     runs: dict[Stage, int] = {}
     changed = False
-    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), simulated(), tags(SIMULATION_TAG):
         day = issue_day
         while day <= end:
             ran: list[Stage] = []

@@ -6,7 +6,14 @@
    (``prefect deploy --all``), with a process worker to run them;
 3. the feed server (``plancal feeds serve``, http://127.0.0.1:8765);
 4. the plans in ``plans/*.yaml`` issued (runs "issue …" in the UI), and the sub-unit plans of
-   ``plans/sub`` picked up.
+   ``plans/sub`` picked up; those of 2017-2025 are over today, so they send nothing and their dashboard
+   shows a past world;
+5. a live picture beside it: plan 003 replayed on a simulated clock from its issue day, 01/03/2021, for
+   three months (``plancal simulate``, in the background, a few minutes): runs "reminders 2021-03-10",
+   "monthly themes 2021-04" … tagged ``simulation``, with artifacts of their own ("sim-dashboard",
+   "sim-…-status"), never a new version of a live one. The replay has a home of its own, ``var/sim``
+   (database, outbox, calendar folder), and never uses the SMTP server: its mail stays in
+   ``var/sim/outbox``. Replaying again sends nothing new; remove ``var/sim`` to start afresh.
 
 Ctrl-C stops what it started. Logs go to ``var/log/``. The helpers here also serve the end-to-end
 tests, which start the same server and worker.
@@ -27,6 +34,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 POOL = "plancal"
+#: the replay of the bring-up: plan 003 from its issue day for three months (a few minutes of runs)
+REPLAY_PLAN = "plans/003-an-giang-2021.yaml"
+REPLAY_FROM, REPLAY_TO = "01/03/2021", "31/05/2021"
 
 
 # -- processes -------------------------------------------------------------------------------------
@@ -142,11 +152,28 @@ def load_plans(env: Mapping[str, str]) -> None:
     sub_unit_plans(inbox=INBOX, return_state=True)
 
 
+def replay_env(env: Mapping[str, str], home: Path) -> dict[str, str]:
+    """The replay's environment: the same Prefect server, its own plancal home (SQLite database, outbox,
+    calendar folder under ``home``) and no SMTP server, so that a simulated day never reaches the live
+    database, feeds or an official's mailbox."""
+    out = {k: v for k, v in env.items() if not k.startswith(("PLANCAL_DATABASE_URL", "PLANCAL_SMTP_"))}
+    out.update(PLANCAL_HOME=str(home), PLANCAL_OUTBOX_DIR=str(home / "outbox"), PLANCAL_CALENDAR_DIR=str(home / "calendar"))
+    return out
+
+
+def start_replay(env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``plancal simulate`` of :data:`REPLAY_PLAN` in the background, into ``var/sim``."""
+    return spawn([_plancal(), "simulate", "--plan", REPLAY_PLAN, "--from", REPLAY_FROM, "--to", REPLAY_TO],
+                 replay_env(env, ROOT / "var" / "sim"), log)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/up", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PREFECT_SERVER_API_PORT", "4200")),
                         help="port of the Prefect API and UI (default 4200)")
     parser.add_argument("--no-plans", action="store_true", help="do not issue plans/*.yaml")
+    parser.add_argument("--no-replay", action="store_true",
+                        help=f"do not replay {REPLAY_PLAN} on a simulated clock ({REPLAY_FROM}-{REPLAY_TO}, into var/sim)")
     args = parser.parse_args(argv)
     os.chdir(ROOT)
     os.environ.setdefault("PREFECT_HOME", str(ROOT / "var" / "prefect"))
@@ -154,9 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     api_url = f"http://127.0.0.1:{args.port}/api"
     env = prefect_env(api_url)
     children: list[subprocess.Popen[bytes]] = []
+    replay: subprocess.Popen[bytes] | None = None  # may end: it is not watched like the children
 
     def shutdown(*_: object) -> None:
-        for proc in reversed(children):
+        for proc in reversed([*children, *([replay] if replay else [])]):
             stop(proc)
         sys.exit(0)
 
@@ -178,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_plans:
             print("Issuing plans/*.yaml …", flush=True)
             load_plans(env)
+        if not args.no_replay:
+            replay = start_replay(env, logs / "replay.log")
         from plancal.settings import Settings
 
         settings = Settings.from_env(env)
@@ -186,16 +216,22 @@ plancal is up.
   Prefect UI        http://127.0.0.1:{args.port}   (deployments, runs, artifacts: the coordinator's view)
   calendar feeds    {settings.feed_base_url}/public.ics   (per unit: plancal feeds url <unit>)
   mail outbox       {settings.outbox_dir}/
-  logs              {logs}/
+  logs              {logs}/""" + ("" if replay is None else f"""
+  replay            {REPLAY_PLAN} from {REPLAY_FROM} to {REPLAY_TO} on a simulated clock, under way: runs tagged
+                    "simulation", artifacts "sim-…" (sim-dashboard); mail in var/sim/outbox/; log {logs / 'replay.log'}""") + """
 Ctrl-C stops everything.""", flush=True)
         while True:
             for proc in children:
                 if proc.poll() is not None:
                     print(f"{proc.args!r} stopped (exit {proc.returncode}); see {logs}", flush=True)
                     shutdown()
+            if replay is not None and replay.poll() is not None:
+                print("Replay finished." if replay.returncode == 0 else
+                      f"The replay stopped (exit {replay.returncode}); see {logs / 'replay.log'}", flush=True)
+                replay = None
             time.sleep(2)
     except BaseException:
-        for proc in reversed(children):
+        for proc in reversed([*children, *([replay] if replay else [])]):
             stop(proc)
         raise
 

@@ -14,7 +14,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 
 from flows.issue_plan import issue_plan
-from flows.runtime import Context, daily_run_name, open_context, plan_tag, resolve_today, tag_run, work_task
+from flows.runtime import Context, daily_run_name, open_context, plan_tag, published_key, resolve_today, tag_run, work_task
 from plancal import views
 from plancal.errors import PlanError, Problem
 from plancal.store import PlanRow
@@ -38,7 +38,7 @@ def cascading(ctx: Context, today: date) -> list[PlanRow]:
 @work_task(task_run_name="publish sub-unit plans of {plan.id}")
 def publish_sub_plans(ctx: Context, plan: PlanRow, today: date) -> str:
     statuses = cascade.status(ctx.store, plan.id, today)
-    key = views.sub_plans_key(plan.id)
+    key = published_key(views.sub_plans_key(plan.id))
     create_table_artifact(views.sub_plan_rows(ctx.store, statuses, today), key=key,
                           description=f"{plan.display_number}: kế hoạch cấp dưới, ngày {short(today)}. "
                                       + views.sub_plan_summary(statuses))

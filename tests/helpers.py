@@ -9,6 +9,10 @@ from plancal.plans.loading import LoadedPlan, load_plan
 from plancal.schedule.expansion import expand
 from plancal.schedule.occurrence import Occurrence
 
+#: the five source plans (../shared/seeds beside the main checkout; a worktree sits one level deeper)
+SEEDS = next((p for p in (Path(__file__).resolve().parents[2] / "shared" / "seeds", Path("/work/shared/seeds"))
+              if p.is_dir()), Path("/work/shared/seeds"))
+
 UNITS = """\
 units:
   - {id: tinh, name: "UBND tỉnh Thử Nghiệm", kind: province, emails: [ubnd@tinh.gov.vn]}

@@ -4,7 +4,7 @@ with the unit's contact, the status table as .xlsx."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from plancal import views
@@ -29,6 +29,21 @@ def test_dashboard_links_and_lists(store: Store, tmp_path: Path) -> None:
     assert "25/04/2021" in week and "đến 25/04/2021" in week and "26/04/2021" not in week.split("\n", 1)[1]
     rows = views.status_rows(store, PLAN, TODAY)
     assert list(rows[0])[:2] == ["Đơn vị", "Nhiệm vụ"]
+
+
+def test_a_plan_over_long_ago_is_a_record_not_a_list_of_late_units(store: Store, tmp_path: Path) -> None:
+    """Issuing an ended plan today (the bring-up issues the 2017-2025 plans) must not fill the dashboard
+    with "quá hạn": while the plan is watched its late items show; two months after its end, not."""
+    issue_file(store, write_plan(tmp_path / "plan", BODY))
+    plan = store.plan(PLAN)
+    assert plan is not None
+    watched = views.dashboard_markdown(store, plan.period_end)
+    assert "## Đơn vị chậm nhiều nhất" in watched and "Kế hoạch đã kết thúc" not in watched
+    later = views.dashboard_markdown(store, plan.period_end + timedelta(days=views.ENDED_AFTER_DAYS + 1))
+    assert "Đơn vị chậm nhiều nhất" not in later and "Không có kế hoạch nào đang thực hiện." in later
+    archived = later.split("## Kế hoạch đã kết thúc", 1)[1]
+    assert plan.display_number in archived
+    assert "0 việc quá hạn." in views.late_all_markdown(store, plan.period_end + timedelta(days=views.ENDED_AFTER_DAYS + 1))
 
 
 def test_status_table_as_xlsx(store: Store, tmp_path: Path) -> None:

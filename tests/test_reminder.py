@@ -285,6 +285,19 @@ def test_weekly_summary_on_monday_for_the_standing_agency(store: Store, settings
     assert "Hoàn thành tuần qua:\n  - Báo An Giang: Gửi bài viết" in text
     assert "Báo An Giang: Gửi bài viết tuyên truyền gương điển hình tiên tiến (báo in và báo điện tử) về Sở Nội vụ " \
            "(Ban Thi đua - Khen thưởng) (2 bài/tháng) (tháng 3/2021) – hạn" not in text  # done: no longer late
+    # what Sở Nội vụ owes itself upward (its monthly synthesis for the central board) is a section of its own,
+    # never among the units that are late
+    [summary] = letter.context["plans"]
+    assert {i.unit_id for i in summary.own} == {"ag-so-noi-vu"}
+    assert all(i.unit_id != "ag-so-noi-vu" for i in (*summary.late, *summary.due_this_week))
+    own = text.split("Việc của cơ quan thường trực (2):\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert own == ["  - Tổng hợp bài viết, video-clip gương điển hình tiên tiến, tham mưu UBND tỉnh giới thiệu về Ban Thi đua - "
+                   "Khen thưởng Trung ương (tháng 3/2021) – hạn 29/03/2021, quá hạn 19 ngày làm việc",
+                   "  - Tổng hợp bài viết, video-clip gương điển hình tiên tiến, tham mưu UBND tỉnh giới thiệu về Ban Thi đua - "
+                   "Khen thưởng Trung ương (tháng 4/2021) – hạn 29/04/2021 (Thứ Năm)"]
+    late = text.split(f"Đơn vị đang chậm ({len(summary.late)}):\n", 1)[1].split("\n\n", 1)[0]
+    assert len(late.splitlines()) == len(summary.late) and "Tổng hợp bài viết" not in late
+    assert "Việc của cơ quan thường trực (2)" in rendered.html and f"Đơn vị đang chậm ({len(summary.late)})" in rendered.html
 
 
 def test_due_recipients_cover_every_daily_kind(store: Store, settings: Settings) -> None:

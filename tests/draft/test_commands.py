@@ -11,9 +11,9 @@ from pathlib import Path
 from plancal.draft.core import first_due_dates
 from plancal.draft.timephrase import Context, read
 from plancal.vn.dates import parse_date
+from tests.helpers import SEEDS
 
 ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT.parent / "shared" / "seeds"
 
 
 def plancal(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

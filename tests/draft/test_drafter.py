@@ -15,11 +15,9 @@ from plancal.draft import draft_document
 from plancal.draft.document import read_lines
 from plancal.draft.timephrase import scan
 from plancal.plans.loading import load_plan
+from tests.helpers import SEEDS
 
 ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT.parent / "shared" / "seeds"
-if not SEEDS.exists():
-    SEEDS = Path("/work/shared/seeds")
 UNITS = {"000": "thuy-nguyen", "001": "quang-ngai", "002": "nam-dong", "003": "an-giang", "004": "kien-giang"}
 
 
@@ -94,15 +92,8 @@ def _soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def test_docx_gives_the_same_draft_as_text_004(tmp_path: Path) -> None:
-    work, names = _workdir(tmp_path, "004")
-    docx_path = tmp_path / "kehoach.docx"
-    _docx_from_text(_seed("004"), docx_path)
-    assert _strip_lines(draft_document(docx_path, work, units=names).plan) == \
-        _strip_lines(draft_document(_seed("004"), work, units=names).plan)
-
-
-@pytest.mark.parametrize("key", ["000"])
+# 003 is left out: its theme table is written here as tab-separated paragraphs, which a PDF does not keep
+@pytest.mark.parametrize("key", ["000", "001", "002", "004"])
 def test_docx_and_pdf_give_the_same_draft_as_text(tmp_path: Path, key: str) -> None:
     work, names = _workdir(tmp_path, key)
     text_draft = draft_document(_seed(key), work, units=names)

@@ -75,7 +75,11 @@ def artifacts_of(state: Any) -> dict[str, Any]:
 
 
 def flow_run_of(state: Any) -> Any:
+    return flow_run_by_id(state.state_details.flow_run_id)
+
+
+def flow_run_by_id(flow_run_id: Any) -> Any:
     from prefect.client.orchestration import get_client
 
     with get_client(sync_client=True) as client:
-        return client.read_flow_run(state.state_details.flow_run_id)
+        return client.read_flow_run(flow_run_id)

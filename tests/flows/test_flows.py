@@ -31,6 +31,7 @@ from plancal.store import Store, Submission
 from plancal.tracking.windows import windows
 from tests.conftest import PLANS
 from tests.flows.conftest import artifacts_of, flow_run_of, outbox, plan_path
+from tests.helpers import SEEDS
 
 AG = "ag-2021-tuyen-truyen-dhtt"
 ND = "nd-2020-hoi-nghi-dhtt"
@@ -93,7 +94,7 @@ def test_invalid_plan_fails_the_run_with_the_cli_message_and_stores_nothing(home
 
 
 def test_a_document_is_drafted_for_review_and_never_issued(home: Settings, tmp_path: Path) -> None:
-    seed = next((PLANS.parent.parent / "shared" / "seeds").glob("004_*.txt"))  # ../shared beside the checkout
+    seed = next(SEEDS.glob("004_*.txt"))
     document = tmp_path / "ke-hoach-40.txt"
     shutil.copy(seed, document)
     drafted = draft_document(document)

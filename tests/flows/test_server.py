@@ -36,7 +36,9 @@ from plancal.mail.leadtimes import LeadTimes, limit_of
 from plancal.schedule.occurrence import ACTIONABLE
 from plancal.settings import Settings
 from plancal.store import DeliveryRow, Store, open_store
+from plancal.vn.dates import parse_date
 from tests.conftest import PLANS, drop_pg_database, make_pg_database
+from tests.mail_helpers import plain, read_eml
 from tests.smtp_server import Inbox, SmtpServer, free_port
 
 AG = "ag-2021-tuyen-truyen-dhtt"
@@ -264,6 +266,17 @@ def _snapshot(*folders: Path) -> dict[str, tuple[str, int]]:
             for folder in folders if folder.is_dir() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+#: a line of a mail that says an item is late ("đã quá hạn 3 ngày làm việc", "QUÁ HẠN 3 NGÀY LÀM VIỆC")
+_LATE_LINE = re.compile(r"quá hạn \d+ ngày", re.IGNORECASE)
+_DATE = re.compile(r"ngày \d{1,2} tháng \d{1,2} năm \d{4}|\b\d{1,2}/\d{1,2}/\d{4}\b")
+
+
+def late_deadlines(eml: Path) -> list[date]:
+    """The deadlines of the items a mail calls late (the dates on its "quá hạn N ngày" lines)."""
+    lines = [line for line in plain(read_eml(eml)).splitlines() if _LATE_LINE.search(line)]
+    return [parse_date(m.group()) for line in lines for m in _DATE.finditer(line.lower())]
+
+
 def test_simulate_plan_003_for_2021_then_again(prefect_server: Server, tmp_path: Path) -> None:
     env = app_env(prefect_server, tmp_path)
     cmd = [str(Path(sys.executable).with_name("plancal")), "simulate", "--plan", "plans/003-an-giang-2021.yaml",
@@ -327,9 +340,19 @@ def test_simulate_plan_003_for_2021_then_again(prefect_server: Server, tmp_path:
     issuer_emails = world.emails(plan.issuer_id)
     to_issuer = {date.fromisoformat(p.parent.name) for e in issuer_emails for p in outbox.rglob(f"escalation-{e}-*.eml")}
     assert to_issuer <= issuer_days
-    print(f"simulated 2021: {count('digest')} digests, {count('escalation')} escalations "
-          f"({len(to_issuer)} days to UBND tỉnh), {count('weekly')} weekly summaries, {count('themes')} theme mails, "
-          f"{len(mail_days)} mail days, none on a day off")
+    # no "QUÁ HẠN" for a period before the plan was issued: every late item's deadline is on or after 01/03/2021
+    mails = sorted(outbox.rglob("*.eml"))
+    late = {p: late_deadlines(p) for p in mails}
+    assert any(late.values())  # the simulated units were late, and were told
+    early = {p.name: [d for d in days if d < plan.issued] for p, days in late.items()}
+    assert not any(early.values()), {name: days for name, days in early.items() if days}
+    kinds = Counter(p.name.split("-", 1)[0] for p in mails)
+    print(f"simulated 2021: {len(mails)} mails ({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))}) on "
+          f"{len(mail_days)} working days, none on a day off; {count('escalation')} escalations, "
+          f"{sum(1 for p in mails if p.name.startswith('escalation-') and any(e in p.name for e in issuer_emails))} "
+          f"to UBND tỉnh on {len(to_issuer)} days (the ladder allowed {len(issuer_days)}); "
+          f"{sum(len(d) for d in late.values())} late items named in {sum(1 for d in late.values() if d)} mails, "
+          f"none due before {plan.issued:%d/%m/%Y}")
     units = store.unit_rows()
     feeds = {str(p.relative_to(calendar)) for p in calendar.rglob("*.ics")}
     assert feeds == {"public.ics", f"plans/{AG}.ics", *(f"u/{u.feed_token}.ics" for u in units)}

@@ -26,9 +26,17 @@ from plancal.draft.structure import Block, Document, parse
 from plancal.draft.who import Resolver, fold
 from plancal.errors import PlanError, Problem
 from plancal.units.directory import Directory
+from plancal.vn.periods import add_months
 
 _REF = re.compile(r"(?:Chỉ thị|Kế hoạch|Quyết định|Công văn|Nghị quyết|Nghị định|Thông tư|Luật|Hướng dẫn)\s+(?:số\s+)?"
                   r"[\w/.-]+(?:\s+ngày\s+(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4}))?")
+#: a target stated without a unit, for a period or the whole territory: "Phấn đấu mỗi tháng có từ 2-3 điển hình
+#: được tuyên truyền", "Hàng năm toàn tỉnh có ít nhất 15 điển hình" (folded text)
+_TOTAL_TARGET = re.compile(r"^(?:phan dau\s+)?(?:(?:moi|hang|hang nam|trong)\s+(?:thang|quy|nam)\s*,?\s+)?"
+                           r"(?:(?:tren )?toan (?:tinh|huyen|thanh pho|thi xa|xa|quan)\s*,?\s+)?(?:phan dau\s+)?"
+                           r"(?:co|dat)\s+(?:duoc\s+)?(?:tu\s+|it nhat\s+|toi thieu\s+)?\d")
+#: an event the work greets ("lập thành tích chào mừng Hội nghị …"): it is done by that event
+_GREETING = re.compile(r"chào mừng\s+(?P<name>(?:Hội nghị|Đại hội)\b[^.;:,()]*)", re.I)
 _CYCLE = {"month": "monthly", "quarter": "quarterly", "half": "semiannual", "year": "annual"}
 
 
@@ -56,12 +64,23 @@ def slug(text: str, words: int = 6) -> str:
     return "-".join(parts) or "muc"
 
 
-def _sentences(text: str) -> list[str]:
-    parts = re.split(r"(?<=[.;])\s+(?=[A-ZĐÀ-Ỹ+\-])", text)
-    out: list[str] = []
-    for p in parts:
-        out.extend(c.strip() for c in p.split("; ") if c.strip())
+def _sentences(text: str) -> list[tuple[int, str]]:
+    """(sentence number, clause): a paragraph cut into sentences, each sentence into its "; " clauses."""
+    parts = re.split(r"(?<=[.])\s+(?=[A-ZĐÀ-Ỹ+\-])", text)
+    out: list[tuple[int, str]] = []
+    for n, p in enumerate(parts):
+        out.extend((n, c.strip()) for c in re.split(r";\s+", p) if c.strip())
     return out
+
+
+def _leading(clause: str, readings: list[tp.Reading], resolver: Resolver) -> tp.Reading | None:
+    """A dated time phrase that opens a clause before its subject ("Định kỳ trước ngày 25 hàng tháng Báo An
+    Giang gửi …; Đài … gửi …", "Tùy từng điều kiện cụ thể, hàng năm các sở … tổ chức …"): the subject follows
+    it, and it governs the clauses of its sentence that name no time of their own."""
+    first = next((r for r in readings if r.when is not None), None)
+    if first is None or len(fold(clause[:first.start]).split()) > 12 or resolver.mentions(clause[:first.start]):
+        return None  # the phrase comes after the subject, or what opens the clause is more than a circumstance
+    return first if resolver.subject(clause[first.end:]) else None
 
 
 def _segments(clause: str, readings: list[tp.Reading]) -> list[tuple[str, list[tp.Reading]]]:
@@ -171,6 +190,22 @@ class _Drafter:
         self.items.append(DraftItem(kind, data, block.section, block.line, text))
 
 
+def assumed_issue(latest_basis: date | None, title: str) -> tuple[date, str]:
+    """The date a draft computes from when the document shows none (``issued: {assumed: …}``), and why.
+
+    The plan cannot be older than the latest document it implements, and nothing can be owed for a
+    month already under way before it existed: the first day of the month after that document. Without
+    a dated basis, the first day of the first year its title names."""
+    if latest_basis is not None:
+        why = f"đầu tháng sau ngày {tp.fmt(latest_basis)} của văn bản căn cứ mới nhất"
+        return date(*add_months(latest_basis.year, latest_basis.month, 1), 1), why
+    if m_year := re.search(r"\b(20\d\d)\b", title):
+        return date(int(m_year.group(1)), 1, 1), f"đầu năm {m_year.group(1)} ghi ở tên kế hoạch"
+    raise PlanError([Problem("văn bản không ghi ngày ban hành, không có văn bản căn cứ có ngày và tên kế hoạch "
+                             "không ghi năm: không có ngày để tính thời hạn",
+                             hint="thêm dòng địa danh, ngày … tháng … năm … vào văn bản rồi tạo bản nháp lại")])
+
+
 def tp_date(s: str) -> date:
     d, m, y = (int(x) for x in s.split("/"))
     return date(y, m, d)
@@ -197,11 +232,11 @@ def _assemble(d: _Drafter) -> Draft:
     issued = doc.issued
     issued_comment = None
     if issued is None:
-        issued = latest or date.today().replace(month=1, day=1)
-        issued_comment = ("CHƯA RÕ: văn bản không ghi ngày ban hành; tạm ghi ngày của văn bản căn cứ mới nhất "
-                          f"({tp.fmt(issued)}) — thay bằng ngày ban hành thật")
-        d.flag(None, doc.title, "văn bản không ghi ngày ban hành (địa danh, ngày … tháng … năm …); "
-                                 f"tạm ghi {tp.fmt(issued)} (ngày văn bản căn cứ mới nhất)")
+        issued, basis_of = assumed_issue(latest, doc.title)
+        issued_comment = (f"CHƯA RÕ: văn bản không ghi ngày ban hành; tạm tính từ {tp.fmt(issued)} ({basis_of})"
+                          " — thay bằng ngày ban hành thật")
+        d.flag(doc.issued_line, doc.title, "văn bản không ghi ngày ban hành (địa danh, ngày … tháng … năm …); "
+                                           f"tạm tính từ {tp.fmt(issued)} ({basis_of}): ghi ngày ban hành thật")
     if doc.number is None:
         d.flag(None, doc.title, "văn bản không ghi số, ký hiệu")
     if issuer is None:
@@ -237,34 +272,59 @@ def _assemble(d: _Drafter) -> Draft:
         if b.kind == "bullet" and b.marker != "+":
             lead = ((), [])
         block_items: list[dict[str, Any]] = []
-        for sentence in _sentences(b.text):
+        opening: dict[int, tp.Reading] = {}
+        clause_who: dict[int, tuple[Any, ...]] = {}  # the subject a sentence's ";" clauses go on with
+        made: dict[int, dict[str, Any]] = {}  # the last duty a sentence's clauses made
+        for number, sentence in _sentences(b.text):
             readings = tp.scan(sentence, ctx)
-            subject = resolver.subject(sentence)
+            own_time = any(r.when for r in readings)
+            lead_time = _leading(sentence, readings, resolver)
+            if lead_time is not None:
+                opening.setdefault(number, lead_time)
+                subject = resolver.subject(sentence[lead_time.end:])
+            else:
+                subject = resolver.subject(sentence)
+                if number in opening and not any(r.when for r in readings):
+                    readings = [opening[number]]
             if not subject and fold(sentence).startswith("phoi hop") and not inherited:
                 ms = resolver.mentions(sentence)
                 subject = ms[0].selectors if ms else ()
+            if not subject and number in clause_who:
+                # "Giao Phòng Nội vụ theo dõi …; tổng hợp và báo cáo … vào quý II": the clause goes on with the
+                # sentence's subject; without a time of its own it is more of the same duty
+                if not own_time and number in made and not sentence.endswith(":"):
+                    made[number]["what"] = f"{made[number]['what']}; {sentence.rstrip('.;: ')}"
+                    continue
+                subject = clause_who[number]
+            if subject:
+                clause_who[number] = subject
             who = subject or inherited
             if b.kind == "bullet" and sentence.endswith(":"):
                 lead = (who, readings)
+            if sentence.endswith(":") and readings and _only_time(sentence, readings):
+                continue  # "Cụ thể hàng năm:" introduces the items below; it is not a task of its own
             if b.marker == "+" and not readings and lead[1]:
                 readings = lead[1]
             f = fold(sentence)
-            if ("xay dung ke hoach" in f or "co ke hoach cu the" in f) and not readings:
+            if ("xay dung ke hoach" in f or "co ke hoach cu the" in f) and not any(r.when for r in readings):
                 sub_who.extend(who)
                 sub_src = sub_src or b
                 d.add("sub_plan", {"who": _sel_yaml(who)}, b, sentence)
                 if not who:
                     d.flag(b.line, sentence, "yêu cầu xây dựng kế hoạch nhưng không rõ đơn vị nào")
                 continue
+            before = len(block_items)
             for seg, rs in _segments(sentence, readings):
                 _place(d, b, seg, rs, who, heading_time, conferences, duties, reports, block_items, resolver, ctx)
+            if len(block_items) > before:
+                made[number] = block_items[-1]
         _merge_deadlines(block_items, duties)
     plan: dict[str, Any] = {
         "id": slug(f"{doc.title} {issued.year}", 7),
         "number": doc.number,
         "issuer": issuer or "chua-ro-co-quan-ban-hanh",
         "place": doc.place or (d.directory[issuer].name.split(" ", 4)[-1] if issuer else "…"),
-        "issued": tp.fmt(issued),
+        "issued": tp.fmt(issued) if issued_comment is None else {"assumed": tp.fmt(issued)},
         "title": " ".join(doc.title.split()),
         "basis": refs,
         "period": {"from": "issue" if start <= issued else tp.fmt(start), "to": tp.fmt(end)},
@@ -287,7 +347,7 @@ def _assemble(d: _Drafter) -> Draft:
     header = [f"# Bản nháp tạo tự động từ {d.source} (plancal draft): đối chiếu với văn bản trước khi ban hành.",
               f"# {len(d.review)} mục cần xem lại được liệt kê ở cuối tệp."]
     if issued_comment:
-        text = text.replace(f"issued: {tp.fmt(issued)}\n", f"issued: {tp.fmt(issued)}  # {issued_comment}\n", 1)
+        text = re.sub(r"^(issued: .*)$", lambda m: f"{m.group(1)}  # {issued_comment}", text, count=1, flags=re.M)
     tail = ["", "# --- Nhiệm vụ chưa có thời hạn trong văn bản (không tự đặt ngày; bổ sung when: rồi bỏ dấu #) ---"]
     tail += d.comments
     tail += ["", "# --- Cần xem lại ---"] + [f"# {r}" for r in d.review]
@@ -300,14 +360,30 @@ def _place(d: _Drafter, b: Block, seg: str, rs: list[tp.Reading], who: tuple[Any
            conferences: list[dict[str, Any]], duties: list[dict[str, Any]], reports: list[dict[str, Any]],
            block_items: list[dict[str, Any]], resolver: Resolver, ctx: tp.Context) -> None:
     qs = quotas.scan(seg)
+    if len(pieces := _quota_pieces(seg, qs)) > 1:
+        for piece in pieces:
+            _place(d, b, piece, rs, who, heading_time, conferences, duties, reports, block_items, resolver, ctx)
+        return
     dated = [r for r in rs if r.when is not None]
     undated_notes = [n for r in rs if r.when is None for n in r.notes]
+    greeted, last = None, None
+    for m in _GREETING.finditer(seg) if conferences else ():
+        if (last := _conference_end(m.group("name"), conferences)) is not None:
+            greeted = m
+            break
+    if greeted and last is not None:
+        # "… lập thành tích chào mừng Hội nghị … lần thứ IV": done by the conference the plan dates; a wider
+        # window in the same clause ("… trong năm 2020, … cổ động chào mừng Hội nghị …") is narrowed to it
+        window = _window_of(dated[0].when) if dated and dated[0].when else None
+        if not dated or window is not None and window[0] <= tp_date(last) < window[1]:
+            start = max(window[0], ctx.issued or date.min) if window else ctx.issued or date.min
+            dated = [tp.Reading(greeted.group(), greeted.start(), greeted.end(), "chào mừng …",
+                                {"within": {"from": tp.fmt(start), "to": last}})]
+            d.flag(b.line, seg, f"thời hạn: đến hội nghị/đại hội được chào mừng (hết {last}) — kiểm tra lại")
     if not dated:
         for r in heading_time:
             if r.rule == "từ nay đến …" and conferences:
-                ends = [c["within"]["to"] if isinstance(c["within"], dict) else _window_end(c["within"])
-                        for c in conferences]
-                last = max(ends, key=tp_date)
+                last = _conference_end(r.event or "", conferences, any_if_none=True)
                 dated = [tp.Reading(r.text, 0, 0, r.rule, {"within": {"from": tp.fmt(ctx.issued or date.min),
                                                                         "to": last}})]
             elif r.when is not None:
@@ -336,6 +412,9 @@ def _place(d: _Drafter, b: Block, seg: str, rs: list[tp.Reading], who: tuple[Any
             d.add("conference", conf, b, seg)
             d.flag(b.line, seg, "hội nghị/đại hội: văn bản không nêu ngày, thời lượng; công tác chuẩn bị chưa có hạn")
             return
+    total = bool(qs) and resolver.standing_agency is not None and _TOTAL_TARGET.match(f) is not None
+    if total:
+        who = ("@standing-agency",)  # a target for the whole plan: the standing agency keeps the count
     if not who:
         if dated:
             d.flag(b.line, seg, "có thời hạn nhưng không xác định được đơn vị thực hiện")
@@ -345,10 +424,10 @@ def _place(d: _Drafter, b: Block, seg: str, rs: list[tp.Reading], who: tuple[Any
     duty: dict[str, Any] = {"id": d.new_id(seg), "what": seg.rstrip(".;:").strip(), "who": _sel_yaml(who)}
     if qs:
         duty["quota"] = dict(qs[0].quota)
-        if any(s == "@standing-agency" or s == resolver.issuer for s in who) and "toàn tỉnh" in seg:
+        if total or any(s == "@standing-agency" or s == resolver.issuer for s in who) and "toàn tỉnh" in seg:
             duty["quota"]["scope"] = "total"
     to = resolver.recipient(seg)
-    if to and to not in who:
+    if to and to not in who and not ("@standing-agency" in who and to == resolver.standing_agency):
         duty["to"] = to
     duty["source"] = {"section": b.section, "line": b.line}
     if not dated:
@@ -366,6 +445,58 @@ def _place(d: _Drafter, b: Block, seg: str, rs: list[tp.Reading], who: tuple[Any
     duties.append(duty)
     block_items.append(duty)
     d.add("duty", duty, b, seg)
+
+
+def _only_time(clause: str, readings: list[tp.Reading]) -> bool:
+    """True when a clause says nothing but when (a connective such as "cụ thể" aside)."""
+    rest, cut = [], 0
+    for r in sorted(readings, key=lambda x: x.start):
+        rest.append(clause[cut:r.start])
+        cut = max(cut, r.end)
+    rest.append(clause[cut:])
+    return len(fold(" ".join(rest)).replace(",", " ").split()) <= 2
+
+
+def _quota_pieces(seg: str, qs: list[quotas.QuotaReading]) -> list[str]:
+    """A clause listing works each with its own quota per period ("phát sóng truyền hình (2kỳ/tháng) và
+    phát thanh (2kỳ/tháng)") is one duty per work: the clause cut after each quota, at "và" or ","."""
+    per = [q for q in qs if q.per]
+    if len(per) < 2:
+        return [seg]
+    pieces: list[str] = []
+    start = 0
+    for i, q in enumerate(per):
+        end = q.end + 1 if seg[q.end:q.end + 1] == ")" else q.end
+        if i + 1 < len(per):
+            joint = re.match(r"\s*(?:,\s*)?(?:và\s+)?", seg[end:per[i + 1].start])
+            if not joint or not joint.group().strip():
+                return [seg]
+        pieces.append(seg[start:end].strip(" ,"))
+        start = end + (joint.end() if i + 1 < len(per) and joint else 0)
+    return pieces
+
+
+def _conference_end(name: str, conferences: list[dict[str, Any]], any_if_none: bool = False) -> str | None:
+    """The end of the latest window among the plan's conferences the event ``name`` refers to (its title
+    opens the name, or the name opens the title); with ``any_if_none``, among all when none is named."""
+    f = fold(name)
+    named = [c for c in conferences if f and (f.startswith(fold(c["title"])) or fold(c["title"]).startswith(f))]
+    pool = named or (conferences if any_if_none else [])
+    ends = [c["within"]["to"] if isinstance(c["within"], dict) else _window_end(c["within"]) for c in pool]
+    return max(ends, key=tp_date) if ends else None
+
+
+def _window_of(when: dict[str, Any]) -> tuple[date, date] | None:
+    """The first and last day of a ``within`` window, or None for any other ``when``."""
+    from plancal.vn.periods import parse_window
+
+    w = when.get("within")
+    if isinstance(w, dict):
+        return tp_date(w["from"]), tp_date(w["to"])
+    if isinstance(w, str):
+        span = parse_window(w)
+        return span.start, span.end
+    return None
 
 
 def _window_end(window: str) -> str:

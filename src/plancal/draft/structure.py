@@ -89,6 +89,12 @@ def _opens(text: str) -> bool:
                 or _is_caps(text))
 
 
+def _join(prev: str, text: str) -> str:
+    """A wrapped line goes on after a space, except after a hyphen inside a word or symbol ("18/CT-" +
+    "TTg": a PDF breaks lines there, the text has no space)."""
+    return prev + text if re.search(r"[\w/]-$", prev) else prev + " " + text
+
+
 def paragraphs(lines: list[str]) -> list[tuple[int, str]]:
     """(first line number, text) per paragraph; wrapped lines and page breaks are joined."""
     out: list[tuple[int, str]] = []
@@ -106,7 +112,7 @@ def paragraphs(lines: list[str]) -> list[tuple[int, str]]:
         soft = bool(out) and (out[-1][1].endswith(";") or out[-1][1].endswith(",") and text[:1].islower())
         if out and (joinable or soft) and not _opens(text):
             ln, prev = out[-1]
-            out[-1] = (ln, prev + " " + text)
+            out[-1] = (ln, _join(prev, text))
         else:
             out.append((no, text))
         last = out[-1][1]
@@ -168,7 +174,21 @@ def parse(lines: list[str]) -> Document:
             body = block.text[len(block.title):].lstrip(" :")
             if body:
                 doc.body.append(Block(no, body, "para", block.section))
+    _leaf_headings_are_tasks(doc)
     return doc
+
+
+def _leaf_headings_are_tasks(doc: Document) -> None:
+    """A numbered line with nothing under it ("1. Căn cứ vào kế hoạch này, các xã … có kế hoạch cụ thể.")
+    is a task written as a numbered paragraph, not the heading of a part."""
+    for i, block in enumerate(doc.body):
+        if block.kind != "heading" or block.level == 1 or not block.text.rstrip().endswith((".", ";", "./.")):
+            continue
+        below = doc.body[i + 1:i + 2]
+        if below and (below[0].section == block.section or below[0].section.startswith(block.section + ".")):
+            continue
+        doc.body[i] = Block(block.line, block.text, "para", block.section, block.marker, block.level, "")
+        doc.headings.pop(block.section, None)
 
 
 def _body_block(no: int, text: str, stack: list[tuple[int, str]]) -> Block:

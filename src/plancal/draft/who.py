@@ -88,13 +88,18 @@ GROUPS: list[tuple[str, str]] = [
     (r"(?:uy ban nhan dan |cac )*(?:cac |moi )?xa,? (?:phuong,? )?thi tran|cap xa|(?:cac |moi )xa\b", "commune"),
     (r"(?:uy ban nhan dan |cac |moi )*huyen,? thi xa,? thanh pho|cap huyen", "district"),
     (r"(?:cac )?so,? (?:ban,? )?nganh(?: cap tinh)?|(?:cac )?phong,? ban,? nganh|(?:cac )?co quan,? ban,? nganh"
-     r"|(?:cac )?phong,? ban", "department"),
-    (r"(?:cac )?(?:hoi,? )?doan the(?: chinh tri)?|(?:cac )?to chuc chinh tri xa hoi|hoi doan the", "mass-organisation"),
+     r"|(?:cac )?phong,? ban|(?:moi|tung) nganh|cac nganh cap (?:tinh|huyen)", "department"),
+    (r"(?:cac )?(?:hoi,? )?doan the(?: chinh tri)?|hoi doan the", "bodies"),
+    # "mỗi địa phương, mỗi ngành, đơn vị, tổ chức cần …": the last item of a list before a modal verb is the
+    # noun (organisations), not the verb "tổ chức" (which takes an object)
+    (r"(?<=, )to chuc(?= (?:can|phai|co trach nhiem|chu dong)\b)", "bodies"),
+    (r"(?:cac )?to chuc chinh tri xa hoi", "mass-organisation"),
     (r"(?:cac )?doanh nghiep", "enterprise"),
+    (r"(?:cac )?co quan,? don vi", "offices"),
     (r"(?:cac )?dia phuong", "below"),
-    (r"(?:uy ban )?mat tran to quoc(?: viet nam)?", "front"),
+    (r"(?:uy ban )?mat tran(?: to quoc(?: viet nam)?)?", "front"),
 ]
-_SUBJECT_STOP = {"voi", "cho", "gui", "ve", "tai", "qua", "cua", "den", "va cac co quan", "trinh"}
+_SUBJECT_STOP = {"voi", "cho", "gui", "ve", "tai", "qua", "cua", "den", "va cac co quan", "trinh", "tham muu"}
 
 
 @dataclass
@@ -125,6 +130,10 @@ class Resolver:
     def _group(self, kind: str) -> tuple[Any, ...]:
         if kind == "below":
             kind = self.below
+        if kind == "offices":  # "các cơ quan, đơn vị": the issuer's departments and public service units
+            return tuple(s for k in ("department", "center") for s in self._group(k))
+        if kind == "bodies":  # "các ban, ngành, đoàn thể": the Fatherland Front and the mass organisations
+            return (*self._group("front"), *self._group("mass-organisation"))
         if kind == "front":
             fronts = [u.id for u in self.directory if u.kind == "front" and self._under(u.id)]
             return tuple(fronts)
@@ -150,7 +159,9 @@ class Resolver:
             if sels and alias:
                 self.defined[alias] = _dedupe(sels)
 
-    def _scan(self, f: str) -> list[Mention]:
+    def _scan(self, f: str, keep_empty: bool = False) -> list[Mention]:
+        """Mentions in folded text; with ``keep_empty`` also groups this directory has no unit of (they
+        still hold a place in a list of subjects)."""
         found: list[Mention] = []
         taken: list[tuple[int, int]] = []
 
@@ -172,7 +183,7 @@ class Resolver:
             for m in re.finditer(r"\b(?:" + rx + r")\b", f):
                 if free(m.start(), m.end()):
                     sels = self._group(kind)
-                    if sels:
+                    if sels or keep_empty:
                         found.append(Mention(m.start(), m.end(), m.group(), sels))
                     taken.append((m.start(), m.end()))
         return sorted(found, key=lambda x: x.start)
@@ -183,24 +194,29 @@ class Resolver:
     def subject(self, text: str) -> tuple[Any, ...]:
         """The units a clause is about: mentions at its head (before the first partner/recipient word)."""
         f = fold(text)
-        f = re.sub(r"^(giao|de nghi|yeu cau|cu the|dong thoi|tren co so ke hoach nay|can cu vao ke hoach nay),? ", "", f)
+        f = re.sub(r"^(giao|de nghi|yeu cau|cu the|dong thoi),? ", "", f)
+        # an opening "căn cứ …," / "trên cơ sở …," says on what basis, not who
+        f = re.sub(r"^(?:,\s*)?(?:tren co so|can cu)\b[^,]{0,80},\s*", "", f)
         f = re.sub(r"^(giao|de nghi|doi voi),? ", "", f)
         f = re.sub(r"hoi dong thi dua khen thuong (?=cac )", "", f)
         out: list[Any] = []
         out_end = 0
-        for m in self._scan(f):
+        started = False
+        for m in self._scan(f, keep_empty=True):
             before = f[:m.start].split()
-            if len(before) > 3 and not (before and before[-1] in {"va", ","}) and not out:
+            if len(before) > 3 and not (before and before[-1] in {"va", ","}) and not started:
                 break
             if before and before[-1] in _SUBJECT_STOP:
                 break
-            if out and len(before) > 0 and f[:m.start].rstrip().endswith(tuple(_SUBJECT_STOP)):
+            if started and len(before) > 0 and f[:m.start].rstrip().endswith(tuple(_SUBJECT_STOP)):
                 break
-            gap = f[out_end:m.start] if out else ""
-            if out and len(gap.split()) > 6:
+            gap = f[out_end:m.start] if started else ""
+            # a qualifier between two items of the list ("doanh nghiệp, hợp tác xã thuộc Khối thi đua của
+            # tỉnh, cấp huyện") is longer than a joining word, but the list goes on after its comma
+            if started and len(gap.split()) > (10 if gap.rstrip().endswith(",") else 6):
                 break
             out.extend(m.selectors)
-            out_end = m.end
+            out_end, started = m.end, True
         return _dedupe(out)
 
     def recipient(self, text: str) -> str | None:

@@ -96,6 +96,9 @@ class PlanSummary:
     late: tuple[Item, ...]
     done_last_week: tuple[Item, ...]
     open_total: int
+    #: what the standing agency itself owes (to the issuer, to a central body), due this week or late: a
+    #: section of its own, not among the units' items
+    own: tuple[Item, ...] = ()
 
 
 @dataclass

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
 from plancal.store.session import Database
@@ -99,12 +100,8 @@ class Occurrences(Database):
 
     def occurrences_by_uid(self, uids: Iterable[str]) -> list[OccurrenceRow]:
         """These rows (any status), in chunks small enough for any driver's parameter limit."""
-        uids = list(uids)
-        out: list[OccurrenceRow] = []
         with self.session() as s:
-            for i in range(0, len(uids), 500):
-                out.extend(s.scalars(select(OccurrenceRow).where(OccurrenceRow.uid.in_(uids[i:i + 500]))))
-        return out
+            return rows_by_uid(s, list(uids))
 
     def occurrences_of_units(self, unit_ids: Iterable[str], *, also_kinds: Iterable[str] = ()) -> list[OccurrenceRow]:
         """Every row (any status) of these units, and every row of ``also_kinds`` whoever holds it."""
@@ -145,3 +142,11 @@ class Occurrences(Database):
                 + (f" kỳ '{period_key}'" if period_key else "") + f" (tìm thấy {len(rows)}; các kỳ: {keys})",
                 field="period", hint="ghi rõ kỳ (period), ví dụ 2021-03, 2021-Q1, 2021-H1, 2021")])
         return rows[0]
+
+
+def rows_by_uid(s: Session, uids: Sequence[str]) -> list[OccurrenceRow]:
+    """These rows (any status) as ORM objects, in chunks small enough for any driver's parameter limit."""
+    out: list[OccurrenceRow] = []
+    for i in range(0, len(uids), 500):
+        out.extend(s.scalars(select(OccurrenceRow).where(OccurrenceRow.uid.in_(uids[i:i + 500]))))
+    return out

@@ -3,7 +3,7 @@
 
 from plancal.views.cells import duty_label, plan_file_label, plan_title
 from plancal.views.conferences import conference_groups, conferences_active, conferences_markdown
-from plancal.views.dashboard import current_plans, dashboard_markdown, late_all_markdown, week_markdown
+from plancal.views.dashboard import ENDED_AFTER_DAYS, current_plans, dashboard_markdown, late_all_markdown, week_markdown
 from plancal.views.export import status_xlsx
 from plancal.views.keys import (
     DASHBOARD_KEY,
@@ -45,6 +45,7 @@ __all__ = [
     "consolidated_key",
     "consolidated_report",
     "current_plans",
+    "ENDED_AFTER_DAYS",
     "dashboard_markdown",
     "due_soon_key",
     "due_soon_markdown",

@@ -25,15 +25,24 @@ def _link(text: str, ui_url: str, key: str) -> str:
     return f"[{text}]({artifact_url(ui_url, key)})" if ui_url else f"{text} (`{key}`)"
 
 
-def dashboard_markdown(store: Store, today: date, *, run_label: str = "", ui_url: str = "", feed_base_url: str = "") -> str:
+#: days after a plan's period ends during which it is still watched (late reports and the final review
+#: still come in); after that the dashboard lists it as a record
+ENDED_AFTER_DAYS = 60
+
+
+def dashboard_markdown(store: Store, today: date, *, run_label: str = "", ui_url: str = "", feed_base_url: str = "",
+                       key_prefix: str = "") -> str:
     """One page over every plan: what is due in the next 14 days, who is late, what was done. With
-    ``ui_url`` (the Prefect UI) the details are links to their artifacts; with ``feed_base_url`` each
-    plan links to its year page."""
+    ``ui_url`` (the Prefect UI) the details are links to their artifacts (keys published with
+    ``key_prefix``, a simulation's "sim-"); with ``feed_base_url`` each plan links to its year page."""
     names = _names(store)
-    plans = [p for p in store.plans() if not p.closed]
+    # a plan over for more than two months is a record, not work: nobody is chased on it any more, so
+    # it is listed without late figures (issuing the 2017-2025 plans today shows no flood of "quá hạn")
+    plans = _watched(store, today)
+    ended = [p for p in store.plans() if not p.closed and p.id not in {w.id for w in plans}]
     lines = [f"# Tổng quan thực hiện kế hoạch — {long(today)}", "",
-             f"**{_link('Việc đến hạn tuần này', ui_url, DUE_WEEK_KEY)}** · "
-             f"**{_link('Việc quá hạn và liên hệ đơn vị', ui_url, LATE_ALL_KEY)}**", ""]
+             f"**{_link('Việc đến hạn tuần này', ui_url, key_prefix + DUE_WEEK_KEY)}** · "
+             f"**{_link('Việc quá hạn và liên hệ đơn vị', ui_url, key_prefix + LATE_ALL_KEY)}**", ""]
     if run_label:
         lines += [f"_Cập nhật bởi lần chạy: {run_label}_", ""]
     table = []
@@ -55,21 +64,31 @@ def dashboard_markdown(store: Store, today: date, *, run_label: str = "", ui_url
             phase = "đang thực hiện"
         table.append([plan.display_number, soon, states["late"], states["done"], states["done_late"], phase])
     lines += [_table(["Kế hoạch", f"Đến hạn {DUE_SOON_DAYS} ngày tới", "Quá hạn", "Đúng hạn", "Muộn", "Giai đoạn"], table)
-              if table else "Chưa có kế hoạch nào được ban hành."]
+              if table else ("Không có kế hoạch nào đang thực hiện." if ended else "Chưa có kế hoạch nào được ban hành.")]
     if plans:  # the long titles and the artifact keys below the table, so that its numbers fit on the screen
         lines += [""] + [f"- **{p.display_number}**: {_cell(_shorten(p.title, 160))} ({short(p.period_start)} - "
-                         f"{short(p.period_end)}). " + _plan_links(p, today, ui_url, feed_base_url) for p in plans]
+                         f"{short(p.period_end)}). " + _plan_links(p, today, ui_url, feed_base_url, key_prefix)
+                         for p in plans]
     if late_units:
         lines += ["", "## Đơn vị chậm nhiều nhất",
                   _table(["Đơn vị", "Số việc quá hạn", "Quá hạn lâu nhất"],
                          ([names.get(u, u), n, f"{oldest[u]} ngày"] for u, n in
                           sorted(late_units.items(), key=lambda kv: (-kv[1], -oldest[kv[0]], names.get(kv[0], "")))[:15]))]
+    if ended:
+        lines += ["", "## Kế hoạch đã kết thúc (lưu trữ, không theo dõi quá hạn)",
+                  *(f"- **{p.display_number}** ({short(p.period_start)} - {short(p.period_end)}): "
+                    f"{_cell(_shorten(p.title, 160))}" for p in ended)]
     return "\n".join(lines) + "\n"
 
 
-def _plan_links(plan: PlanRow, today: date, ui_url: str, feed_base_url: str) -> str:
-    links = [_link("Đơn vị × nhiệm vụ", ui_url, status_key(plan.id)), _link("Đến hạn 14 ngày", ui_url, due_soon_key(plan.id)),
-             _link("Quá hạn", ui_url, late_key(plan.id))]
+def _watched(store: Store, today: date) -> list[PlanRow]:
+    """Plans whose items are still chased: not closed, and not over for more than ENDED_AFTER_DAYS."""
+    return [p for p in store.plans() if not p.closed and today <= p.period_end + timedelta(days=ENDED_AFTER_DAYS)]
+
+
+def _plan_links(plan: PlanRow, today: date, ui_url: str, feed_base_url: str, key_prefix: str) -> str:
+    links = [_link(text, ui_url, key_prefix + key(plan.id)) for text, key in
+             (("Đơn vị × nhiệm vụ", status_key), ("Đến hạn 14 ngày", due_soon_key), ("Quá hạn", late_key))]
     if feed_base_url:
         year = min(max(today.year, plan.period_start.year), plan.period_end.year)
         links.append(f"[Cả năm {year}]({feed_base_url.rstrip('/')}/plans/{plan.id}/{year})")
@@ -95,7 +114,7 @@ def late_all_markdown(store: Store, today: date) -> str:
     """Every late item of every current plan, with the unit's contact: the longest delays first."""
     names = _names(store)
     emails = {u.id: (u.emails or [""])[0] for u in store.unit_rows()}
-    numbers = {p.id: p.display_number for p in store.plans() if not p.closed}
+    numbers = {p.id: p.display_number for p in _watched(store, today)}
     items = sorted((i for i in late(store, today) if i.row.plan_id in numbers and i.row.kind in ACTIONABLE),
                    key=lambda i: (-i.days_late, names.get(i.row.unit_id or "", "")))
     head = [f"# Việc quá hạn — ngày {short(today)}", "", f"{len(items)} việc quá hạn."]
@@ -109,7 +128,7 @@ def late_all_markdown(store: Store, today: date) -> str:
          for i in items), MAX_ROWS)]) + "\n"
 
 
-def current_plans(store: Store, today: date, *, before_days: int = 30, after_days: int = 60) -> list[PlanRow]:
+def current_plans(store: Store, today: date, *, before_days: int = 30, after_days: int = ENDED_AFTER_DAYS) -> list[PlanRow]:
     """Plans a coordinator is watching on ``today``: not closed, from a month before their period
     starts to two months after it ends (late reports and the final review still come in)."""
     return [p for p in store.plans() if not p.closed

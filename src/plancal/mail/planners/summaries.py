@@ -30,7 +30,7 @@ def weekly_summaries(store: Store, settings: Settings, today: date, *, recipient
                      world: World | None = None) -> list[Letter]:
     """On the week's first working day (or a working day shortly after, for a run that missed it), to
     each standing agency: the week ahead, who is late and how late (in working days), what was done last
-    week — per plan it coordinates."""
+    week — per plan it coordinates; what the agency itself owes apart from the units' items."""
     world = world or World.load(store)
     if not world.work.is_working_day(today) or (today.weekday() >= WEEKLY_CATCH_UP_DAYS
                                                  and not summary_day(today, world.work)):
@@ -47,14 +47,18 @@ def weekly_summaries(store: Store, settings: Settings, today: date, *, recipient
         if not rows:
             continue
         items = [world.item(r, today) for r in rows]
+        agency = plan.standing_agency_id
+        this_week = [i for i in items if i.status in ("open", "due") and today <= i.due <= week_end]
+        late = sorted((i for i in items if i.status == "late"), key=lambda i: (i.days, i.unit_name, i.title))
         summary = PlanSummary(
             plan.id, plan.display_number, plan.title,
-            due_this_week=tuple(i for i in items if i.status in ("open", "due") and today <= i.due <= week_end),
-            late=tuple(sorted((i for i in items if i.status == "late"), key=lambda i: (i.days, i.unit_name, i.title))),
+            due_this_week=tuple(i for i in this_week if i.unit_id != agency),
+            late=tuple(i for i in late if i.unit_id != agency),
             done_last_week=tuple(item for item, row in zip(items, rows, strict=True)
                                  if row.status == "done" and row.done_on is not None
                                  and monday - timedelta(days=7) <= row.done_on < monday),
-            open_total=sum(1 for i in items if i.status in ("open", "due", "late")))
+            open_total=sum(1 for i in items if i.status in ("open", "due", "late")),
+            own=tuple(i for i in late + this_week if i.unit_id == agency))
         for email in world.emails(plan.standing_agency_id, today):
             per[email].append(summary)
     letters = []
@@ -65,7 +69,7 @@ def weekly_summaries(store: Store, settings: Settings, today: date, *, recipient
         letters.append(Letter(
             kind=MailKind.WEEKLY, ident=f"{iso.year}-W{iso.week:02d}", recipient=email, day=first, template="weekly_summary",
             context={"today": today, "monday": monday, "sunday": week_end, "week": iso.week, "plans": summaries,
-                     "n_late": sum(len(s.late) for s in summaries),
-                     "n_due": sum(len(s.due_this_week) for s in summaries)},
+                     "n_late": sum(len(s.late) + sum(1 for i in s.own if i.status == "late") for s in summaries),
+                     "n_due": sum(len(s.due_this_week) + sum(1 for i in s.own if i.status != "late") for s in summaries)},
             to_name=_join_names(agency_names), reply_to=(), coordinators=()))
     return _only(letters, recipients)
