@@ -21,6 +21,7 @@ from plancal.store.submissions import TRANSITION_LABEL, HistoryEntry, StoredFile
 from plancal.store.tables import (
     DeliveryRow,
     FeedRow,
+    OccurrenceFacts,
     OccurrenceRow,
     PlanRow,
     StatusChangeRow,
@@ -40,6 +41,7 @@ __all__ = [
     "IssueResult",
     "ListedRow",
     "LogEntry",
+    "OccurrenceFacts",
     "OccurrenceRow",
     "PlanRow",
     "StatusChangeRow",

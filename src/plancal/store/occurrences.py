@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from plancal.errors import Problem, StoreError
 from plancal.schedule.occurrence import Relation, escalatable
 from plancal.store.session import Database
-from plancal.store.tables import OccurrenceRow
+from plancal.store.tables import FACT_COLUMNS, OccurrenceFacts, OccurrenceRow
 
 #: the columns of :meth:`Occurrences.occurrence_versions`
 VERSION_COLUMNS = ("uid", "plan_id", "kind", "unit_id", "audience", "status", "cancelled_on", "sequence", "content_hash",
@@ -87,6 +87,11 @@ def _week_conditions(week: Week) -> dict[str, ColumnElement[bool]]:
             "open": and_(is_open, or_(not_(past_limit), not_(requested)))}
 
 
+#: the columns of :class:`OccurrenceFacts` whose values repeat across rows
+_SHARED = tuple(FACT_COLUMNS.index(c) for c in ("plan_id", "kind", "source_id", "unit_id", "period_key", "period_label",
+                                                "title", "detail", "to_unit_id", "date_source", "relation", "status"))
+
+
 class Occurrences(Database):
     def occurrences(self, *, plan_id: str | None = None, unit_id: str | None = None, start: date | None = None,
                     end: date | None = None, kinds: Iterable[str] | None = None,
@@ -155,7 +160,50 @@ class Occurrences(Database):
         SQLite, ``date``/``datetime`` on PostgreSQL); the audience is JSON text or a list."""
         sql = f"SELECT {', '.join(VERSION_COLUMNS)} FROM occurrences"
         with self.session() as s:
-            return list(s.connection().exec_driver_sql(sql).tuples())
+            return list(s.connection().exec_driver_sql(sql).tuples().all())  # one fetchall, not a fetch per row
+
+    def occurrence_facts(self, *, uids: Iterable[str] | None = None, unit_ids: Iterable[str] | None = None,
+                         kinds: Iterable[str] | None = None) -> list[OccurrenceFacts]:
+        """Rows (any status) as :class:`OccurrenceFacts`, from a Core select of their columns: every row,
+        or those with one of ``uids``, held by one of ``unit_ids`` or of one of ``kinds`` (any that
+        match). Texts equal across rows (a duty's title for every commune) are one string in memory."""
+        cols = [getattr(OccurrenceRow, name) for name in FACT_COLUMNS]
+        wheres: list[Any] = []
+        if kinds is not None:
+            wheres.append(OccurrenceRow.kind.in_(sorted(kinds)))
+        chunked = [(OccurrenceRow.uid, list(uids or ())), (OccurrenceRow.unit_id, list(unit_ids or ()))]
+        queries = [select(*cols).where(w) for w in wheres]
+        for col, values in chunked:
+            queries += [select(*cols).where(col.in_(values[i:i + 500])) for i in range(0, len(values), 500)]
+        if uids is None and unit_ids is None and kinds is None:
+            queries = [select(*cols)]
+        seen: set[str] = set()
+        out: list[OccurrenceFacts] = []
+        texts: dict[Any, Any] = {}
+        share = texts.setdefault
+        with self.session() as s:
+            for q in queries:
+                for r in s.execute(q).tuples():
+                    if r[0] in seen:
+                        continue
+                    seen.add(r[0])
+                    row: list[Any] = list(r)
+                    for i in _SHARED:
+                        row[i] = share(row[i], row[i])
+                    out.append(OccurrenceFacts(*row))
+        return out
+
+    def occurrence_summary(self, cancelled_since: date) -> tuple[Any, ...]:
+        """What changes whenever a row is added or changed, in one scan: the number of rows, the sum of
+        their sequences (every change of a row raises its sequence; rows are never deleted), the last
+        ``modified_at``, and how many cancelled rows were cancelled on or after ``cancelled_since``
+        (feeds keep a cancelled row for a while: this count changes when one expires)."""
+        o = OccurrenceRow
+        kept = func.count(case((and_(o.status == "cancelled", o.cancelled_on >= cancelled_since), 1)))
+        q = select(func.count(), func.coalesce(func.sum(o.sequence), 0), func.max(o.modified_at), kept)
+        with self.session() as s:
+            row = s.execute(q).one()
+        return tuple(row)
 
     def occurrences_by_uid(self, uids: Iterable[str]) -> list[OccurrenceRow]:
         """These rows (any status), in chunks small enough for any driver's parameter limit."""

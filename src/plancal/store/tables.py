@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -170,21 +171,66 @@ class OccurrenceRow(Base):
         return escalatable(self.kind, self.relation, self.agency_own)
 
     def state(self, today: date) -> State:
-        """The occurrence as of ``today``. Late only after the legal limit (a submission on the stated last
-        day is on time); a request ("đề nghị") past its limit is awaited, never late."""
-        requested = self.relation == Relation.REQUESTED
-        if self.status == Status.CANCELLED:
-            return State.CANCELLED
-        if self.status == Status.WAIVED:
-            return State.WAIVED
-        if self.status == Status.DONE:
-            late = self.done_on is not None and self.done_on > self.due_limit and not requested
-            return State.DONE_LATE if late else State.DONE
-        if self.kind not in ACTIONABLE:
-            return State.OPEN
-        if today > self.due_limit:
-            return State.AWAITED if requested else State.LATE
-        return State.DUE if today == self.due_effective else State.OPEN
+        """The occurrence as of ``today`` (see :func:`occurrence_state`)."""
+        return occurrence_state(self, today)
+
+
+@dataclass(slots=True, eq=False)
+class OccurrenceFacts:
+    """The columns of an occurrence that feeds are made of, read without the ORM (a plain object per row:
+    a national plan has tens of thousands, and an ORM object costs several times the memory and time)."""
+
+    uid: str
+    plan_id: str
+    kind: str
+    source_id: str
+    unit_id: str | None
+    period_key: str
+    period_label: str
+    window_start: date
+    due_stated: date
+    due_effective: date
+    due_limit: date
+    title: str
+    detail: str
+    to_unit_id: str | None
+    peak: bool
+    starts_at: datetime | None
+    ends_at: datetime | None
+    audience: list[str]
+    date_source: str
+    relation: str
+    status: str
+    done_on: date | None
+    cancelled_on: date | None
+    sequence: int
+    modified_at: datetime
+
+    def state(self, today: date) -> State:
+        """The occurrence as of ``today`` (see :func:`occurrence_state`)."""
+        return occurrence_state(self, today)
+
+
+#: the column names of :class:`OccurrenceFacts`, in order
+FACT_COLUMNS = tuple(f.name for f in fields(OccurrenceFacts))
+
+
+def occurrence_state(row: OccurrenceRow | OccurrenceFacts, today: date) -> State:
+    """An occurrence as of ``today``. Late only after the legal limit (a submission on the stated last
+    day is on time); a request ("đề nghị") past its limit is awaited, never late."""
+    requested = row.relation == Relation.REQUESTED
+    if row.status == Status.CANCELLED:
+        return State.CANCELLED
+    if row.status == Status.WAIVED:
+        return State.WAIVED
+    if row.status == Status.DONE:
+        late = row.done_on is not None and row.done_on > row.due_limit and not requested
+        return State.DONE_LATE if late else State.DONE
+    if row.kind not in ACTIONABLE:
+        return State.OPEN
+    if today > row.due_limit:
+        return State.AWAITED if requested else State.LATE
+    return State.DUE if today == row.due_effective else State.OPEN
 
 
 class SubmissionRow(Base):
