@@ -7,7 +7,7 @@ way plans/001 and plans/003 do.
 ``scale`` resizes the communes (and their front committees) and the departments: 0.25 keeps every
 fourth commune, 2 adds a second, synthetic copy of each (names suffixed "(bản sao 2)"). Provinces stay 34.
 
-    write(folder, scale=1.0) -> Path of plan.yaml (units.yaml beside it)
+    write(folder, scale=1.0) -> Path of plan.yaml (its unit files beside it)
 """
 
 from __future__ import annotations
@@ -98,10 +98,15 @@ def units(scale: float = 1.0) -> list[dict[str, object]]:
     return out
 
 
-def units_yaml(scale: float = 1.0) -> str:
+#: units per unit file: a file stays under the loader's 2 MB limit (source.MAX_FILE_BYTES) at any scale
+UNITS_PER_FILE = 6000
+
+
+def units_yaml(scale: float = 1.0) -> list[str]:
+    """The unit files' texts, :data:`UNITS_PER_FILE` units each (parents may sit in an earlier file)."""
     # JSON is YAML: one flow mapping per line, names quoted safely
-    rows = ["units:"] + [f"  - {json.dumps(u, ensure_ascii=False)}" for u in units(scale)]
-    return "\n".join(rows) + "\n"
+    rows = [f"  - {json.dumps(u, ensure_ascii=False)}" for u in units(scale)]
+    return ["\n".join(["units:", *rows[i:i + UNITS_PER_FILE]]) + "\n" for i in range(0, len(rows), UNITS_PER_FILE)]
 
 
 PLAN = textwrap.dedent("""\
@@ -113,7 +118,7 @@ PLAN = textwrap.dedent("""\
     title: Tuyên truyền, nhân rộng điển hình tiên tiến năm 2025 (quy mô toàn quốc)
     period: 2025
     standing_agency: tw
-    units: [units.yaml]
+    units: [{unit_files}]
     recipients: [{kind: province}, {kind: department}, {kind: newspaper}, {kind: broadcaster}, {kind: commune},
                  {kind: front}]
     sub_plans: {who: [{kind: province}], days: 30}
@@ -162,15 +167,19 @@ CONFERENCE = """\
      duration: half_day}}"""
 
 
-def plan_yaml() -> str:
+def plan_yaml(unit_files: list[str]) -> str:
     conferences = "\n".join(CONFERENCE.format(pid=_slug(p.codename), name=_province_short(p.name)) for p in provinces())
-    return PLAN.replace("{conferences}\n", conferences + "\n")
+    return PLAN.replace("{conferences}\n", conferences + "\n").replace("{unit_files}", ", ".join(unit_files))
 
 
 def write(folder: Path, scale: float = 1.0) -> Path:
-    """units.yaml and plan.yaml in ``folder``; returns the plan's path."""
+    """The unit files (units.yaml, units-2.yaml … beyond :data:`UNITS_PER_FILE` units) and plan.yaml in
+    ``folder``; returns the plan's path."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "units.yaml").write_text(units_yaml(scale), encoding="utf-8")
+    names = []
+    for n, text in enumerate(units_yaml(scale), start=1):
+        names.append("units.yaml" if n == 1 else f"units-{n}.yaml")
+        (folder / names[-1]).write_text(text, encoding="utf-8")
     path = folder / "plan.yaml"
-    path.write_text(plan_yaml(), encoding="utf-8")
+    path.write_text(plan_yaml(names), encoding="utf-8")
     return path

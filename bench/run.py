@@ -21,7 +21,6 @@ import argparse
 import contextlib
 import cProfile
 import io
-import json
 import math
 import multiprocessing
 import os
@@ -54,6 +53,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import national  # noqa: E402
+from sqlalchemy import JSON  # noqa: E402
 
 # -- every plancal entry point this harness uses, in one place ---------------------------------------
 from plancal.feeds.export import export_feeds  # noqa: E402
@@ -66,7 +66,7 @@ from plancal.plans.loading import load_plan  # noqa: E402
 from plancal.schedule.expansion import expand  # noqa: E402
 from plancal.schedule.occurrence import ACTIONABLE  # noqa: E402
 from plancal.settings import Settings  # noqa: E402
-from plancal.store import Store, Submission, open_store  # noqa: E402
+from plancal.store import OccurrenceRow, Store, Submission, open_store  # noqa: E402
 
 PLANCAL_CLI = [sys.executable, "-c", "from plancal.cli import main; main()"]
 EXPORT_IN_SUBPROCESS = textwrap.dedent("""\
@@ -331,19 +331,21 @@ class Bench:
         assert result.added == n, result
         self.__dict__["expand_done"] = True
         store.engine.dispose()
-        rows = self.occurrence_tuples(occurrences)
+        # the bounds insert the very values plancal stored (every column, read back beforehand, in its order)
+        cols = ", ".join(OCCURRENCE_COLUMNS)
+        with contextlib.closing(sqlite3.connect(self.db_file)) as db:
+            rows = db.execute(f"SELECT {cols} FROM occurrences ORDER BY rowid").fetchall()
         # bound, SQLite: the same rows into an identical empty table, one executemany in one transaction
         bound_file = self.tmp / "bound.db"
         bstore = open_store(f"sqlite:///{bound_file}")
         bstore.issue(loaded, [])  # units and the plan row the foreign key needs
         bstore.engine.dispose()
-        cols = ", ".join(OCCURRENCE_COLUMNS)
         with contextlib.closing(sqlite3.connect(bound_file)) as db:
             db.execute("PRAGMA foreign_keys = ON")
             t0 = time.perf_counter()
             with db:
                 db.executemany(f"INSERT INTO occurrences ({cols}) VALUES ({', '.join('?' * len(OCCURRENCE_COLUMNS))})",
-                               [sqlite_values(r) for r in rows])
+                               rows)
             t_bound = time.perf_counter() - t0
         self.add(Row(f"expand + insert {n:,} rows (SQLite)", f"{fmt_seconds(t_expand + t_issue)}",
                      f"executemany {fmt_seconds(t_bound)}", (t_expand + t_issue) / t_bound,
@@ -351,6 +353,8 @@ class Bench:
         pg = self.args.pg
         if not pg:
             return
+        import psycopg
+
         with scratch_database(pg) as plancal_db, scratch_database(pg) as bound_db:
             pstore = open_store(sa_url(plancal_db))
             result, t_pg = self.profiler.run("Store.issue (PostgreSQL)", lambda: pstore.issue(loaded, occurrences))
@@ -359,28 +363,20 @@ class Bench:
             bstore = open_store(sa_url(bound_db))
             bstore.issue(loaded, [])
             bstore.engine.dispose()
-            import psycopg
-
+            # typed Python values (dates, booleans), JSON as its text: what a client has in hand
+            select_cols = ", ".join(f"{c}::text" if c in JSON_COLUMNS else c for c in OCCURRENCE_COLUMNS)
+            with psycopg.connect(plancal_db) as conn:
+                pg_rows = conn.execute(f"SELECT {select_cols} FROM occurrences ORDER BY ctid").fetchall()
             with psycopg.connect(bound_db) as conn:
                 t0 = time.perf_counter()
                 with conn.cursor() as cur, cur.copy(f"COPY occurrences ({cols}) FROM STDIN") as copy:
-                    for r in rows:
-                        copy.write_row(pg_values(r))
+                    for r in pg_rows:
+                        copy.write_row(r)
                 conn.commit()
                 t_copy = time.perf_counter() - t0
         self.add(Row(f"expand + insert {n:,} rows (PostgreSQL)", f"{fmt_seconds(t_expand + t_pg)}",
                      f"COPY {fmt_seconds(t_copy)}", (t_expand + t_pg) / t_copy,
                      f"expand {fmt_seconds(t_expand)}, Store.issue {fmt_seconds(t_pg)}"))
-
-    def occurrence_tuples(self, occurrences: list[Any]) -> list[tuple[Any, ...]]:
-        """The column values plancal stores for each occurrence (what the insert bounds write)."""
-        with contextlib.closing(sqlite3.connect(self.db_file)) as db:
-            modified = db.execute("SELECT min(modified_at) FROM occurrences").fetchone()[0]
-        modified_at = datetime.fromisoformat(modified)
-        return [(o.uid, o.plan_id, o.kind, o.source_id, o.unit_id, o.period_key, o.period_label, o.window_start,
-                 o.due_stated, o.due_effective, o.title, o.detail, o.to_unit_id, o.quota, o.pilot, o.peak,
-                 _naive(o.starts_at), _naive(o.ends_at), json.dumps(list(o.audience)), o.content_hash(), "open",
-                 None, None, 0, modified_at) for o in occurrences]
 
     # -- rows: feed exports ------------------------------------------------------------------------
     def row_export(self) -> None:
@@ -667,9 +663,10 @@ class Bench:
 
 BOUNDS_DOC = """
 - **expand + insert**: plancal's side is `expand()` plus `Store.issue()` into an empty store. The bound is
-  only the insert of the very same column values (built beforehand) into an identical empty `occurrences`
-  table (same indexes, foreign keys on): `sqlite3.executemany` in one transaction on SQLite, `COPY ... FROM
-  STDIN` with psycopg on PostgreSQL (scratch databases on 127.0.0.1, dropped afterwards).
+  only the insert of the very same column values (every column, read back from plancal's store beforehand,
+  in its insertion order) into an identical empty `occurrences` table (same indexes, foreign keys on):
+  `sqlite3.executemany` in one transaction on SQLite, `COPY ... FROM STDIN` with psycopg `write_row` of typed
+  values (JSON as its text) on PostgreSQL (scratch databases on 127.0.0.1, dropped afterwards).
 - **first feed export**: the bound takes the bytes plancal wrote, splits each feed into its pieces (header +
   time zone, each VEVENT, the end) and keeps each distinct piece once — the cache a perfect exporter
   would have — then times joining each feed's pieces and writing the files: once as plain writes into
@@ -726,24 +723,9 @@ STREAMING_BOUND = textwrap.dedent("""\
     print(base, peak())
     """)
 
-OCCURRENCE_COLUMNS = ("uid", "plan_id", "kind", "source_id", "unit_id", "period_key", "period_label", "window_start",
-                      "due_stated", "due_effective", "title", "detail", "to_unit_id", "quota", "pilot", "peak",
-                      "starts_at", "ends_at", "audience", "content_hash", "status", "done_on", "cancelled_on",
-                      "sequence", "modified_at")
-
-
-def _naive(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC).replace(tzinfo=None) if value is not None else None
-
-
-def sqlite_values(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """SQLAlchemy's SQLite storage: dates and datetimes as ISO text, booleans as 0/1."""
-    return tuple(v.isoformat(" ") if isinstance(v, datetime) else v.isoformat() if isinstance(v, date)
-                 else int(v) if isinstance(v, bool) else v for v in row)
-
-
-def pg_values(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    return row
+#: every column of the occurrences table, and those that hold JSON
+OCCURRENCE_COLUMNS = tuple(c.name for c in OccurrenceRow.__table__.columns)
+JSON_COLUMNS = frozenset(c.name for c in OccurrenceRow.__table__.columns if isinstance(c.type, JSON))
 
 
 def kinds_sql() -> str:

@@ -23,7 +23,7 @@ from plancal.mail.composition import Envelope
 from plancal.mail.courier import RetryPolicy, deliver
 from plancal.mail.daily import send_reminders
 from plancal.mail.letters import Letter
-from plancal.mail.mailers import SmtpMailer
+from plancal.mail.mailers import RecordingMailer, SmtpMailer
 from plancal.settings import Settings
 from plancal.store import DeliveryLog, DeliveryRow, Store, open_store
 from tests.helpers import write_plan
@@ -486,3 +486,32 @@ duties:
                      "b@tinh.gov.vn": "sent", "b1@tinh.gov.vn": "dropped", "bao@tinh.gov.vn": "dropped"}
     again = send_reminders(store, s, DAY, SmtpMailer(s))
     assert again.sent == 0 and len(smtp.received) == 4
+
+
+def test_a_run_on_sqlite_relaxes_syncing_only_on_its_own_connection_and_puts_it_back(
+        settings: Settings, smtp: SmtpServer, tmp_path: Path) -> None:
+    """WAL commits during a run are not each synced (they still survive a killed process, test_crash);
+    the connection goes back to the pool at the usual level, and every mark is there for other readers."""
+    store = open_store(f"sqlite:///{tmp_path / 'relaxed.db'}")
+    try:
+        issue_003(store)
+        s = replace(smtp_settings(settings, smtp), database_url=f"sqlite:///{tmp_path / 'relaxed.db'}")
+        levels: list[int] = []
+        mailer = RecordingMailer(fail=lambda _e: levels.append(_synchronous(store)))
+        report = send_reminders(store, s, DAY, mailer)
+        assert report.sent == 2 and levels == [2, 2]  # a connection other than the run's keeps FULL
+        with store.engine.connect() as conn:
+            assert [r for (r,) in conn.exec_driver_sql("SELECT status FROM deliveries")] == ["sent", "sent"]
+        pooled = [store.engine.connect() for _ in range(store.engine.pool.checkedin())]  # type: ignore[attr-defined]
+        try:
+            assert pooled and all(c.exec_driver_sql("PRAGMA synchronous").scalar() == 2 for c in pooled)
+        finally:
+            for c in pooled:
+                c.close()
+    finally:
+        store.engine.dispose()
+
+
+def _synchronous(store: Store) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.exec_driver_sql("PRAGMA synchronous").scalar() or 0)

@@ -7,6 +7,7 @@ errors here); one test runs ``plancal feeds serve`` for real under uvicorn."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import os
 import subprocess
@@ -233,7 +234,7 @@ def test_a_trailing_slash_is_the_uniform_404_not_a_redirect(client: Client, stor
 class _Running:
     """The standalone server (``plancal feeds serve``'s configuration) on a free port, in a thread."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: Store, settings: Settings, http: str = "auto") -> None:
         import threading
 
         import uvicorn
@@ -241,7 +242,7 @@ class _Running:
         from plancal.feeds.server import server_config
 
         self.port = free_port()
-        self.server = uvicorn.Server(server_config(store, settings, host="127.0.0.1", port=self.port))
+        self.server = uvicorn.Server(server_config(store, settings, host="127.0.0.1", port=self.port, http=http))
         self.server.config.log_level = "warning"
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -261,18 +262,23 @@ class _Running:
         return f"http://127.0.0.1:{self.port}{path}"
 
 
-def _served(store: Store, settings: Settings, tmp_path: Path) -> _Running:
+def _served(store: Store, settings: Settings, tmp_path: Path, http: str = "auto") -> _Running:
     issue_file(store, write_plan(tmp_path / "plan", BODY))
     export_feeds(store, settings, TODAY)
-    return _Running(store, settings)
+    return _Running(store, settings, http)
 
 
-def test_a_client_trickling_its_headers_is_cut_off(store: Store, settings: Settings, tmp_path: Path) -> None:
+# both HTTP protocols carry the guards: httptools (what runs when installed) and h11 (the fallback)
+PROTOCOLS = pytest.mark.parametrize("http", ["httptools", "h11"])
+
+
+@PROTOCOLS
+def test_a_client_trickling_its_headers_is_cut_off(store: Store, settings: Settings, tmp_path: Path, http: str) -> None:
     import socket
 
     from plancal.feeds.server import HEADER_TIMEOUT
 
-    with _served(store, settings, tmp_path) as running:
+    with _served(store, settings, tmp_path, http) as running:
         sock = socket.create_connection(("127.0.0.1", running.port), timeout=2)
         started = time.monotonic()
         closed = False
@@ -296,6 +302,45 @@ def test_a_client_trickling_its_headers_is_cut_off(store: Store, settings: Setti
         assert time.monotonic() - started < HEADER_TIMEOUT + 3
         # a normal request on a fresh connection is still answered
         assert httpx.get(running.url(f"/{PUBLIC}"), timeout=5).status_code == 200
+
+
+@PROTOCOLS
+def test_a_request_head_too_large_is_refused(store: Store, settings: Settings, tmp_path: Path, http: str) -> None:
+    import socket
+
+    from plancal.feeds.server import MAX_HEAD
+
+    with _served(store, settings, tmp_path, http) as running:
+        sock = socket.create_connection(("127.0.0.1", running.port), timeout=5)
+        answer = b""
+        try:
+            sock.sendall(b"GET /public.ics HTTP/1.1\r\nHost: x\r\n")
+            with contextlib.suppress(OSError):  # the server may close while the head is still coming
+                for _ in range(MAX_HEAD // 1024 + 4):  # never finished: a header line grows past the limit
+                    sock.sendall(b"X-Big: " + b"a" * 1017 + b"\r\n")
+            with contextlib.suppress(OSError):
+                while chunk := sock.recv(4096):
+                    answer += chunk
+        finally:
+            sock.close()
+        assert answer.startswith(b"HTTP/1.1 400 ")  # and then closed: recv saw the end
+        # a request head of a normal size is still answered, on a fresh connection
+        r = httpx.get(running.url(f"/{PUBLIC}"), headers={"X-Fine": "a" * 4000}, timeout=5)
+        assert r.status_code == 200
+
+
+@PROTOCOLS
+def test_keep_alive_requests_each_get_an_answer(store: Store, settings: Settings, tmp_path: Path, http: str) -> None:
+    """The guards re-arm after each response: many requests on one connection, and a HEAD, all answered."""
+    with _served(store, settings, tmp_path, http) as running, httpx.Client(timeout=5) as c:
+        url = running.url(f"/u/{token(store)}.ics")
+        first = c.get(url)
+        for _ in range(20):
+            assert c.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+            assert c.get(url).content == first.content
+        head = c.head(url)
+        assert head.status_code == 200 and head.content == b""
+        assert int(head.headers["content-length"]) == len(first.content)
 
 
 def test_300_half_open_connections_do_not_stop_it_answering(store: Store, settings: Settings,
@@ -387,3 +432,55 @@ def test_rotations_and_exports_in_two_processes_leave_only_the_current_token(
     files = sorted(p.name for p in (settings.calendar_dir / "u").glob("*.ics"))
     current = {unit_feed_name(r.feed_token).split("/", 1)[1] for r in store.unit_rows()}
     assert set(files) == current
+
+
+def test_a_rotation_by_another_process_is_refused_at_the_next_request(client: Client, store: Store,
+                                                                     settings: Settings, db_url: str) -> None:
+    """The server holds the tokens in memory; ``plancal feeds rotate`` in another process renames the feed
+    in calendar/u, and that change of the folder makes the next request reload them."""
+    import multiprocessing
+
+    old = token(store)
+    assert client.get(f"/u/{old}.ics").status_code == 200  # the tokens are loaded now
+    child = multiprocessing.get_context("spawn").Process(target=_rotate_in_child, args=(db_url, settings, 1))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    assert client.get(f"/u/{old}.ics").status_code == 404
+    assert client.get(f"/u/{token(store)}.ics").status_code == 200
+
+
+def test_a_304_and_a_repeated_200_read_no_file(client: Client, store: Store, settings: Settings,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from plancal.feeds import server
+
+    reads: list[str] = []
+    real_read = server._FileCache.read
+
+    def counting(self: server._FileCache, path: str) -> object:
+        reads.append(path)
+        return real_read(self, path)
+
+    monkeypatch.setattr(server._FileCache, "read", counting)
+    url = f"/u/{token(store)}.ics"
+    first = client.get(url)
+    assert first.status_code == 200 and len(reads) == 1
+    assert client.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+    assert client.get(url).content == first.content
+    assert len(reads) == 1
+
+
+def test_feeds_beyond_the_memory_budget_are_read_again(store: Store, settings: Settings, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from plancal.feeds import server
+
+    monkeypatch.setattr(server, "CONTENT_CACHE_BYTES", 8)  # nothing is held: every 200 reads its file
+    issue_file(store, write_plan(tmp_path / "plan", BODY))
+    export_feeds(store, settings, TODAY)
+    client = Client(create_app(store, settings, today=lambda: TODAY))
+    for path, name in ((f"/u/{token(store)}.ics", unit_feed_name(token(store))), (f"/{PUBLIC}", PUBLIC)):
+        on_disk = feed_path(settings, name).read_bytes()
+        for _ in range(2):
+            r = client.get(path)
+            assert r.status_code == 200 and r.content == on_disk
+        assert client.get(path, headers={"If-None-Match": r.headers["etag"]}).status_code == 304

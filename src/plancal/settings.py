@@ -76,6 +76,8 @@ class Settings:
     #: files units attach to a submission: at most this many bytes, with one of these extensions
     upload_max_bytes: int = 10 * 1024 * 1024
     upload_extensions: tuple[str, ...] = DEFAULT_UPLOAD_EXTENSIONS
+    #: no mail larger than this goes out (mail servers refuse 10-25 MB; a letter this large is a planning fault)
+    mail_max_bytes: int = 1024 * 1024
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -124,6 +126,8 @@ class Settings:
             raise SettingsError(problems)
         if "upload_max_mb" in values:
             values["upload_max_bytes"] = int(values.pop("upload_max_mb") * 1024 * 1024)
+        if "mail_max_mb" in values:
+            values["mail_max_bytes"] = int(values.pop("mail_max_mb") * 1024 * 1024)
         if PREFIX + "OUTBOX_DIR" not in env:
             values["outbox_dir"] = values["home"] / "outbox"
         return cls(**values, lead_days_by_kind=tuple(per_kind["LEAD_DAYS_"]),
@@ -187,6 +191,7 @@ class _Environment(BaseSettings):
     ESCALATE_ISSUER_AFTER: Annotated[int, Field(ge=1, le=366)] = DEFAULT_ESCALATE_ISSUER_AFTER
     UPLOAD_MAX_MB: Annotated[float, Field(gt=0, le=1024)] = 10
     UPLOAD_EXTENSIONS: Annotated[tuple[str, ...], NoDecode] = DEFAULT_UPLOAD_EXTENSIONS
+    MAIL_MAX_MB: Annotated[float, Field(gt=0, le=100)] = 1
     LEASE_SECONDS: Annotated[int, Field(gt=0)] = 300
     CANCELLED_KEEP_DAYS: Annotated[int, Field(ge=0)] = 30
 
@@ -313,6 +318,7 @@ ACCEPTED: dict[str, str] = {
                              "báo cơ quan ban hành và đơn vị cấp trên, ví dụ 10",
     "upload_max_mb": "số MB lớn hơn 0 (tối đa 1024), ví dụ 10",
     "upload_extensions": "các phần mở rộng tệp cách nhau bằng dấu phẩy, ví dụ pdf,docx,xlsx",
+    "mail_max_mb": "số MB lớn hơn 0 (tối đa 100), ví dụ 1",
     "lease_seconds": "số giây nguyên lớn hơn 0, ví dụ 300",
     "cancelled_keep_days": "số ngày nguyên ≥ 0, ví dụ 30",
 }

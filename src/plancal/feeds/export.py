@@ -5,8 +5,16 @@ shows (uid, sequence, content hash, status, dates of completion and cancellation
 context shared by all feeds (the plans, the unit names, the settings that reach a feed and the code
 that writes them). The marker is stored with the feed (``feeds.digest``); an export reads the row
 versions as plain tuples (one light query), and renders and writes only the feeds whose marker
-changed or whose file is missing. When nothing changed that is a query and a few thousand ``stat``
-calls; after one submission, the unit's feed and the plan feed.
+changed or whose file is missing; after one submission, the unit's feed and the plan feed.
+
+Before that, an export compares a *fingerprint*: one aggregate query over the rows (their number, the
+sum of their sequences, the last ``modified_at``, the cancellations still shown), the tokens, the
+context and the stored digests, saved (as the ``feeds`` row :data:`FINGERPRINT`) after each complete
+export. When it is unchanged and the folders hold exactly the expected files, nothing is read or
+rendered. Rows are never deleted and every change raises a row's sequence, so any change moves it.
+
+A full render streams each feed into its temporary file as its events are made (a national plan feed
+is tens of MB, never joined in memory); all are synced once and then renamed.
 
 A plan feed shows every row of the plan (tens of thousands). When only a few of its rows changed and
 the file on disk was written in the same context, the events whose UID, SEQUENCE and LAST-MODIFIED are
@@ -22,6 +30,7 @@ lock, so it can never write a feed under a token that a rotation revoked meanwhi
 from __future__ import annotations
 
 import fcntl
+import filecmp
 import hashlib
 import json
 import os
@@ -41,7 +50,16 @@ from plancal.errors import FeedError, Problem
 from plancal.feeds import names as _names_module
 from plancal.feeds import rendering as _rendering_module
 from plancal.feeds.names import PLAN_DIR, PUBLIC, UID_SUFFIX, UNIT_DIR, feed_path, plan_feed_name, unit_feed_name
-from plancal.feeds.rendering import _BEGIN_EVENT, _END, _END_EVENT, INFORMATIONAL, SPANNING, FeedBuilder, RenderedFeed
+from plancal.feeds.rendering import (
+    _BEGIN_EVENT,
+    _END,
+    _END_EVENT,
+    INFORMATIONAL,
+    SPANNING,
+    FeedBuilder,
+    RenderedFeed,
+    StreamedFeed,
+)
 from plancal.schedule.occurrence import KINDS
 from plancal.settings import Settings
 from plancal.store import PlanRow, Store
@@ -59,13 +77,18 @@ class ExportResult:
 
 
 # -- files ----------------------------------------------------------------------------------
-def _write_temp(path: Path, data: bytes) -> Path:
-    """A temporary file next to ``path`` holding ``data`` (readable by the web server)."""
+def _write_temp(path: Path, data: bytes | Iterable[bytes]) -> Path:
+    """A temporary file next to ``path`` holding ``data`` (or its chunks, written as they come),
+    readable by the web server."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        with os.fdopen(fd, "wb", buffering=1 << 18) as fh:
+            if isinstance(data, bytes):
+                fh.write(data)
+            else:
+                for chunk in data:
+                    fh.write(chunk)
         os.chmod(tmp, 0o644)  # served by nginx; mkstemp creates 0600
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -83,6 +106,19 @@ class _Batch:
 
     def add(self, path: Path, data: bytes) -> None:
         self.pending.append((_write_temp(path, data), path))
+
+    def add_stream(self, path: Path, chunks: Iterable[bytes]) -> bool:
+        """Write the chunks to a temporary file; False (and nothing pending) if ``path`` holds them already."""
+        tmp = _write_temp(path, chunks)
+        try:
+            same = path.stat().st_size == tmp.stat().st_size and filecmp.cmp(tmp, path, shallow=False)
+        except OSError:
+            same = False
+        if same:
+            tmp.unlink()
+            return False
+        self.pending.append((tmp, path))
+        return True
 
     def commit(self) -> None:
         if self.pending:
@@ -134,8 +170,12 @@ def _existing_feed_files(settings: Settings) -> set[str]:
     root = settings.calendar_dir
     names: set[str] = set()
     for folder in (UNIT_DIR, PLAN_DIR):
-        if (root / folder).is_dir():
-            names.update(f"{folder}/{p.name}" for p in (root / folder).glob("*.ics"))
+        try:
+            with os.scandir(root / folder) as entries:  # one listing; a file's type comes with its name
+                names.update(f"{folder}/{e.name}" for e in entries
+                             if e.name.endswith(".ics") and not e.name.startswith(".") and e.is_file())
+        except (FileNotFoundError, NotADirectoryError):
+            pass
     if (root / PUBLIC).is_file():
         names.add(PUBLIC)
     return names
@@ -145,7 +185,7 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed], *, prune: bool,
+def publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed | StreamedFeed], *, prune: bool,
             expected: Iterable[str] = (), digests: dict[str, str] | None = None) -> ExportResult:
     """Write the feeds whose bytes differ from their file (or whose file is missing) and remember each
     one's marker (or, for a feed without one, the digest of its bytes). With ``prune``, delete feed
@@ -155,7 +195,7 @@ def publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed], *, 
         return _publish(store, settings, feeds, prune=prune, expected=expected, digests=digests)
 
 
-def _publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed], *, prune: bool,
+def _publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed | StreamedFeed], *, prune: bool,
              expected: Iterable[str] = (), digests: dict[str, str] | None = None) -> ExportResult:
     if digests is None:
         digests = store.feed_digests()
@@ -167,8 +207,18 @@ def _publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed], *,
     try:
         for feed in feeds:
             expected.add(feed.name)
-            key = feed.marker or feed.digest
             path = feed_path(settings, feed.name)
+            if isinstance(feed, StreamedFeed):  # always with a marker: only the export streams
+                assert feed.marker is not None
+                if digests.get(feed.name) == feed.marker and path.is_file():
+                    unchanged += 1
+                elif batch.add_stream(path, feed.chunks):
+                    written[feed.name] = feed.marker
+                else:
+                    unchanged += 1
+                    remember[feed.name] = feed.marker
+                continue
+            key = feed.marker or feed.digest
             if digests.get(feed.name) == key and path.is_file():
                 unchanged += 1
                 continue
@@ -205,7 +255,7 @@ def _same_bytes(path: Path, data: bytes) -> bool:
 
 
 def builder(store: Store, settings: Settings, today: date) -> FeedBuilder:
-    return FeedBuilder(store.unit_rows(), store.plans(), store.occurrences(include_cancelled=True), settings, today)
+    return FeedBuilder(store.unit_rows(), store.plans(), store.occurrence_facts(), settings, today)
 
 
 # -- markers ----------------------------------------------------------------------------------
@@ -242,8 +292,47 @@ def _row_token(v: Sequence[Any]) -> str:
 def _version_sort_key(v: Sequence[Any]) -> tuple[date, int, str, str]:
     """The order of :func:`plancal.feeds.rendering._sort_key`, from a row version."""
     kind = v[_KIND]
-    first = v[_START] if kind in SPANNING else v[_DUE]
-    return first, KINDS.index(kind) if kind in KINDS else len(KINDS), v[_UNIT] or "", v[_UID]
+    return v[_START] if kind in SPANNING else v[_DUE], _KIND_ORDER.get(kind, len(KINDS)), v[_UNIT] or "", v[_UID]
+
+
+_KIND_ORDER = {k: i for i, k in enumerate(KINDS)}
+
+
+def feed_context(units: Sequence[tuple[str, str, str]], plans: Sequence[PlanRow], settings: Settings) -> str:
+    """What every feed is made from besides its rows: the code, the settings that reach a feed, the
+    plans and the unit names."""
+    context = (_CODE, settings.timezone, settings.cancelled_keep_days,
+               [(p.id, p.number, p.title, p.issued, p.revision_date, p.period_start, p.period_end,
+                 sorted(p.recipients or ()), p.revision, p.digest) for p in plans],
+               [(uid, name) for uid, name, _ in units])
+    return hashlib.sha256(repr(context).encode()).hexdigest()[:16]
+
+
+#: the ``feeds`` row holding the fingerprint of the last complete export (no feed file has this name)
+FINGERPRINT = ".export"
+
+
+def _fingerprint(store: Store, settings: Settings, today: date, units: Sequence[tuple[str, str, str]],
+                 plans: Sequence[PlanRow]) -> str:
+    """Everything an export's files depend on, from one aggregate query: the context, every feed's name
+    (the tokens), and the rows' summary (any added or changed row, or an expired cancellation, moves it)."""
+    summary = store.occurrence_summary(today - timedelta(days=settings.cancelled_keep_days))
+    h = hashlib.sha256(repr(([token for _, _, token in units], summary)).encode())
+    return feed_context(units, plans, settings) + h.hexdigest()
+
+
+def _sealed(fingerprint: str, digests: dict[str, str]) -> str:
+    """The fingerprint with what the ``feeds`` table says of each file: a digest saved by anything but
+    an export (a single feed written, a rotation) makes the next export look at every marker."""
+    h = hashlib.sha256(fingerprint.encode())
+    for name in sorted(digests):
+        if name != FINGERPRINT:
+            h.update(f"{name}\x00{digests[name]}\x00".encode())
+    return fingerprint[:16] + h.hexdigest()[:48]
+
+
+def _feed_names(units: Sequence[tuple[str, str, str]], plans: Sequence[PlanRow]) -> set[str]:
+    return {PUBLIC, *(plan_feed_name(p.id) for p in plans), *(unit_feed_name(token) for _, _, token in units)}
 
 
 class FeedIndex:
@@ -252,15 +341,12 @@ class FeedIndex:
     def __init__(self, units: Sequence[tuple[str, str, str]], plans: Sequence[PlanRow],
                  versions: Iterable[Sequence[Any]], settings: Settings, today: date) -> None:
         """``units``: (id, name, feed token) of every unit, in the order of ``Store.unit_rows``."""
-        context = (_CODE, settings.timezone, settings.cancelled_keep_days,
-                   [(p.id, p.number, p.title, p.issued, p.revision_date, p.period_start, p.period_end,
-                     sorted(p.recipients or ()), p.revision, p.digest) for p in plans],
-                   [(uid, name) for uid, name, _ in units])
-        self.context = hashlib.sha256(repr(context).encode()).hexdigest()[:16]
+        self.context = feed_context(units, plans, settings)
         keep = timedelta(days=settings.cancelled_keep_days)
         self.by_plan: dict[str, list[Sequence[Any]]] = defaultdict(list)
         actionable: dict[str, list[str]] = defaultdict(list)
         informational: dict[str, list[str]] = defaultdict(list)
+        plan_tokens: dict[str, list[str]] = defaultdict(list)
         plans_of: dict[str, set[str]] = defaultdict(set)
         for p in plans:
             for u in p.recipients or ():
@@ -270,6 +356,7 @@ class FeedIndex:
                 continue
             token = _row_token(v)
             self.by_plan[v[_PLAN]].append(v)
+            plan_tokens[v[_PLAN]].append(token)
             if v[_KIND] in INFORMATIONAL:
                 informational[v[_PLAN]].append(token)
                 for u in _list(v[_AUDIENCE]):
@@ -285,7 +372,7 @@ class FeedIndex:
         self.markers: dict[str, str] = {
             PUBLIC: self._digest("public", *(info_digest[p.id] for p in plans if p.id in info_digest))}
         for p in plans:
-            self.markers[plan_feed_name(p.id)] = self._digest("plan", p.id, [_row_token(v) for v in self.by_plan[p.id]])
+            self.markers[plan_feed_name(p.id)] = self._digest("plan", p.id, plan_tokens.get(p.id, []))
         for uid, _, token in units:
             infos = sorted(info_digest[pid] for pid in plans_of.get(uid, ()) if pid in info_digest)
             self.markers[unit_feed_name(token)] = self._digest("unit", uid, actionable.get(uid, []), *infos)
@@ -311,42 +398,45 @@ class FeedIndex:
 _FEW = 64
 
 
-def _old_events(data: bytes) -> tuple[bytes, dict[tuple[bytes, bytes, bytes], bytes]] | None:
-    """A feed file's head (calendar properties and time zone) and its events keyed by UID, SEQUENCE and
-    LAST-MODIFIED; None if it is not a feed as this module writes them."""
+def _old_events(data: bytes) -> tuple[bytes, dict[bytes, bytes]] | None:
+    """A feed file's head (calendar properties and time zone) and its events by UID; None if it is not
+    a feed as this module writes them."""
     if not data.endswith(_END):
         return None
     chunks = data[: -len(_END)].split(_BEGIN_EVENT)
-    events: dict[tuple[bytes, bytes, bytes], bytes] = {}
+    events: dict[bytes, bytes] = {}
     for chunk in chunks[1:]:
         if not chunk.endswith(_END_EVENT):
             return None
-        # these three lines are short (a 40-character uid), never folded
-        key = (_value(chunk, b"\r\nUID:"), _value(chunk, b"\r\nSEQUENCE:"), _value(chunk, b"\r\nLAST-MODIFIED:"))
-        events[key] = _BEGIN_EVENT + chunk
+        # a short line (a 40-character uid), never folded
+        start = chunk.find(b"\r\nUID:") + 6
+        if start < 6:
+            return None
+        events[chunk[start:chunk.index(b"\r\n", start)]] = chunk
     return chunks[0], events
 
 
-def _value(chunk: bytes, prefix: bytes) -> bytes:
-    start = chunk.find(prefix)
-    if start < 0:
-        return b""
-    start += len(prefix)
-    end = chunk.index(b"\r\n", start)
-    if chunk.startswith(b" ", end + 2):  # folded after all: never reuse such an event
-        return b""
-    return chunk[start:end]
+def _reusable(events: dict[bytes, bytes], v: Sequence[Any]) -> bytes | None:
+    """The old event of this row version if its UID, SEQUENCE and LAST-MODIFIED are the row's."""
+    uid, sequence, modified = _event_key(v)
+    chunk = events.get(uid)
+    if chunk is None or b"\r\nSEQUENCE:" + sequence + b"\r\n" not in chunk \
+            or b"\r\nLAST-MODIFIED:" + modified + b"\r\n" not in chunk:
+        return None
+    return _BEGIN_EVENT + chunk
 
 
 def _event_key(v: Sequence[Any]) -> tuple[bytes, bytes, bytes]:
-    modified = v[_MODIFIED]
-    if isinstance(modified, str):
-        modified = datetime.fromisoformat(modified)
-    return (f"{v[_UID]}{UID_SUFFIX}".encode(), str(v[_SEQUENCE]).encode(), f"{modified:%Y%m%dT%H%M%S}Z".encode())
+    m = v[_MODIFIED]
+    if isinstance(m, str) and len(m) >= 19:  # SQLite's ISO text: cut, not parsed (tens of thousands of rows)
+        stamp = f"{m[0:4]}{m[5:7]}{m[8:10]}T{m[11:13]}{m[14:16]}{m[17:19]}Z"
+    else:
+        stamp = f"{datetime.fromisoformat(m) if isinstance(m, str) else m:%Y%m%dT%H%M%S}Z"
+    return (f"{v[_UID]}{UID_SUFFIX}".encode(), str(v[_SEQUENCE]).encode(), stamp.encode())
 
 
-def _render_few(store: Store, settings: Settings, today: date, index: FeedIndex, plans: Sequence[PlanRow],
-                dirty: Sequence[str], digests: dict[str, str]) -> list[RenderedFeed]:
+def _render_few(store: Store, settings: Settings, today: date, index: FeedIndex, units: Sequence[tuple[str, str, str]],
+                plans: Sequence[PlanRow], dirty: Sequence[str], digests: dict[str, str]) -> list[RenderedFeed]:
     """Render a few feeds, reading only the rows they show; a plan feed reuses its file's unchanged events."""
     unit_ids = [index.unit_ids[n] for n in dirty if n in index.unit_ids]
     spliced: dict[str, tuple[bytes, list[bytes | Sequence[Any]]]] = {}
@@ -365,7 +455,7 @@ def _render_few(store: Store, settings: Settings, today: date, index: FeedIndex,
         kept = sorted(index.by_plan.get(plan_id, ()), key=_version_sort_key)
         parts: list[bytes | Sequence[Any]] = []
         for v in kept:
-            data = events.get(_event_key(v))
+            data = _reusable(events, v)
             if data is None:
                 missing.add(v[_UID])
                 parts.append(v)
@@ -374,14 +464,13 @@ def _render_few(store: Store, settings: Settings, today: date, index: FeedIndex,
         spliced[name] = (head, parts)
     whole_plans = [n for n in dirty if n in index.plan_ids and n not in spliced]
     if whole_plans:
-        rows = store.occurrences(include_cancelled=True)
-    else:
-        found = {r.uid: r for r in store.occurrences_of_units(unit_ids, also_kinds=("conference", *INFORMATIONAL))}
-        for r in store.occurrences_by_uid(missing - set(found)):
-            found[r.uid] = r
-        rows = list(found.values())
+        rows = store.occurrence_facts()
+    else:  # the rows of these units, those that reach many feeds, and the plan feeds' changed rows
+        rows = store.occurrence_facts(uids=missing, unit_ids=unit_ids, kinds=("conference", *INFORMATIONAL))
     by_uid = {r.uid: r for r in rows}
-    b = FeedBuilder(store.unit_rows(), plans, rows, settings, today)
+    # only the units whose feeds are rendered, and every unit's name (events name other units)
+    b = FeedBuilder([u for u in map(store.unit_row, unit_ids) if u is not None], plans, rows, settings, today)
+    b.renderer.unit_names.update({uid: name for uid, name, _ in units})
     out: list[RenderedFeed] = []
     for name in dirty:
         if name in spliced:
@@ -403,19 +492,28 @@ def export_feeds(store: Store, settings: Settings, today: date) -> ExportResult:
 
 def _export(store: Store, settings: Settings, today: date) -> ExportResult:
     plans = store.plans()
-    index = FeedIndex(store.unit_tokens(), plans, store.occurrence_versions(), settings, today)
+    units = store.unit_tokens()
+    # taken before the rows are read: a change made meanwhile leaves the next export to find it
+    fingerprint = _fingerprint(store, settings, today, units, plans)
     digests = store.feed_digests()
-    dirty = [name for name, marker in index.markers.items()
-             if digests.get(name) != marker or not feed_path(settings, name).is_file()]
+    if digests.get(FINGERPRINT) == _sealed(fingerprint, digests):
+        names = _feed_names(units, plans)
+        if _existing_feed_files(settings) == names:  # nothing changed, nothing missing, no stray file
+            return ExportResult(0, len(names), 0)
+    index = FeedIndex(units, plans, store.occurrence_versions(), settings, today)
+    existing = _existing_feed_files(settings)
+    dirty = [name for name, marker in index.markers.items() if digests.get(name) != marker or name not in existing]
     clean = len(index.markers) - len(dirty)
     if not dirty:
-        feeds: Iterable[RenderedFeed] = ()
+        feeds: Iterable[RenderedFeed | StreamedFeed] = ()
     elif len(dirty) > _FEW:
-        b = FeedBuilder(store.unit_rows(), plans, store.occurrences(include_cancelled=True), settings, today)
-        feeds = (RenderedFeed(f.name, f.data, index.markers[f.name]) for f in b.feeds(set(dirty)))
+        index.by_plan.clear()  # only the few-feeds path splices plan feeds: free the row versions
+        b = FeedBuilder(store.unit_rows(), plans, store.occurrence_facts(), settings, today)
+        feeds = (StreamedFeed(f.name, f.chunks, index.markers[f.name]) for f in b.streams(set(dirty)))
     else:
-        feeds = _render_few(store, settings, today, index, plans, dirty, digests)
-    result = publish(store, settings, feeds, prune=True, expected=index.markers, digests=digests)
+        feeds = _render_few(store, settings, today, index, units, plans, dirty, digests)
+    result = publish(store, settings, feeds, prune=True, expected=[*index.markers, FINGERPRINT], digests=digests)
+    store.save_feed_digests({FINGERPRINT: _sealed(fingerprint, store.feed_digests())}, _now())
     return ExportResult(result.written, result.unchanged + clean, result.removed)
 
 
@@ -424,11 +522,9 @@ def unit_feed(store: Store, settings: Settings, unit_id: str, today: date) -> Re
     unit = store.unit_row(unit_id)
     if unit is None:
         raise FeedError([Problem(f"không có đơn vị '{unit_id}'", field="unit", hint="xem 'plancal units list'")])
-    rows = {r.uid: r for r in store.occurrences(unit_id=unit_id, include_cancelled=True)}
-    for r in store.occurrences(kinds=("conference", *INFORMATIONAL), include_cancelled=True):
-        rows.setdefault(r.uid, r)
-    b = FeedBuilder([unit], store.plans(), rows.values(), settings, today)
-    b.renderer.unit_names.update({u.id: u.name for u in store.unit_rows()})
+    rows = store.occurrence_facts(unit_ids=[unit_id], kinds=("conference", *INFORMATIONAL))
+    b = FeedBuilder([unit], store.plans(), rows, settings, today)
+    b.renderer.unit_names.update({uid: name for uid, name, _ in store.unit_tokens()})
     return b.unit_feed(unit)
 
 

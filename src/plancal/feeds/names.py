@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from plancal.settings import Settings
-from plancal.store import OccurrenceRow
+from plancal.store import OccurrenceFacts, OccurrenceRow
 
 PRODID = "-//plancal//Lịch thực hiện kế hoạch//VI"
 
@@ -41,7 +41,7 @@ def feed_path(settings: Settings, name: str) -> Path:
     return settings.calendar_dir / name
 
 
-def event_uid(row: OccurrenceRow) -> str:
+def event_uid(row: OccurrenceRow | OccurrenceFacts) -> str:
     return f"{row.uid}{UID_SUFFIX}"
 
 

@@ -17,21 +17,25 @@ always by writing a temporary file in the same folder and renaming it over the o
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, Timezone, TimezoneStandard, vDuration, vText
+from icalendar import Alarm, Calendar, Event, Timezone, TimezoneStandard, vDuration
 
 from plancal.errors import FeedError, Problem
 from plancal.feeds.names import PRODID, PUBLIC, event_uid, plan_feed_name, unit_feed_name
 from plancal.schedule.occurrence import ACTIONABLE, KINDS
 from plancal.settings import Settings
-from plancal.store import OccurrenceRow, PlanRow, UnitRow
+from plancal.store import OccurrenceFacts, OccurrenceRow, PlanRow, UnitRow
 from plancal.tracking.status import DATE_SOURCE_LABEL, KIND_LABEL
 from plancal.vn.dates import short
+
+#: a row as feeds read it: the ORM object or the plain columns (:meth:`Store.occurrence_facts`)
+Row = OccurrenceRow | OccurrenceFacts
 
 #: how often clients should fetch again (Google ignores it and refreshes every 8-24 h)
 REFRESH = timedelta(hours=6)
@@ -114,20 +118,28 @@ def fold(line: bytes, limit: int = 75) -> bytes:
 #: RFC 5545 CONTROL characters (and the C1 controls), which no TEXT value may hold: a strict parser
 #: rejects the whole feed for one of them. Line breaks stay (icalendar writes them as ``\n``), tabs too.
 _CONTROLS = {c: None for c in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))}
+_HAS_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]").search
 
 
 def ical_text(value: str) -> str:
     """Text from the data made fit for a TEXT value: CRLF and CR become a line break, every other
     control character is dropped."""
-    if value.isprintable():
+    if value.isprintable() or not _HAS_CONTROL(value):  # a line break alone is not a reason to translate
         return value
     return value.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROLS)
 
 
 def text_line(name: str, value: str) -> bytes:
-    """A TEXT property without parameters: control characters dropped, escaped by icalendar, folded by
+    """A TEXT property without parameters: control characters dropped, escaped as icalendar does, folded by
     :func:`fold`."""
-    return fold(name.encode() + b":" + vText(ical_text(value)).to_ical()) + b"\r\n"
+    return fold(name.encode() + b":" + escape_text(ical_text(value)).encode()) + b"\r\n"
+
+
+def escape_text(value: str) -> str:
+    """RFC 5545 TEXT escaping exactly as icalendar 7's ``vText(value).to_ical()`` (its replacements, in
+    its order), without building a vText and its parameters for every line; a test compares both."""
+    return (value.replace(r"\N", "\n").replace("\\", "\\\\").replace(";", r"\;").replace(",", r"\,")
+            .replace("\r\n", r"\n").replace("\n", r"\n").replace("\r", r"\n"))
 
 
 def plan_label(plan: PlanRow) -> str:
@@ -137,7 +149,7 @@ def plan_label(plan: PlanRow) -> str:
     return f"Kế hoạch ngày {short(plan.issued)}"
 
 
-def cancelled_kept(row: OccurrenceRow, today: date, keep_days: int) -> bool:
+def cancelled_kept(row: Row, today: date, keep_days: int) -> bool:
     """A cancelled occurrence stays in feeds (struck through) for ``keep_days`` after cancellation."""
     if row.status != "cancelled":
         return True
@@ -180,6 +192,15 @@ class RenderedFeed:
         return hashlib.sha256(self.data).hexdigest()
 
 
+@dataclass(frozen=True)
+class StreamedFeed:
+    """One feed file whose bytes are made while they are read (once): ``chunks`` joined are the file."""
+
+    name: str
+    chunks: Iterator[bytes]
+    marker: str | None = None
+
+
 class EventRenderer:
     """Occurrence row → VEVENT bytes, with caches so that nothing shared is serialized twice.
 
@@ -193,6 +214,8 @@ class EventRenderer:
         self.plans = plans
         self.tz = ZoneInfo(tzid)
         self._cache: dict[tuple[str, str], bytes] = {}
+        #: a row's variant-independent lines, kept until its other variant takes them
+        self._bodies: dict[str, bytes] = {}
         self._pieces: dict[tuple[tuple[str, object], ...], bytes] = {}
         self._alarms: dict[tuple[str, bool], bytes] = {}
         self._plan_refs: dict[str, str] = {}
@@ -202,11 +225,12 @@ class EventRenderer:
             return ""
         return self.unit_names.get(unit_id, unit_id)
 
-    def render(self, row: OccurrenceRow, variant: str) -> bytes:
+    def render(self, row: Row, variant: str) -> bytes:
         """The VEVENT bytes, equal to ``self.event(row, variant).to_ical()`` but assembled from pieces:
-        lines that many events share (dates, timestamps, status, categories, summaries, alarms) are
-        serialized by icalendar once and reused; only UID and DESCRIPTION are new for each occurrence,
-        escaped by icalendar and folded by :func:`fold`, which folds exactly as icalendar does. The
+        lines that many events share (dates, timestamps, status, categories, alarms) are serialized by
+        icalendar once and reused; SUMMARY, UID and DESCRIPTION, new for each occurrence, are escaped by
+        icalendar and folded by :func:`fold`, which folds exactly as icalendar does, and the lines after
+        SUMMARY are made once for both variants. The
         properties follow icalendar's own order (SUMMARY first, subcomponents last), so the result is
         byte for byte what icalendar writes; a test checks this on every plan."""
         shared = row.kind in INFORMATIONAL
@@ -215,27 +239,13 @@ class EventRenderer:
         if data is not None:
             return data
         timed = self.timed(row)
-        if timed:
-            assert row.starts_at is not None and row.ends_at is not None
-            span: tuple[date | datetime, date | datetime] = (_utc(row.starts_at).astimezone(self.tz),
-                                                             _utc(row.ends_at).astimezone(self.tz))
-        else:
-            day = self.first_day(row)
-            span = (day, day + timedelta(days=1))
-        stamp = _utc(row.modified_at)
-        status = "CANCELLED" if row.status == "cancelled" else "CONFIRMED"
-        parts = [
-            _BEGIN_EVENT,
-            self._piece(("summary", self.summary(row, key[1]))),
-            self._piece(("dtstart", span[0]), ("dtend", span[1])),
-            self._piece(("dtstamp", stamp)),
-            text_line("UID", event_uid(row)),
-            self._piece(("sequence", row.sequence)),
-            self._piece(("categories", tuple(self.categories(row)))),
-            text_line("DESCRIPTION", self.description(row, timed)),
-            self._piece(("last-modified", stamp)),
-            self._piece(*self._tail(status, timed)),
-        ]
+        # everything between SUMMARY and the alarm is the same in both variants: made once per row
+        body = self._bodies.pop(row.uid, None) if not shared else None
+        if body is None:
+            body = self._body(row, timed)
+            if not shared:
+                self._bodies[row.uid] = body
+        parts = [_BEGIN_EVENT, text_line("SUMMARY", self.summary(row, key[1])), body]
         if self.has_alarm(row, key[1]):
             alarm = self._alarms.get((row.title, timed))
             if alarm is None:
@@ -246,6 +256,28 @@ class EventRenderer:
         if shared or row.kind == "conference":
             self._cache[key] = data
         return data
+
+    def _body(self, row: Row, timed: bool) -> bytes:
+        """DTSTART to the last property before the alarm, in icalendar's order."""
+        if timed:
+            assert row.starts_at is not None and row.ends_at is not None
+            span: tuple[date | datetime, date | datetime] = (_utc(row.starts_at).astimezone(self.tz),
+                                                             _utc(row.ends_at).astimezone(self.tz))
+        else:
+            day = self.first_day(row)
+            span = (day, day + timedelta(days=1))
+        stamp = _utc(row.modified_at)
+        status = "CANCELLED" if row.status == "cancelled" else "CONFIRMED"
+        return b"".join((
+            self._piece(("dtstart", span[0]), ("dtend", span[1])),
+            self._piece(("dtstamp", stamp)),
+            text_line("UID", event_uid(row)),
+            self._piece(("sequence", row.sequence)),
+            self._piece(("categories", tuple(self.categories(row)))),
+            text_line("DESCRIPTION", self.description(row, timed)),
+            self._piece(("last-modified", stamp)),
+            self._piece(*self._tail(status, timed)),
+        ))
 
     @staticmethod
     def _tail(status: str, timed: bool) -> tuple[tuple[str, object], ...]:
@@ -265,7 +297,7 @@ class EventRenderer:
         return data
 
     # -- the event --------------------------------------------------------------------------
-    def event(self, row: OccurrenceRow, variant: str) -> Event:
+    def event(self, row: Row, variant: str) -> Event:
         """The complete VEVENT as an icalendar component (what :meth:`bytes` writes piece by piece)."""
         stamp = _utc(row.modified_at)
         ev = Event()
@@ -293,7 +325,7 @@ class EventRenderer:
             ev.add_component(self.alarm(row))
         return ev
 
-    def first_day(self, row: OccurrenceRow) -> date:
+    def first_day(self, row: Row) -> date:
         """The one day an all-day event shows: a theme or a standing duty where its span starts (inside
         the plan's period), anything else on its due day. No all-day event lasts longer than a day."""
         if row.kind not in SPANNING:
@@ -303,18 +335,18 @@ class EventRenderer:
         return min(start, row.due_effective)
 
     @staticmethod
-    def timed(row: OccurrenceRow) -> bool:
+    def timed(row: Row) -> bool:
         return row.kind == "conference" and row.starts_at is not None and row.ends_at is not None
 
     @staticmethod
-    def has_alarm(row: OccurrenceRow, variant: str) -> bool:
+    def has_alarm(row: Row, variant: str) -> bool:
         """One reminder, only in the responsible unit's feed and only while the item is open."""
         return variant == "unit" and row.status == "open" and row.kind in ACTIONABLE
 
-    def summary(self, row: OccurrenceRow, variant: str) -> str:
+    def summary(self, row: Row, variant: str) -> str:
         return ical_text(self._summary(row, variant))
 
-    def _summary(self, row: OccurrenceRow, variant: str) -> str:
+    def _summary(self, row: Row, variant: str) -> str:
         prefix = {"done": "[Đã xong] ", "cancelled": "[Đã hủy] "}.get(row.status, "")
         if row.kind == "theme":
             return f"{prefix}Chủ đề tuyên truyền: {row.title}"
@@ -327,7 +359,7 @@ class EventRenderer:
             return f"{prefix}{self.name(row.unit_id)}: {row.title}"
         return prefix + row.title
 
-    def description(self, row: OccurrenceRow, timed: bool) -> str:
+    def description(self, row: Row, timed: bool) -> str:
         lines: list[str] = []
         plan = self.plans.get(row.plan_id)
         if row.kind == "theme":
@@ -385,7 +417,7 @@ class EventRenderer:
             text = self._plan_refs[plan.id] = f"Theo {plan_label(plan)}: {' '.join(plan.title.split())}"
         return text
 
-    def categories(self, row: OccurrenceRow) -> list[str]:
+    def categories(self, row: Row) -> list[str]:
         cats = [KIND_LABEL.get(row.kind, row.kind)]
         if row.status == "done":
             cats.append("Đã xong")
@@ -393,7 +425,7 @@ class EventRenderer:
             cats.append("Đã hủy")
         return cats
 
-    def alarm(self, row: OccurrenceRow) -> Alarm:
+    def alarm(self, row: Row) -> Alarm:
         timed = self.timed(row)
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
@@ -406,7 +438,18 @@ class EventRenderer:
         return alarm
 
 
-def _sort_key(row: OccurrenceRow) -> tuple[date, int, str, str]:
+_NAME_MARK, _DESCRIPTION_MARK = "N", "D"
+
+
+def _header_lines(name: str, description: str) -> bytes:
+    """NAME and DESCRIPTION and their X-WR twins, in the order icalendar writes them; the twins (and
+    NAME, an RFC 7986 property icalendar does not know) are written verbatim, DESCRIPTION as TEXT."""
+    name_bytes, description_bytes = name.encode(), description.encode()
+    return b"".join((text_line("DESCRIPTION", description), fold(b"X-WR-CALDESC:" + description_bytes), b"\r\n",
+                     fold(b"NAME:" + name_bytes), b"\r\n", fold(b"X-WR-CALNAME:" + name_bytes), b"\r\n"))
+
+
+def _sort_key(row: Row) -> tuple[date, int, str, str]:
     first = row.window_start if row.kind in SPANNING else row.due_effective
     return first, KINDS.index(row.kind) if row.kind in KINDS else len(KINDS), row.unit_id or "", row.uid
 
@@ -414,7 +457,7 @@ def _sort_key(row: OccurrenceRow) -> tuple[date, int, str, str]:
 class FeedBuilder:
     """Every feed for a snapshot of the store. Rows are filtered (expired cancellations dropped) once."""
 
-    def __init__(self, units: Sequence[UnitRow], plans: Sequence[PlanRow], rows: Iterable[OccurrenceRow],
+    def __init__(self, units: Sequence[UnitRow], plans: Sequence[PlanRow], rows: Iterable[Row],
                  settings: Settings, today: date) -> None:
         self.settings = settings
         self.units = list(units)
@@ -424,9 +467,9 @@ class FeedBuilder:
         self.renderer = EventRenderer({u.id: u.name for u in self.units}, plan_by_id, settings.timezone)
         self.tz_bytes = timezone_component(settings.timezone).to_ical()
         kept = sorted((r for r in rows if cancelled_kept(r, today, settings.cancelled_keep_days)), key=_sort_key)
-        self.by_plan: dict[str, list[OccurrenceRow]] = defaultdict(list)
-        self.actionable: dict[str, list[OccurrenceRow]] = defaultdict(list)
-        self.informational: dict[str, list[OccurrenceRow]] = defaultdict(list)
+        self.by_plan: dict[str, list[Row]] = defaultdict(list)
+        self.actionable: dict[str, list[Row]] = defaultdict(list)
+        self.informational: dict[str, list[Row]] = defaultdict(list)
         for r in kept:
             self.by_plan[r.plan_id].append(r)
             if r.kind in INFORMATIONAL:
@@ -447,10 +490,27 @@ class FeedBuilder:
                 for u in r.audience or ():
                     self.plans_of[u].add(plan_id)
         self._info_cache: dict[frozenset[str], list[tuple[tuple[date, int, str, str], bytes]]] = {}
+        self._frame: tuple[bytes, bytes] | None = None
 
     # -- pieces -----------------------------------------------------------------------------
     def header(self, *, key: str, name: str, description: str) -> bytes:
-        cal = Calendar.new(name=ical_text(name), description=ical_text(description), prodid=PRODID,
+        """The calendar's properties, as :meth:`calendar_header` writes them: the lines shared by every
+        feed are serialized by icalendar once, the name and description lines are escaped and folded
+        here (a test compares both on awkward names)."""
+        name, description = ical_text(name), ical_text(description)
+        if "\n" in name or "\n" in description:  # icalendar's own handling (X-WR-CALNAME is verbatim)
+            return self.calendar_header(name, description)
+        if self._frame is None:
+            whole = self.calendar_header(_NAME_MARK, _DESCRIPTION_MARK)
+            marks = _header_lines(_NAME_MARK, _DESCRIPTION_MARK)
+            assert whole.count(marks) == 1, "icalendar changed the order of calendar properties"
+            before, after = whole.split(marks)
+            self._frame = (before, after)
+        return b"".join((self._frame[0], _header_lines(name, description), self._frame[1]))
+
+    def calendar_header(self, name: str, description: str) -> bytes:
+        """The calendar's properties as icalendar writes them (``name`` and ``description`` fit for TEXT)."""
+        cal = Calendar.new(name=name, description=description, prodid=PRODID,
                            calscale="GREGORIAN", method="PUBLISH")
         # no UID on the calendar itself: vdirsyncer names each item by the first UID line it finds, and a
         # calendar UID would make every event of the feed one item (Calendar.new adds a random one)
@@ -464,7 +524,13 @@ class FeedBuilder:
         return data[: -len(_END)]
 
     def assemble(self, name: str, header: bytes, events: Iterable[bytes]) -> RenderedFeed:
-        return RenderedFeed(name, b"".join((header, self.tz_bytes, *events, _END)))
+        return RenderedFeed(name, b"".join(self._chunks(header, events)))
+
+    def _chunks(self, header: bytes, events: Iterable[bytes]) -> Iterator[bytes]:
+        yield header
+        yield self.tz_bytes
+        yield from events
+        yield _END
 
     def informational_events(self, plan_ids: frozenset[str]) -> list[tuple[tuple[date, int, str, str], bytes]]:
         """Themes and anniversaries of these plans; one anniversary per day even if several plans name it."""
@@ -472,8 +538,8 @@ class FeedBuilder:
         if cached is not None:
             return cached
         ordered = sorted(plan_ids, key=lambda p: self.plan_order.get(p, len(self.plan_order)))
-        chosen: dict[tuple[str, date], OccurrenceRow] = {}
-        out: list[OccurrenceRow] = []
+        chosen: dict[tuple[str, date], Row] = {}
+        out: list[Row] = []
         for plan_id in ordered:
             for r in self.informational.get(plan_id, ()):
                 if r.kind != "anniversary":
@@ -490,6 +556,9 @@ class FeedBuilder:
 
     # -- feeds ------------------------------------------------------------------------------
     def unit_feed(self, unit: UnitRow) -> RenderedFeed:
+        return self._whole(self.unit_stream(unit))
+
+    def unit_stream(self, unit: UnitRow) -> StreamedFeed:
         events = [(_sort_key(r), self.renderer.render(r, "unit")) for r in self.actionable.get(unit.id, ())]
         events += self.informational_events(frozenset(self.plans_of.get(unit.id, ())))
         events.sort(key=lambda item: item[0])
@@ -497,30 +566,46 @@ class FeedBuilder:
             key=f"unit:{unit.id}", name=f"{unit.name} — lịch thực hiện kế hoạch",
             description=f"Hạn gửi kế hoạch, báo cáo, bài viết; hội nghị; chủ đề tuyên truyền và ngày kỷ niệm "
                         f"của {unit.name}. Lịch này tự cập nhật, không cần sửa trên máy.")
-        return self.assemble(unit_feed_name(unit.feed_token), header, (data for _, data in events))
+        return StreamedFeed(unit_feed_name(unit.feed_token), self._chunks(header, (data for _, data in events)))
 
     def plan_feed(self, plan: PlanRow) -> RenderedFeed:
+        return self._whole(self.plan_stream(plan))
+
+    def plan_stream(self, plan: PlanRow) -> StreamedFeed:
+        """A plan feed's bytes as they are rendered, event by event (a national plan feed is tens of MB)."""
         title = " ".join(plan.title.split())
         label = plan_label(plan)
         header = self.header(key=f"plan:{plan.id}", name=f"{label}: {_shorten(title)}",
                              description=f"Toàn bộ lịch thực hiện {label} về {title}.")
         rows = self.by_plan.get(plan.id, ())
-        return self.assemble(plan_feed_name(plan.id), header, (self.renderer.render(r, "plan") for r in rows))
+        return StreamedFeed(plan_feed_name(plan.id),
+                            self._chunks(header, (self.renderer.render(r, "plan") for r in rows)))
 
     def public_feed(self) -> RenderedFeed:
+        return self._whole(self.public_stream())
+
+    def public_stream(self) -> StreamedFeed:
         header = self.header(key="public", name="Chủ đề tuyên truyền và ngày kỷ niệm",
                              description="Chủ đề tuyên truyền hằng tháng và các ngày kỷ niệm theo các kế hoạch "
                                          "đang thực hiện.")
         events = self.informational_events(frozenset(p.id for p in self.plans))
-        return self.assemble(PUBLIC, header, (data for _, data in events))
+        return StreamedFeed(PUBLIC, self._chunks(header, (data for _, data in events)))
+
+    @staticmethod
+    def _whole(stream: StreamedFeed) -> RenderedFeed:
+        return RenderedFeed(stream.name, b"".join(stream.chunks))
 
     def feeds(self, only: Container[str] | None = None) -> Iterator[RenderedFeed]:
         """Every feed, or only those named in ``only`` (the others are not rendered at all)."""
+        return map(self._whole, self.streams(only))
+
+    def streams(self, only: Container[str] | None = None) -> Iterator[StreamedFeed]:
+        """:meth:`feeds` as streams: each feed's bytes are made while they are written."""
         if only is None or PUBLIC in only:
-            yield self.public_feed()
+            yield self.public_stream()
         for plan in self.plans:
             if only is None or plan_feed_name(plan.id) in only:
-                yield self.plan_feed(plan)
+                yield self.plan_stream(plan)
         for unit in self.units:
             if only is None or unit_feed_name(unit.feed_token) in only:
-                yield self.unit_feed(unit)
+                yield self.unit_stream(unit)

@@ -1,12 +1,15 @@
 """The feed server: serves the .ics files that :func:`plancal.feeds.export.export_feeds` wrote.
 
 ``GET /u/<token>.ics`` (a unit's feed), ``GET /u/<token>`` (its subscribe page, Vietnamese),
-``GET /plans/<plan-id>.ics`` and ``GET /public.ics``. The token is looked up in the store on every
-request, so a rotated token is refused at once even if an old file were still on disk; file paths are
-built from the store's values, never from the request. Every 404 has the same body, whatever was
-wrong. Responses carry a strong ETag (the content's SHA-256) and Last-Modified (the file's time: it
-only changes when the content does), and answer 304 to If-None-Match, or, when that header is absent,
-to If-Modified-Since.
+``GET /plans/<plan-id>.ics`` and ``GET /public.ics``. The store's tokens are held in memory and
+reloaded when a token changes (:class:`_Index`: at once for a rotation in this process, at the next
+request after another process's rotation renamed the feed, within :data:`INDEX_RELOAD` seconds for a
+change made in the database alone), so a rotated token is refused even if an old file were still on
+disk; file paths are built from the store's values, never from the request. Every 404 has the same
+body, whatever was wrong. Responses carry a strong ETag (the content's SHA-256) and Last-Modified (the
+file's time: it only changes when the content does), and answer 304 to If-None-Match, or, when that
+header is absent, to If-Modified-Since. A feed is read and hashed once per version (a ``stat`` tells),
+a 304 reads nothing, and the feeds are answered in plain ASGI ahead of the routes (:class:`_Feeds`).
 
 In production nginx can serve ``calendar/`` directly (see docs/feeds.md); this server is what
 ``plancal feeds serve`` runs (:func:`run`) and what development and tests use. Standing alone it guards
@@ -21,13 +24,18 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import hashlib
+import importlib.util
 import logging
+import math
 import os
+import stat
+import sys
+import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 import h11
@@ -37,7 +45,18 @@ from jinja2 import Environment, FileSystemLoader
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from plancal.feeds.export import write_unit_feed
-from plancal.feeds.names import PLAN_ID_RE, PUBLIC, TOKEN_RE, feed_path, feed_url, plan_feed_name, unit_feed_name, webcal_url
+from plancal.feeds.names import (
+    PLAN_DIR,
+    PLAN_ID_RE,
+    PUBLIC,
+    TOKEN_RE,
+    UNIT_DIR,
+    feed_path,
+    feed_url,
+    plan_feed_name,
+    unit_feed_name,
+    webcal_url,
+)
 from plancal.settings import Settings
 from plancal.store import Store
 
@@ -50,7 +69,19 @@ KEEP_ALIVE_TIMEOUT = 5
 MAX_HEAD = 16 * 1024
 access_log = logging.getLogger("plancal.feeds.access")
 NOT_FOUND_BODY = "Không tìm thấy.\n"
+#: seconds at most between two reloads of the tokens and plans held in memory (see :class:`_Index`): how
+#: long a token changed in the database alone, by another process and not through plancal, stays known
+INDEX_RELOAD = 30.0
+_SETTLE = 1.0
+#: seconds at most before an access log line is written out (see :func:`run`)
+LOG_FLUSH = 0.5
+#: bytes of feed contents held in memory; beyond that a feed is read from disk when asked for
+CONTENT_CACHE_BYTES = 64 * 1024 * 1024
+#: feed files whose ETags are remembered
+MAX_FILES_KNOWN = 50_000
 _COMMON = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+_PRIVATE_FEED = {"Cache-Control": "private, no-cache", **_COMMON, "X-Robots-Tag": "noindex, nofollow"}
+_PUBLIC_FEED = {"Cache-Control": "public, no-cache", **_COMMON}
 
 
 def not_found() -> Response:
@@ -60,43 +91,87 @@ def not_found() -> Response:
 
 @dataclass(frozen=True)
 class _Snapshot:
-    data: bytes
+    """One version of a feed file: its ETag, Last-Modified and, while the memory budget allows, its bytes."""
+    key: tuple[int, int, int]  # inode, size, mtime (ns): a rewrite (temp file + rename) is a new inode
     etag: str
     mtime: int  # whole seconds, as HTTP dates carry
+    last_modified: str
+    data: bytes | None
 
 
 class _FileCache:
-    """ETags by (inode, size, mtime): a file is hashed once per version, not per request."""
+    """Feed files by path, checked against the disk with one ``stat`` per request: a file is read and
+    hashed once per version, a 304 needs no read at all, and a 200 is served from memory while the
+    contents held stay under ``budget`` bytes (the oldest are let go first; they are read again when asked)."""
 
-    def __init__(self) -> None:
-        self._etags: dict[tuple[str, int, int, int], str] = {}
+    def __init__(self, budget: int | None = None) -> None:
+        budget = CONTENT_CACHE_BYTES if budget is None else budget
+        self._entries: dict[str, _Snapshot] = {}
+        self._holding: dict[str, None] = {}  # the paths whose contents are held, oldest first
+        self._held = 0
+        self._budget = budget
+        self._lock = threading.Lock()
 
-    def read(self, path: Path) -> _Snapshot | None:
+    def known(self, path: str) -> _Snapshot | bool:
+        """The cached version if it is still the file on disk; ``False`` if the file is missing (or not a
+        regular file), ``True`` if it must be read (:meth:`read`)."""
+        try:
+            st = os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        if not stat.S_ISREG(st.st_mode):
+            return False
+        entry = self._entries.get(path)
+        if entry is not None and entry.key == (st.st_ino, st.st_size, st.st_mtime_ns):
+            return entry
+        return True
+
+    def read(self, path: str) -> _Snapshot | None:
+        """Read and hash the file now (blocking: called in a worker thread); ``None`` if it is missing."""
         try:
             fd = os.open(path, os.O_RDONLY)
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return None
         with os.fdopen(fd, "rb") as fh:
             st = os.fstat(fh.fileno())  # the file we opened: a rename after this does not matter
+            if not stat.S_ISREG(st.st_mode):
+                return None
             data = fh.read()
-        key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
-        etag = self._etags.get(key)
-        if etag is None or len(data) != st.st_size:
+        key = (st.st_ino, len(data), st.st_mtime_ns)
+        with self._lock:
+            old = self._entries.get(path)
+            etag = old.etag if old is not None and old.key == key else None
+        if etag is None:
             etag = '"' + hashlib.sha256(data).hexdigest()[:40] + '"'
-            if len(self._etags) > 50_000:
-                self._etags.clear()
-            self._etags[key] = etag
-        return _Snapshot(data, etag, int(st.st_mtime))
+        mtime = int(st.st_mtime)
+        kept = len(data) <= self._budget // 8
+        snap = _Snapshot(key, etag, mtime, email.utils.formatdate(mtime, usegmt=True), data if kept else None)
+        with self._lock:
+            if self._holding.pop(path, None) is not None:
+                self._held -= len(self._entries[path].data or b"")
+            if len(self._entries) >= MAX_FILES_KNOWN:
+                self._entries.clear()
+                self._holding.clear()
+                self._held = 0
+            if kept:
+                self._held += len(data)
+                self._holding[path] = None
+                while self._held > self._budget:  # let the oldest contents go, keep their ETags
+                    oldest = next(iter(self._holding))
+                    del self._holding[oldest]
+                    gone = self._entries[oldest]
+                    self._held -= len(gone.data or b"")
+                    self._entries[oldest] = replace(gone, data=None)
+            self._entries[path] = snap
+        return snap if snap.data is not None else replace(snap, data=data)
 
 
-def not_modified(request: Request, etag: str, mtime: int) -> bool:
-    """RFC 9110 §13.2.2: If-None-Match decides when present (weak comparison); If-Modified-Since is
-    only looked at without it, and an unparsable date is ignored."""
-    inm = request.headers.get("if-none-match")
+def not_modified(inm: str | None, ims: str | None, etag: str, mtime: int) -> bool:
+    """RFC 9110 §13.2.2: If-None-Match (``inm``) decides when present (weak comparison);
+    If-Modified-Since (``ims``) is only looked at without it, and an unparsable date is ignored."""
     if inm is not None:
         tags = [t.strip() for t in inm.split(",")]
         return "*" in tags or any(t.removeprefix("W/") == etag for t in tags)
-    ims = request.headers.get("if-modified-since")
     if ims:
         try:  # an absurd offset or year, or garbage: ignored, as if the header were absent
             when = email.utils.parsedate_to_datetime(ims)
@@ -146,15 +221,166 @@ class _AccessLog:
                             status[0])
 
 
+class _Index:
+    """Which feed tokens and plans exist, held in memory so that a request costs a dict lookup, not a
+    query (reading them all takes milliseconds at national scale: never per request). Reloaded from the
+    store when this process gave a unit a new token (:meth:`Store.tokens_epoch`: a rotation is refused
+    at once), when the calendar's unit or plan folder changed (an export or another process's rotation
+    renames files there: seen at the next request), and at least every :data:`INDEX_RELOAD` seconds (a
+    change another process made in the database alone)."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self._dirs = (str(settings.calendar_dir / UNIT_DIR), str(settings.calendar_dir / PLAN_DIR))
+        self._units: dict[str, str] = {}  # token -> unit id
+        self._plans: frozenset[str] = frozenset()
+        self._stamp: tuple[object, ...] = ()
+        self._due = -math.inf  # when to reload whatever the stamp says
+
+    def _current(self) -> tuple[tuple[object, ...], int]:
+        """The stamp (this process's token epoch, each folder's inode and time) and the newest folder time."""
+        stamp: list[object] = [self._store.tokens_epoch()]
+        newest = 0
+        for folder in self._dirs:
+            try:
+                st = os.stat(folder)
+            except OSError:
+                stamp.append(None)
+            else:
+                stamp.append((st.st_ino, st.st_mtime_ns))
+                newest = max(newest, st.st_mtime_ns)
+        return tuple(stamp), newest
+
+    def _fresh(self) -> None:
+        (stamp, newest), now = self._current(), time.monotonic()
+        if stamp != self._stamp or now >= self._due:
+            # the stamp is taken before reading: a change during the read shows at the next request
+            self._units = {tok: unit_id for unit_id, _name, tok in self._store.unit_tokens()}
+            self._plans = frozenset(p.id for p in self._store.plans())
+            self._stamp = stamp
+            # a folder time is as coarse as the kernel's clock tick: a second rename within the same tick
+            # would leave it unchanged, so a folder changed just now is looked at again a second later
+            settled = time.time() - newest / 1e9 > _SETTLE
+            self._due = now + (INDEX_RELOAD if settled else _SETTLE)
+
+    def unit(self, token: str) -> str | None:
+        """The id of the unit whose feed token this is, or ``None``."""
+        self._fresh()
+        return self._units.get(token)
+
+    def has_plan(self, plan_id: str) -> bool:
+        self._fresh()
+        return plan_id in self._plans
+
+
+def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+
+_NOT_FOUND = NOT_FOUND_BODY.encode()
+_NOT_FOUND_START = {"type": "http.response.start", "status": 404, "headers": _raw(
+    {**_COMMON, "Content-Length": str(len(_NOT_FOUND)), "Content-Type": "text/plain; charset=utf-8"})}
+_NOT_FOUND_BODY = {"type": "http.response.body", "body": _NOT_FOUND}
+_CALENDAR_TYPE = (b"content-type", CALENDAR_TYPE.encode())
+_PRIVATE_RAW, _PUBLIC_RAW = _raw(_PRIVATE_FEED), _raw(_PUBLIC_FEED)
+
+
+class _Feeds:
+    """``GET``/``HEAD`` of the feed files, answered in plain ASGI in front of the application's routes:
+    a feed request costs a dict lookup, a ``stat`` and two messages, no routing, no request object.
+
+    ``/u/<token>.ics`` (a unit's feed: a token the store does not hold now is the 404, whatever is on
+    disk; a known token whose feed was never exported is written on the spot), ``/plans/<plan-id>.ics``
+    and ``/public.ics``. Any other path goes on to the routes."""
+
+    def __init__(self, app: Any, store: Store, settings: Settings, today: Callable[[], date]) -> None:
+        self.app = app
+        self.store, self.settings, self.today = store, settings, today
+        self.files = _FileCache()
+        self.index = _Index(store, settings)
+        self.public = str(feed_path(settings, PUBLIC))
+
+    def _target(self, path: str) -> tuple[str, str | None, bool] | Literal[False] | None:
+        """(file, unit id, private) for a feed path; ``False`` for a feed path that is a 404; ``None``
+        for any other path."""
+        if path == "/" + PUBLIC:
+            return self.public, None, False
+        if not path.endswith(".ics"):
+            return None
+        if path.startswith("/u/"):
+            token = path[3:-4]
+            if "/" in token:
+                return None
+            unit_id = self.index.unit(token) if TOKEN_RE.match(token) else None
+            if unit_id is None:
+                return False
+            return str(feed_path(self.settings, unit_feed_name(token))), unit_id, True
+        if path.startswith("/plans/"):
+            plan_id = path[7:-4]
+            if "/" in plan_id:
+                return None
+            if not (PLAN_ID_RE.match(plan_id) and self.index.has_plan(plan_id)):
+                return False
+            return str(feed_path(self.settings, plan_feed_name(plan_id))), None, False
+        return None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        target = self._target(scope["path"]) if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") else None
+        if target is None:
+            await self.app(scope, receive, send)
+            return
+        snap = await self._snapshot(*target) if target is not False else None
+        if target is False or snap is None:
+            await send(_NOT_FOUND_START)
+            await send(_NOT_FOUND_BODY)
+            return
+        where, _unit, private = target
+        headers = [(b"etag", snap.etag.encode()), (b"last-modified", snap.last_modified.encode()),
+                   *(_PRIVATE_RAW if private else _PUBLIC_RAW)]
+        inm = ims = None
+        for name, value in scope["headers"]:
+            if name == b"if-none-match":
+                inm = value.decode("latin-1") if inm is None else f"{inm}, {value.decode('latin-1')}"
+            elif name == b"if-modified-since":
+                ims = value.decode("latin-1")
+        if not_modified(inm, ims, snap.etag, snap.mtime):
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        data = snap.data
+        if data is None:  # its contents were let go to keep memory bounded: read them again
+            fresh = await asyncio.to_thread(self.files.read, where)
+            if fresh is None or fresh.etag != snap.etag:  # gone or rewritten in between: start again
+                await self(scope, receive, send)
+                return
+            data = fresh.data
+        assert data is not None
+        headers += [(b"content-length", str(len(data)).encode()), _CALENDAR_TYPE]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": data})
+
+    async def _snapshot(self, where: str, unit_id: str | None, _private: bool) -> _Snapshot | None:
+        known = self.files.known(where)
+        if known is False and unit_id is not None:  # a valid token, its feed not exported yet: write it now
+            await asyncio.to_thread(write_unit_feed, self.store, self.settings, unit_id, self.today())
+            known = True
+        if known is False:
+            return None
+        # a new version is read and hashed once, off the event loop
+        return known if isinstance(known, _Snapshot) else await asyncio.to_thread(self.files.read, where)
+
+
 def create_app(store: Store, settings: Settings, *, today: Callable[[], date] | None = None) -> FastAPI:
     """The feed server. ``today`` (for feeds written on demand) defaults to the date in the plan time zone."""
     current_day = today or (lambda: datetime.now(settings.tz).date())
-    cache = _FileCache()
     templates = Environment(loader=FileSystemLoader(str(settings.templates_dir)), autoescape=True,
                             keep_trailing_newline=True)
-    # no redirect_slashes: "/u/<token>.ics/" is the uniform 404, never a 307 whose Location echoes Host
-    app = FastAPI(title="plancal feeds", docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False)
-    app.add_middleware(_AccessLog)
+    # no redirect_slashes: "/u/<token>.ics/" is the uniform 404, never a 307 whose Location echoes Host;
+    # no OpenTelemetry hooks (their check costs every request)
+    app = FastAPI(title="plancal feeds", docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False,
+                  telemetry={"tracing": False, "metrics": False, "logs": False})
+    app.add_middleware(_Feeds, store=store, settings=settings, today=current_day)
+    app.add_middleware(_AccessLog)  # outermost: it logs the feeds too
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> Response:
@@ -162,80 +388,64 @@ def create_app(store: Store, settings: Settings, *, today: Callable[[], date] | 
             return not_found()
         return PlainTextResponse(f"{exc.status_code}\n", status_code=exc.status_code, headers=exc.headers)
 
-    def serve(request: Request, path: Path, *, private: bool) -> Response:
-        snap = cache.read(path)
-        if snap is None:
-            return not_found()
-        headers = {
-            "ETag": snap.etag,
-            "Last-Modified": email.utils.formatdate(snap.mtime, usegmt=True),
-            "Cache-Control": "private, no-cache" if private else "public, no-cache",
-            **_COMMON,
-        }
-        if private:
-            headers["X-Robots-Tag"] = "noindex, nofollow"
-        if not_modified(request, snap.etag, snap.mtime):
-            return Response(status_code=304, headers=headers)
-        return Response(snap.data, media_type=CALENDAR_TYPE, headers=headers)
-
-    @app.api_route("/u/{name}", methods=["GET", "HEAD"])
-    def unit(name: str, request: Request) -> Response:
-        token, is_feed = (name[:-4], True) if name.endswith(".ics") else (name, False)
-        if not TOKEN_RE.match(token):
-            return not_found()
-        row = store.unit_by_token(token)
+    @app.api_route("/u/{token}", methods=["GET", "HEAD"])
+    def subscribe(token: str) -> Response:
+        """The subscribe page (Vietnamese); the feeds themselves are answered by :class:`_Feeds`."""
+        row = store.unit_by_token(token) if TOKEN_RE.match(token) else None
         if row is None:
             return not_found()
-        feed_name = unit_feed_name(row.feed_token)
-        if not is_feed:
-            url = feed_url(settings, feed_name)
-            html = templates.get_template("subscribe.html.j2").render(
-                unit=row, https_url=url, webcal_url=webcal_url(url),
-                google_url="https://calendar.google.com/calendar/r?cid=" + quote(webcal_url(url), safe=""))
-            return HTMLResponse(html, headers={**_COMMON, "Cache-Control": "private, no-cache",
-                                               "X-Robots-Tag": "noindex, nofollow"})
-        path = feed_path(settings, feed_name)
-        if not path.is_file():  # valid token, feed not exported yet: write this one now
-            write_unit_feed(store, settings, row.id, current_day())
-        return serve(request, path, private=True)
-
-    @app.api_route("/plans/{name}", methods=["GET", "HEAD"])
-    def plan(name: str, request: Request) -> Response:
-        plan_id = name.removesuffix(".ics")
-        if not name.endswith(".ics") or not PLAN_ID_RE.match(plan_id) or store.plan(plan_id) is None:
-            return not_found()
-        return serve(request, feed_path(settings, plan_feed_name(plan_id)), private=False)
-
-    @app.api_route(f"/{PUBLIC}", methods=["GET", "HEAD"])
-    def public(request: Request) -> Response:
-        return serve(request, feed_path(settings, PUBLIC), private=False)
+        url = feed_url(settings, unit_feed_name(row.feed_token))
+        html = templates.get_template("subscribe.html.j2").render(
+            unit=row, https_url=url, webcal_url=webcal_url(url),
+            google_url="https://calendar.google.com/calendar/r?cid=" + quote(webcal_url(url), safe=""))
+        return HTMLResponse(html, headers={**_COMMON, "Cache-Control": "private, no-cache",
+                                           "X-Robots-Tag": "noindex, nofollow"})
 
     return app
 
 
 # -- standing alone ------------------------------------------------------------------------------------
-def _guarded_protocol(header_timeout: float) -> type:
-    """uvicorn's h11 protocol, with a deadline for each request's headers: uvicorn has an idle timeout
-    between requests but none while the headers come in, so a client sending a byte now and then would
-    hold its connection for ever."""
+def _guarded_protocol(header_timeout: float, http: str = "auto") -> type:
+    """uvicorn's HTTP protocol (httptools when installed, else h11; ``http`` picks one), with a deadline
+    for each request's headers: uvicorn has an idle timeout between requests but none while the headers
+    come in, so a client sending a byte now and then would hold its connection for ever."""
+    if http == "auto":
+        http = "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
+    return _guarded_httptools(header_timeout) if http == "httptools" else _guarded_h11(header_timeout)
+
+
+class _HeadDeadline:
+    """The timer both guarded protocols share: armed while a request head is awaited."""
+
+    _head_deadline: asyncio.TimerHandle | None = None
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+    header_timeout: float
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._head_deadline = self.loop.call_later(self.header_timeout, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+
+    def _awaiting_head(self) -> bool:
+        raise NotImplementedError
+
+    def _too_slow(self) -> None:
+        self._head_deadline = None
+        if self._awaiting_head() and not self.transport.is_closing():
+            self.transport.close()  # the headers did not come in time
+
+
+def _guarded_h11(header_timeout: float) -> type:
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    class GuardedH11Protocol(H11Protocol):
-        _head_deadline: asyncio.TimerHandle | None = None
-
-        def _arm(self) -> None:
-            self._disarm()
-            self._head_deadline = self.loop.call_later(header_timeout, self._too_slow)
-
-        def _disarm(self) -> None:
-            if self._head_deadline is not None:
-                self._head_deadline.cancel()
-                self._head_deadline = None
-
-        def _too_slow(self) -> None:
-            self._head_deadline = None
-            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
-                self.transport.close()  # the headers did not come in time
+    class GuardedH11Protocol(_HeadDeadline, H11Protocol):
+        def _awaiting_head(self) -> bool:
+            return self.conn.their_state is h11.IDLE
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -255,19 +465,95 @@ def _guarded_protocol(header_timeout: float) -> type:
             if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
                 self._arm()  # the next request on this connection gets its own deadline
 
+    GuardedH11Protocol.header_timeout = header_timeout
     return GuardedH11Protocol
 
 
+def _guarded_httptools(header_timeout: float) -> type:
+    """The httptools protocol has no limit on a request head's size either (h11's is
+    ``h11_max_incomplete_event_size``): a head still incomplete after :data:`MAX_HEAD` bytes is refused
+    with a 400 and the connection closed."""
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class GuardedHttpToolsProtocol(_HeadDeadline, HttpToolsProtocol):
+        _heads = 0  # request heads received whole
+        _answered = 0  # responses sent whole
+        _head_bytes = 0  # bytes received so far of the head being awaited
+
+        def _awaiting_head(self) -> bool:
+            return self._heads == self._answered
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def data_received(self, data: bytes) -> None:
+            heads = self._heads
+            super().data_received(data)
+            if self._heads == heads and self._awaiting_head() and self.parser is not None:
+                self._head_bytes += len(data)  # still no whole head (bodies are never counted)
+                if self._head_bytes > MAX_HEAD and not self.transport.is_closing():
+                    self.send_400_response("Request header too large.")
+
+        def on_headers_complete(self) -> None:
+            self._heads += 1
+            self._head_bytes = 0
+            self._disarm()  # a whole request head came in
+            super().on_headers_complete()
+
+        def on_response_complete(self) -> None:
+            self._answered += 1
+            super().on_response_complete()
+            if not self.transport.is_closing() and self._awaiting_head():
+                self._arm()  # the next request on this connection gets its own deadline
+
+    GuardedHttpToolsProtocol.header_timeout = header_timeout
+    return GuardedHttpToolsProtocol
+
+
 def server_config(store: Store, settings: Settings, *, host: str | None = None, port: int | None = None,
-                  header_timeout: float = HEADER_TIMEOUT, app: FastAPI | None = None) -> Any:
+                  header_timeout: float = HEADER_TIMEOUT, app: FastAPI | None = None, http: str = "auto") -> Any:
     """The uvicorn configuration of ``plancal feeds serve``: timeouts, head size limit, redacted log. ``app``:
-    the application to serve (the feed server's own by default; the web layer passes the whole site)."""
+    the application to serve (the feed server's own by default; the web layer passes the whole site);
+    ``http``: "httptools", "h11" or "auto" (httptools when installed). The event loop is uvloop when
+    installed."""
     import uvicorn
 
     return uvicorn.Config(app or create_app(store, settings), host=host or settings.feed_host, port=port or settings.feed_port,
-                          http=_guarded_protocol(header_timeout), timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
+                          http=_guarded_protocol(header_timeout, http), loop="auto", timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
                           h11_max_incomplete_event_size=MAX_HEAD, access_log=False, log_level="info",
                           server_header=False, date_header=True)
+
+
+class _BufferedLogHandler(logging.StreamHandler):
+    """The access log on standard error, written in blocks: each line reaches the stream within
+    :data:`LOG_FLUSH` seconds (and at exit) instead of costing a system call per request."""
+
+    def __init__(self) -> None:
+        # stderr is line-buffered: a stream of its own over the same descriptor, with a real buffer
+        super().__init__(open(sys.stderr.fileno(), "w", buffering=64 * 1024, encoding="utf-8",  # noqa: SIM115
+                              errors="backslashreplace", closefd=False))
+        self._timer: threading.Timer | None = None
+
+    def flush(self) -> None:
+        # called after every line: the stream's buffer is written out soon, by a timer, not now
+        if self._timer is None:
+            self._timer = threading.Timer(LOG_FLUSH, self._flush_now)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _flush_now(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self._timer = None
+            super().flush()
+
+    def close(self) -> None:
+        self._flush_now()
+        super().close()
 
 
 def run(store: Store, settings: Settings, *, host: str | None = None, port: int | None = None,
@@ -276,7 +562,7 @@ def run(store: Store, settings: Settings, *, host: str | None = None, port: int 
     import uvicorn
 
     if not access_log.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler()
+        handler = _BufferedLogHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
         access_log.addHandler(handler)
         access_log.setLevel(logging.INFO)

@@ -5,7 +5,10 @@ a worker *claims* the row: an ``INSERT … ON CONFLICT DO NOTHING`` for a new ke
 ``UPDATE … WHERE status = 'failed' OR (status = 'claimed' AND lease_until < now)`` for one whose
 earlier attempt failed or whose worker died; both report which rows they took (``RETURNING``), so of
 two workers racing for a key exactly one wins, on SQLite as on PostgreSQL. The claim carries a lease
-(``PLANCAL_LEASE_SECONDS``). Right after the server accepts the message the row is marked ``sent``.
+(``PLANCAL_LEASE_SECONDS``). Right after the server accepts the message the row is marked ``sent``,
+one short transaction per mail (on SQLite in WAL mode not each synced to disk: a killed process loses
+no mark, a power cut may undo the marks of the last quarter second — those mails would go again, with
+the same Message-ID; see :meth:`DeliveryLog.held`).
 
 - A rerun, a retry or a second worker finds the row ``sent`` (or claimed under a live lease) and skips.
 - A process killed between claim and send leaves the row ``claimed``; once the lease expires the next
@@ -14,6 +17,8 @@ two workers racing for a key exactly one wins, on SQLite as on PostgreSQL. The c
 - A server that is down or answers 4xx is retried with exponential backoff; when it stays down the
   batch stops, the claimed rows become ``failed`` and the report lists every mail not sent; the next
   run sends them.
+- A letter composed larger than ``PLANCAL_MAIL_MAX_MB`` is never sent: it becomes ``failed`` with its
+  size (logged, and listed in the report); the rest go out.
 - An address the server refuses for good (5xx) becomes ``bad_address``: the rest go out, and the
   coordinators (the standing agencies of the plans concerned) get one mail listing the bad addresses.
 """
@@ -22,22 +27,26 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 
 from plancal.clock import utc_now
 from plancal.errors import DeliveryError, Problem
-from plancal.mail.composition import compose
+from plancal.mail.composition import Envelope, compose
 from plancal.mail.items import Item, World
 from plancal.mail.letters import Letter, MailKind
 from plancal.mail.mailers import Mailer
-from plancal.mail.refusals import AddressRejected, MessageRejected, TemporaryFailure, Unreachable
+from plancal.mail.refusals import AddressRejected, MessageRejected, MessageTooLarge, TemporaryFailure, Unreachable
 from plancal.mail.status import MAIL_KIND_LABEL
 from plancal.settings import Settings
-from plancal.store import DeliveryLog, LogEntry, Store, new_worker, process_alive, withdrawn
+from plancal.store import DeliveryLog, LogEntry, Store, new_worker, process_alive
+
+log = logging.getLogger("plancal.mail")
 
 #: letters claimed in one transaction (the lease must cover sending them all)
 CLAIM_CHUNK = 50
@@ -236,6 +245,13 @@ class Courier:
         self.log = DeliveryLog(store, settings.lease_seconds, worker or new_worker(), clock)
         self.tally = _Tally()
         self._coordinators: dict[str, tuple[str, ...]] = {}
+        #: the plans' marker when the chunk was screened, and the occurrences then found withdrawn
+        self._marker: tuple[int, int] | None = None
+        self._gone: set[str] = set()
+        self._uids: dict[str, set[str]] = {}
+        #: composing the next letter while this one is sent (:meth:`_ahead_of`)
+        self._composer: ThreadPoolExecutor | None = None
+        self._next: tuple[Letter, Future[Envelope]] | None = None
 
     def deliver(self, letters: Iterable[Letter], *, hold: str | None = None) -> _Tally:
         """Send what is not sent yet. With ``hold`` (the server is known to be down), send nothing and
@@ -260,9 +276,11 @@ class Courier:
         # what is owed is durable before the first mail goes out: a run that dies leaves it for the next
         self.log.owe(todo)
         try:
-            with self.log.held():
+            with self.log.held(), ThreadPoolExecutor(1, thread_name_prefix="plancal-compose") as composer:
+                self._composer = composer
                 self._all(todo)
         finally:
+            self._composer, self._next = None, None
             self.mailer.close()
         return self.tally
 
@@ -284,6 +302,7 @@ class Courier:
         mine = self.log.claim(chunk)
         held = [letter for letter in chunk if letter.key in mine]
         self.tally.in_progress += len(chunk) - len(held)
+        self._screen(held)
         renew_after = self.log.lease.total_seconds() / 2
         claimed_at = time.monotonic()
         index = 0
@@ -298,7 +317,7 @@ class Courier:
                     continue
                 letter = held[index]
                 index += 1
-                self._send(letter)
+                self._send(letter, held[index] if index < len(held) else None)
         except _Stop as stop:
             self.tally.stopped = stop.reason
             rest = held[index:]
@@ -310,12 +329,28 @@ class Courier:
             self.log.release([letter.key for letter in held[index:]], f"dừng giữa chừng: {exc.__class__.__name__}: {exc}")
             raise
 
+    def _screen(self, letters: list[Letter]) -> None:
+        """One look for a chunk at what an amendment may have withdrawn since its letters were planned: the
+        plans' marker first, then the withdrawn occurrences of all the letters in one query. Before each
+        mail only the marker is read again (:meth:`_current`)."""
+        self._uids = {letter.key: occurrences_of(letter) for letter in letters}
+        self.log.marked_marker()  # older than this look: not to be compared with it
+        self._marker = self.log.plans_marker()
+        self._gone = self.log.withdrawn(set().union(*self._uids.values()))
+
+    def _plans_marker(self) -> tuple[int, int]:
+        """The plans' marker now: as the previous letter's mark committed (read in that transaction), or read."""
+        return self.log.marked_marker() or self.log.plans_marker()
+
     def _current(self, letter: Letter) -> Letter | None:
         """The letter as it stands now: when an amendment committed since it was planned cancelled some
         of what it is about, the letter planned again (or None: nothing left to send)."""
+        uids = self._uids.get(letter.key)
+        if uids is not None and not uids & self._gone and (not uids or self._plans_marker() == self._marker):
+            return letter  # nothing of it withdrawn when the chunk was screened, and no amendment since
         for _ in range(3):
             uids = occurrences_of(letter)
-            if not uids or not withdrawn(self.store, uids):
+            if not uids or not self.log.withdrawn(uids):
                 return letter
             if self.replan is None:
                 return None
@@ -325,7 +360,20 @@ class Courier:
             letter = fresh
         return None
 
-    def _send(self, letter: Letter) -> None:
+    def _composed(self, letter: Letter) -> Envelope:
+        """The envelope of ``letter``: composed ahead (:meth:`_ahead_of`) when it is that very letter."""
+        ahead, self._next = self._next, None
+        if ahead is not None and ahead[0] is letter:
+            return ahead[1].result()
+        return compose(letter, self.settings, self.clock())
+
+    def _ahead_of(self, following: Letter | None) -> None:
+        """Compose the next letter while the server answers this one (the reply waits release the GIL).
+        Only a guess: it is used if the next letter, checked again just before it goes, is the same."""
+        if following is not None and self._composer is not None:
+            self._next = (following, self._composer.submit(compose, following, self.settings, self.clock()))
+
+    def _send(self, letter: Letter, following: Letter | None = None) -> None:
         key = letter.key
         current = self._current(letter)
         if current is None:
@@ -341,13 +389,20 @@ class Courier:
             self.tally.replanned += 1
             letter = current
         try:
-            envelope = compose(letter, self.settings, self.clock())
+            envelope = self._composed(letter)
         except AddressRejected as exc:
             self._bad(letter, str(exc.problems[0].message), tries=0)
+            return
+        except MessageTooLarge as exc:  # never sent: recorded as failed and reported, the rest go out
+            message = exc.problems[0].message
+            log.warning("%s", message)
+            self.log.mark(key, "failed", tries=0, error=message)
+            self.tally.failed.append(Failure(letter.recipient, letter.kind, key, message))
             return
         except BaseException as exc:
             self.log.release([key], f"không soạn được thư: {exc.__class__.__name__}: {exc}")
             raise
+        self._ahead_of(following)
         tries = 0
         while True:
             tries += 1

@@ -88,7 +88,17 @@ class DutyGroup:
 
 
 @dataclass(frozen=True)
+class LateCount:
+    """How many late items one unit (or the units under one parent) holds."""
+
+    name: str
+    count: int
+
+
+@dataclass(frozen=True)
 class PlanSummary:
+    """A plan in the weekly summary: the counts of each list and the top of it (the whole of it when short)."""
+
     plan_id: str
     number: str
     title: str
@@ -96,9 +106,21 @@ class PlanSummary:
     late: tuple[Item, ...]
     done_last_week: tuple[Item, ...]
     open_total: int
+    n_due: int
+    n_late: int
+    n_done: int
+    #: the late items counted per unit, or per parent unit (``late_by_parent``) when many units are late
+    late_by: tuple[LateCount, ...] = ()
+    late_by_parent: bool = False
     #: what the standing agency itself owes (to the issuer, to a central body), due this week or late: a
     #: section of its own, not among the units' items
     own: tuple[Item, ...] = ()
+
+    @property
+    def capped(self) -> bool:
+        """Whether a list shows only its top (the full lists are attached)."""
+        return (self.n_due, self.n_late, self.n_done) != (len(self.due_this_week), len(self.late),
+                                                         len(self.done_last_week))
 
 
 @dataclass
@@ -109,6 +131,9 @@ class World:
     plans: dict[str, PlanRow]
     #: the working days that lateness is counted in
     work: WorkCalendar = field(default_factory=WorkCalendar)
+    #: letter names worked out once per unit (a formal name is found by matching patterns)
+    _letter_names: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _emails: dict[tuple[str, date | None], tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, store: Store) -> World:
@@ -124,15 +149,24 @@ class World:
         """The unit as letters address it ("UBND xã Hương Lộc"); titles keep :meth:`name`."""
         if unit_id is None:
             return ""
-        unit = self.units.get(unit_id)
-        return unit.letter_name if unit else unit_id
+        name = self._letter_names.get(unit_id)
+        if name is None:
+            unit = self.units.get(unit_id)
+            name = self._letter_names[unit_id] = unit.letter_name if unit else unit_id
+        return name
 
     def emails(self, unit_id: str | None, day: date | None = None) -> list[str]:
         """The unit's addresses; none on a ``day`` the unit does not exist (it ended, or has not started)."""
-        unit = self.units.get(unit_id or "")
-        if unit is None or (day is not None and not unit.exists_on(day)):
-            return []
-        return list(dict.fromkeys(e.strip().lower() for e in (unit.emails or []) if e.strip()))
+        slot = (unit_id or "", day)
+        found = self._emails.get(slot)
+        if found is None:
+            unit = self.units.get(unit_id or "")
+            if unit is None or (day is not None and not unit.exists_on(day)):
+                found = ()
+            else:
+                found = tuple(dict.fromkeys(e.strip().lower() for e in (unit.emails or []) if e.strip()))
+            self._emails[slot] = found
+        return list(found)
 
     def active(self, plan_id: str) -> PlanRow | None:
         plan = self.plans.get(plan_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from plancal.errors import PlancalError, Problem
 from plancal.schedule.occurrence import ACTIONABLE
@@ -38,6 +39,13 @@ def working_days_late(limit: date, today: date, work: WorkCalendar) -> int:
     working day after it is 1."""
     if today <= limit:
         return 0
+    return _working_days_between(limit, today, work)
+
+
+@lru_cache(maxsize=8192)
+def _working_days_between(limit: date, today: date, work: WorkCalendar) -> int:
+    """Working days in (limit, today]: a planning run asks for the same few limits thousands of times (a
+    calendar never changes once made)."""
     return sum(1 for n in range(1, (today - limit).days + 1) if work.is_working_day(limit + timedelta(days=n)))
 
 

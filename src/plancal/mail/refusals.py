@@ -33,3 +33,16 @@ class MessageRejected(DeliveryError):
     def __init__(self, message: str, *, fatal: bool = False, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.fatal = fatal
+
+
+class MessageTooLarge(MessageRejected):
+    """plancal refused to send a composed message larger than ``PLANCAL_MAIL_MAX_MB``: a mail server would
+    refuse it (10-25 MB) or a mailbox choke on it, and such a letter is a planning fault to be fixed, not
+    a mail to push through. The letter is recorded as failed (never lost: the next run tries again) and
+    the run's report lists it."""
+
+    def __init__(self, message: str, *, size: int, limit: int) -> None:
+        super().__init__(message, hint="thư quá lớn so với giới hạn PLANCAL_MAIL_MAX_MB; nâng giới hạn nếu máy chủ thư "
+                                       "nhận được, hoặc báo người quản trị plancal để rút gọn loại thư này")
+        self.size = size
+        self.limit = limit

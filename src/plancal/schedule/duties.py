@@ -97,9 +97,10 @@ def duties(ex: Expansion) -> None:
             quota = assignment.quota.text() if assignment.quota else None
             title = duty.title + (f" ({quota}/{noun})" if quota and noun else f" ({quota})" if quota else "")
             for unit_id in ex.resolve(assignment.who, exclude=[*duty.except_, *assignment.except_]):
+                detail = duty_detail(ex, duty, unit_id)
                 for per, due in dates:
                     ex.add(kind=Kind.ONGOING if duty.when.ongoing else Kind.DUTY, source_id=duty.id, unit_id=unit_id,
-                           period=per, due=due, title=title, detail=duty_detail(ex, duty, unit_id), quota=quota,
+                           period=per, due=due, title=title, detail=detail, quota=quota,
                            shift="none" if duty.when.ongoing else duty.when.shift, grace=duty.when.grace,
                            set_by=duty.when.date_set_by, request=ex.requested(duty.request, unit_id),
                            to_unit_id=to[0] if to else None, also_to=tuple(to[1:]),

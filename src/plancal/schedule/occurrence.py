@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from enum import StrEnum
+from operator import attrgetter
 
 
 class Kind(StrEnum):
@@ -147,16 +148,23 @@ class Occurrence:
 
     def content_hash(self) -> str:
         """A digest of everything a calendar or a mail shows; changes raise the event's SEQUENCE."""
-        values = tuple(_plain(getattr(self, f.name)) for f in fields(self))
-        return hashlib.sha256(repr(values).encode()).hexdigest()[:32]
+        values = list(_all_fields(self))
+        for i in _ENUM_FIELDS:  # an enum is digested as its text
+            v = values[i]
+            if v is not None:
+                values[i] = str(v)
+        return hashlib.sha256(repr(tuple(values)).encode()).hexdigest()[:32]
+
+
+#: every field of an occurrence, in declaration order, as one tuple (what :meth:`Occurrence.content_hash` digests)
+_all_fields = attrgetter(*(f.name for f in fields(Occurrence)))
+#: the positions in it of the fields that hold enums
+_ENUM_FIELDS = tuple(i for i, f in enumerate(fields(Occurrence))
+                     if f.name in ("kind", "cycle", "cutoff", "date_source", "relation"))
 
 
 def escalatable(kind: str, relation: str, agency_own: bool) -> bool:
     return kind in ACTIONABLE and relation == Relation.ASSIGNED and not agency_own
-
-
-def _plain(value: object) -> object:
-    return str(value) if isinstance(value, StrEnum) else value
 
 
 def occurrence_uid(plan_id: str, kind: str, source_id: str, unit_id: str | None, period_key: str) -> str:

@@ -14,6 +14,7 @@ from plancal.store.deliveries import (
     withdrawn,
 )
 from plancal.store.engine import open_store, upgrade
+from plancal.store.occurrences import ListedRow, Week, WeekCounts
 from plancal.store.plans import IssueResult
 from plancal.store.registers import Exemplar
 from plancal.store.submissions import TRANSITION_LABEL, HistoryEntry, StoredFile, Submission, Transition
@@ -21,6 +22,7 @@ from plancal.store.tables import (
     DeliveryRow,
     FeedRow,
     MarkRow,
+    OccurrenceFacts,
     OccurrenceRow,
     PlanRow,
     StatusChangeRow,
@@ -37,8 +39,10 @@ __all__ = [
     "HistoryEntry",
     "FeedRow",
     "IssueResult",
+    "ListedRow",
     "LogEntry",
     "MarkRow",
+    "OccurrenceFacts",
     "OccurrenceRow",
     "PlanRow",
     "StatusChangeRow",
@@ -50,6 +54,8 @@ __all__ = [
     "Transition",
     "UnitRow",
     "Unsent",
+    "Week",
+    "WeekCounts",
     "delivery_counts",
     "needing_attention",
     "new_token",

@@ -4,22 +4,31 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from plancal.clock import utc_now
 from plancal.errors import DeliveryError, Problem, StoreError
 from plancal.store.database import Store
-from plancal.store.tables import DeliveryRow, OccurrenceRow
+from plancal.store.tables import DeliveryRow, OccurrenceRow, PlanRow
 
 T = TypeVar("T")
+
+#: during a run on SQLite (WAL), a mark is synced to disk at least this often (seconds): a power cut
+#: undoes at most the marks of this last stretch (those mails would go again, same Message-ID)
+SYNC_EVERY = 0.25
+_SQLITE_NORMAL = 1
+#: see :meth:`DeliveryLog.plans_marker`
+_PLANS_MARKER = select(func.count(), func.coalesce(func.sum(PlanRow.revision), 0))
 
 #: this machine, as claims record it
 HOST = socket.gethostname()[:60]
@@ -171,6 +180,11 @@ class DeliveryLog:
         self.clock = clock
         self.pid = os.getpid()
         self._conn: Connection | None = None
+        #: the synchronous level to restore when a run relaxed it (SQLite in WAL mode), and when a mark
+        #: was last synced
+        self._relaxed: int | None = None
+        self._synced = 0.0
+        self._marker: tuple[int, int] | None = None
         dialect = store.engine.dialect.name
         if dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -189,16 +203,56 @@ class DeliveryLog:
     @contextmanager
     def held(self) -> Iterator[None]:
         """Keep one database connection for a run (each claim and mark is still its own transaction):
-        no pool checkout and liveness ping per mail."""
+        no pool checkout and liveness ping per mail.
+
+        On SQLite in WAL mode the run's commits are not each synced to disk (``synchronous=NORMAL``): a
+        commit still survives the process being killed (it is in the WAL, written before the commit
+        returns), only a power cut or an OS crash may undo the last ones. So that this never loses a mail,
+        what is owed is written before (:meth:`owe`, synced as always); and so that it resends few, a mark
+        is synced at least every :data:`SYNC_EVERY` seconds and the end of the run is synced. Undone by a
+        power cut, a ``sent`` mark makes the next run send that mail again, with the same Message-ID."""
         if self._conn is not None:
             yield
             return
         with self.store.engine.connect() as conn:
             self._conn = conn
+            relaxed = self._relax(conn)
             try:
                 yield
             finally:
-                self._conn = None
+                self._conn, self._relaxed = None, None
+                if relaxed is not None:
+                    _restore(conn, relaxed)
+
+    def _relax(self, conn: Connection) -> int | None:
+        """``synchronous=NORMAL`` on this connection when it is SQLite in WAL mode; returns the level to
+        restore (None: nothing changed)."""
+        if conn.dialect.name != "sqlite":
+            return None
+        mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+        level = int(conn.exec_driver_sql("PRAGMA synchronous").scalar() or 0)
+        relaxed = None
+        if str(mode).lower() == "wal" and level > _SQLITE_NORMAL:
+            conn.exec_driver_sql(f"PRAGMA synchronous={_SQLITE_NORMAL}")
+            relaxed, self._synced = level, time.monotonic()
+        conn.commit()
+        self._relaxed = relaxed
+        return relaxed
+
+    def _synced_now(self) -> bool:
+        """Whether this commit is the one synced to disk (:data:`SYNC_EVERY`): it then runs at the
+        connection's usual level."""
+        if self._relaxed is None or self._conn is None or time.monotonic() - self._synced < SYNC_EVERY:
+            return False
+        self._conn.exec_driver_sql(f"PRAGMA synchronous={self._relaxed}")
+        self._conn.commit()
+        return True
+
+    def _restore_relaxed(self) -> None:
+        if self._conn is not None:
+            self._conn.exec_driver_sql(f"PRAGMA synchronous={_SQLITE_NORMAL}")
+            self._conn.commit()
+        self._synced = time.monotonic()
 
     def _run(self, work: Callable[[Connection], T]) -> T:
         try:
@@ -249,9 +303,7 @@ class DeliveryLog:
             written = 0
             for start in range(0, len(letters), 500):
                 rows = self._rows(letters[start:start + 500], status="owed", claimed_by=None, lease_until=None)
-                stmt = (self._insert(DeliveryRow).values(rows)
-                        .on_conflict_do_nothing(index_elements=[DeliveryRow.key]).returning(DeliveryRow.key))
-                written += len(conn.execute(stmt).all())
+                written += len(conn.execute(self._new_rows, rows).all())
             return written
 
         return self._run(work)
@@ -269,9 +321,7 @@ class DeliveryLog:
         keys = [letter.key for letter in letters]
 
         def work(conn: Connection) -> set[str]:
-            fresh = (self._insert(DeliveryRow).values(rows)
-                     .on_conflict_do_nothing(index_elements=[DeliveryRow.key]).returning(DeliveryRow.key))
-            got = set(conn.execute(fresh).scalars())
+            got = set(conn.execute(self._new_rows, rows).scalars())
             rest = [k for k in keys if k not in got]
             if rest:
                 again = (update(DeliveryRow)
@@ -296,19 +346,56 @@ class DeliveryLog:
     def mark(self, key: str, status: str, *, tries: int, message_id: str | None = None, error: str | None = None) -> bool:
         """Record the outcome of a claimed row. False when the lease was lost to another worker."""
         now = self.now()
-        values: dict[str, Any] = dict(status=status, lease_until=None, attempts=DeliveryRow.attempts + tries, error=error)
+        params: dict[str, Any] = dict(m_key=key, m_status=status, m_tries=tries, m_error=error)
         if status == "sent":
-            values.update(sent_at=now, message_id=message_id)
-        stmt = (update(DeliveryRow)
-                .where(DeliveryRow.key == key, DeliveryRow.claimed_by == self.worker, DeliveryRow.status == "claimed")
-                .values(**values))
-        done = self._run(lambda c: c.execute(stmt).rowcount == 1)
+            params.update(m_at=now, m_id=message_id)
+        synced = self._synced_now()
+        try:
+            done = self._run(lambda c: self._mark(c, status == "sent", params))
+        finally:
+            if synced:
+                self._restore_relaxed()
         if not done and status == "sent":
             # sent although another worker took the row over: record it so that nobody sends a third time
             force = (update(DeliveryRow).where(DeliveryRow.key == key, DeliveryRow.status != "sent")
                      .values(status="sent", sent_at=now, message_id=message_id, lease_until=None))
             self._run(lambda c: c.execute(force))
         return done
+
+    def _mark(self, conn: Connection, sent: bool, params: dict[str, Any]) -> bool:
+        done = conn.execute(self._marks[sent], params).rowcount == 1
+        self._marker = _plans_marker(conn)  # in the same transaction: what the next letter is checked against
+        return done
+
+    def marked_marker(self) -> tuple[int, int] | None:
+        """The plans' marker as the last :meth:`mark` committed (once; None when taken or no mark since)."""
+        marker, self._marker = self._marker, None
+        return marker
+
+    @cached_property
+    def _new_rows(self) -> Any:
+        """INSERT of rows not there yet, given as parameter sets (one statement, compiled once, whatever
+        the number of rows); returns the keys inserted."""
+        return (self._insert(DeliveryRow).on_conflict_do_nothing(index_elements=[DeliveryRow.key])
+                .returning(DeliveryRow.key))
+
+    @cached_property
+    def _marks(self) -> tuple[Any, Any]:
+        """The UPDATE of :meth:`mark` (other outcomes, sent), built once: one mail is one execution of it."""
+        mine = update(DeliveryRow).where(DeliveryRow.key == bindparam("m_key"), DeliveryRow.claimed_by == self.worker,
+                                         DeliveryRow.status == "claimed")
+        values: dict[str, Any] = dict(status=bindparam("m_status"), lease_until=None, error=bindparam("m_error"),
+                                      attempts=DeliveryRow.attempts + bindparam("m_tries"))
+        return (mine.values(**values), mine.values(**values, sent_at=bindparam("m_at"), message_id=bindparam("m_id")))
+
+    def plans_marker(self) -> tuple[int, int]:
+        """What changes whenever an issue or an amendment commits (the plans and their revisions): an
+        occurrence is only ever cancelled in the transaction that bumps its plan's revision."""
+        return self._run(_plans_marker)
+
+    def withdrawn(self, uids: Collection[str]) -> set[str]:
+        """:func:`withdrawn`, on this log's connection."""
+        return self._run(lambda c: _withdrawn(c, uids)) if uids else set()
 
     def record_failed(self, letters: Sequence[Posting], error: str) -> None:
         """Write rows for letters that were never claimed (the batch stopped first), so that a later run —
@@ -339,16 +426,39 @@ class DeliveryLog:
         self._run(lambda c: c.execute(stmt))
 
 
+def _plans_marker(conn: Connection) -> tuple[int, int]:
+    count, revisions = conn.execute(_PLANS_MARKER).one()
+    return int(count), int(revisions)
+
+
+def _restore(conn: Connection, level: int) -> None:
+    """The connection's usual synchronous level again, and the run's commits synced (a checkpoint syncs
+    the WAL first); a connection that cannot be put back is thrown away, not returned to the pool."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        if conn.in_transaction():
+            conn.rollback()
+        conn.exec_driver_sql(f"PRAGMA synchronous={level}")
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        conn.commit()
+    except SQLAlchemyError:
+        conn.invalidate()
+
+
 def withdrawn(store: Store, uids: Collection[str]) -> set[str]:
     """Of the occurrences a letter is about, those no longer to be done: cancelled (an amendment was
     committed since the letter was planned) or gone."""
     if not uids:
         return set()
+    with store.engine.connect() as conn:
+        return _withdrawn(conn, uids)
+
+
+def _withdrawn(conn: Connection, uids: Collection[str]) -> set[str]:
     wanted = sorted(uids)
     alive: set[str] = set()
-    with store.session() as s:
-        for i in range(0, len(wanted), 500):
-            q = select(OccurrenceRow.uid).where(OccurrenceRow.uid.in_(wanted[i:i + 500]),
-                                                OccurrenceRow.status != "cancelled")
-            alive.update(s.scalars(q))
+    for i in range(0, len(wanted), 500):
+        q = select(OccurrenceRow.uid).where(OccurrenceRow.uid.in_(wanted[i:i + 500]), OccurrenceRow.status != "cancelled")
+        alive.update(conn.execute(q).scalars())
     return set(wanted) - alive

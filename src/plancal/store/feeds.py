@@ -17,7 +17,7 @@ from plancal.store.tables import FeedRow
 class FeedDigests(Database):
     def feed_digests(self) -> dict[str, str]:
         with self.session() as s:
-            return {r.name: r.digest for r in s.scalars(select(FeedRow))}
+            return {name: digest for name, digest in s.execute(select(FeedRow.name, FeedRow.digest)).tuples()}
 
     def save_feed_digests(self, digests: dict[str, str], when: datetime) -> None:
         """Upsert these digests in one statement (executemany), not one SELECT per feed."""

@@ -2,19 +2,75 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, select
+from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
+from plancal.schedule.occurrence import Relation
 from plancal.store.session import Database
-from plancal.store.tables import MarkRow, OccurrenceRow
+from plancal.store.tables import FACT_COLUMNS, MarkRow, OccurrenceFacts, OccurrenceRow
 
 #: the columns of :meth:`Occurrences.occurrence_versions`
 VERSION_COLUMNS = ("uid", "plan_id", "kind", "unit_id", "audience", "status", "cancelled_on", "sequence", "content_hash",
                    "done_on", "modified_at", "window_start", "due_effective")
+
+
+@dataclass(frozen=True)
+class Week:
+    """The week a summary speaks of: ``today``, its last day, and the days whose completions count as last
+    week's (``done_from`` ≤ done_on < ``done_before``)."""
+
+    today: date
+    end: date
+    done_from: date
+    done_before: date
+
+
+class WeekCounts(NamedTuple):
+    """Per plan, over its rows of the kinds asked for (open or done): how many are late, due this week (on
+    or after today, not late), done last week, and still owed (open: due, not yet due, or late)."""
+
+    plan_id: str
+    late: int
+    due: int
+    done: int
+    open: int
+
+
+class ListedRow(NamedTuple):
+    """A row of a week's list (late, due this week or done last week) as plain columns."""
+
+    which: str  # late | due | done
+    uid: str
+    plan_id: str
+    kind: str
+    unit_id: str | None
+    title: str
+    period_label: str
+    due_effective: date
+    due_limit: date
+
+
+def _week_conditions(week: Week) -> dict[str, ColumnElement[bool]]:
+    """What puts a row of an actionable kind in each list: the same rules as :meth:`OccurrenceRow.state`
+    (late only after the legal limit; a request past its limit is awaited, never late nor owed)."""
+    o = OccurrenceRow
+    is_open, past_limit = o.status == "open", o.due_limit < week.today
+    requested = o.relation == Relation.REQUESTED.value
+    return {"late": and_(is_open, past_limit, not_(requested)),
+            "due": and_(is_open, not_(past_limit), o.due_effective >= week.today, o.due_effective <= week.end),
+            "done": and_(o.status == "done", o.done_on >= week.done_from, o.done_on < week.done_before),
+            "open": and_(is_open, or_(not_(past_limit), not_(requested)))}
+
+
+#: the columns of :class:`OccurrenceFacts` whose values repeat across rows
+_SHARED = tuple(FACT_COLUMNS.index(c) for c in ("plan_id", "kind", "source_id", "unit_id", "period_key", "period_label",
+                                                "title", "detail", "to_unit_id", "date_source", "relation", "status"))
 
 
 class Occurrences(Database):
@@ -40,6 +96,28 @@ class Occurrences(Database):
         with self.session() as s:
             return list(s.scalars(q))
 
+    def week_counts(self, plan_ids: Iterable[str], kinds: Iterable[str], week: Week) -> list[WeekCounts]:
+        """One aggregate over the open and done rows of these plans: the counts of a weekly summary, per plan
+        that has such rows (ordered by plan id)."""
+        o, when = OccurrenceRow, _week_conditions(week)
+        q = (select(o.plan_id, *(func.sum(case((when[k], 1), else_=0)) for k in ("late", "due", "done", "open")))
+             .where(o.plan_id.in_(sorted(set(plan_ids))), o.kind.in_(sorted(kinds)), o.status.in_(["open", "done"]))
+             .group_by(o.plan_id).order_by(o.plan_id))
+        with self.session() as s:
+            return [WeekCounts(p, int(a or 0), int(b or 0), int(c or 0), int(d or 0)) for p, a, b, c, d in s.execute(q)]
+
+    def week_lists(self, plan_ids: Iterable[str], kinds: Iterable[str], week: Week) -> list[ListedRow]:
+        """Every row of these plans that is late, due this week or done last week, as plain columns (no ORM
+        objects: a national plan lists tens of thousands), in the order of :meth:`occurrences`."""
+        o, when = OccurrenceRow, _week_conditions(week)
+        which = case((when["late"], literal("late")), (when["due"], literal("due")), else_=literal("done"))
+        q = (select(which, o.uid, o.plan_id, o.kind, o.unit_id, o.title, o.period_label, o.due_effective, o.due_limit)
+             .where(o.plan_id.in_(sorted(set(plan_ids))), o.kind.in_(sorted(kinds)),
+                    or_(when["late"], when["due"], when["done"]))
+             .order_by(o.due_effective, o.kind, o.unit_id, o.uid))
+        with self.session() as s:
+            return [ListedRow(*row) for row in s.execute(q).tuples()]
+
     def occurrence_versions(self) -> list[tuple[Any, ...]]:
         """What decides each row's place and bytes in the feeds, as plain tuples straight from the driver
         (no ORM objects, no type conversion: tens of thousands of rows in a few tens of milliseconds), in
@@ -47,16 +125,55 @@ class Occurrences(Database):
         SQLite, ``date``/``datetime`` on PostgreSQL); the audience is JSON text or a list."""
         sql = f"SELECT {', '.join(VERSION_COLUMNS)} FROM occurrences"
         with self.session() as s:
-            return list(s.connection().exec_driver_sql(sql).tuples())
+            return list(s.connection().exec_driver_sql(sql).tuples().all())  # one fetchall, not a fetch per row
+
+    def occurrence_facts(self, *, uids: Iterable[str] | None = None, unit_ids: Iterable[str] | None = None,
+                         kinds: Iterable[str] | None = None) -> list[OccurrenceFacts]:
+        """Rows (any status) as :class:`OccurrenceFacts`, from a Core select of their columns: every row,
+        or those with one of ``uids``, held by one of ``unit_ids`` or of one of ``kinds`` (any that
+        match). Texts equal across rows (a duty's title for every commune) are one string in memory."""
+        cols = [getattr(OccurrenceRow, name) for name in FACT_COLUMNS]
+        wheres: list[Any] = []
+        if kinds is not None:
+            wheres.append(OccurrenceRow.kind.in_(sorted(kinds)))
+        chunked = [(OccurrenceRow.uid, list(uids or ())), (OccurrenceRow.unit_id, list(unit_ids or ()))]
+        queries = [select(*cols).where(w) for w in wheres]
+        for col, values in chunked:
+            queries += [select(*cols).where(col.in_(values[i:i + 500])) for i in range(0, len(values), 500)]
+        if uids is None and unit_ids is None and kinds is None:
+            queries = [select(*cols)]
+        seen: set[str] = set()
+        out: list[OccurrenceFacts] = []
+        texts: dict[Any, Any] = {}
+        share = texts.setdefault
+        with self.session() as s:
+            for q in queries:
+                for r in s.execute(q).tuples():
+                    if r[0] in seen:
+                        continue
+                    seen.add(r[0])
+                    row: list[Any] = list(r)
+                    for i in _SHARED:
+                        row[i] = share(row[i], row[i])
+                    out.append(OccurrenceFacts(*row))
+        return out
+
+    def occurrence_summary(self, cancelled_since: date) -> tuple[Any, ...]:
+        """What changes whenever a row is added or changed, in one scan: the number of rows, the sum of
+        their sequences (every change of a row raises its sequence; rows are never deleted), the last
+        ``modified_at``, and how many cancelled rows were cancelled on or after ``cancelled_since``
+        (feeds keep a cancelled row for a while: this count changes when one expires)."""
+        o = OccurrenceRow
+        kept = func.count(case((and_(o.status == "cancelled", o.cancelled_on >= cancelled_since), 1)))
+        q = select(func.count(), func.coalesce(func.sum(o.sequence), 0), func.max(o.modified_at), kept)
+        with self.session() as s:
+            row = s.execute(q).one()
+        return tuple(row)
 
     def occurrences_by_uid(self, uids: Iterable[str]) -> list[OccurrenceRow]:
         """These rows (any status), in chunks small enough for any driver's parameter limit."""
-        uids = list(uids)
-        out: list[OccurrenceRow] = []
         with self.session() as s:
-            for i in range(0, len(uids), 500):
-                out.extend(s.scalars(select(OccurrenceRow).where(OccurrenceRow.uid.in_(uids[i:i + 500]))))
-        return out
+            return rows_by_uid(s, list(uids))
 
     def occurrences_of_units(self, unit_ids: Iterable[str], *, also_kinds: Iterable[str] = ()) -> list[OccurrenceRow]:
         """Every row (any status) of these units, and every row of ``also_kinds`` whoever holds it."""
@@ -113,3 +230,11 @@ class Occurrences(Database):
              .order_by(o.due_effective, o.kind, o.unit_id, o.uid))
         with self.session() as s:
             return [MarkRow(*r) for r in s.execute(q).tuples()]
+
+
+def rows_by_uid(s: Session, uids: Sequence[str]) -> list[OccurrenceRow]:
+    """These rows (any status) as ORM objects, in chunks small enough for any driver's parameter limit."""
+    out: list[OccurrenceRow] = []
+    for i in range(0, len(uids), 500):
+        out.extend(s.scalars(select(OccurrenceRow).where(OccurrenceRow.uid.in_(uids[i:i + 500]))))
+    return out

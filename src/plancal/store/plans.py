@@ -5,19 +5,25 @@ plan twice changes nothing."""
 
 from __future__ import annotations
 
+import gc
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
 
-from sqlalchemy import String, Table, insert, select, text, update
+from sqlalchemy import String, Table, select, text, update
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
 from plancal.plans.loading import LoadedPlan
 from plancal.schedule.occurrence import ACTIONABLE, Occurrence
+from plancal.store.occurrences import rows_by_uid
+from plancal.store.session import insert_rows
 from plancal.store.submissions import Transition, log_change
-from plancal.store.tables import Base, OccurrenceRow, PlanRow, _naive_utc, vn_midnight_utc
+from plancal.store.tables import Base, PlanRow, _naive_utc, vn_midnight_utc
 from plancal.store.units import Units, _values, upsert_units
 
 
@@ -41,6 +47,11 @@ _OCC_FIELDS = ("plan_id", "kind", "source_id", "unit_id", "period_key", "period_
                "agency_own", "also_to", "alternatives", "tentative")
 
 
+#: the columns a first issue writes for each occurrence: the occurrence's own fields, then the store's
+_INSERT_COLUMNS = (*_OCC_FIELDS, "uid", "content_hash", "status", "sequence", "done_on", "cancelled_on",
+                   "modified_at", "starts_at", "ends_at", "audience")
+_occ_fields = attrgetter(*_OCC_FIELDS)
+
 #: the advisory lock (PostgreSQL) that makes issues one at a time: units are shared between plans
 _ISSUE_LOCK = zlib.crc32(b"plancal.issue")
 _MAX_PROBLEMS = 20
@@ -49,6 +60,20 @@ _MAX_PROBLEMS = 20
 def _text_columns(table: Table) -> list[tuple[str, int | None]]:
     """(name, length limit or None) of the text columns of a table."""
     return [(c.name, c.type.length) for c in table.columns if isinstance(c.type, String)]
+
+
+def _column_fits(values: Sequence[Any], limit: int | None) -> bool:
+    """Whether every text among ``values`` (texts or None) fits a column of ``limit`` characters and
+    holds no NUL."""
+    texts = list(filter(None, values))
+    try:
+        joined = "".join(texts)
+    except TypeError:  # something else than text: look at the texts only
+        texts = [v for v in texts if isinstance(v, str)]
+        joined = "".join(texts)
+    if "\x00" in joined:
+        return False
+    return limit is None or len(joined) <= limit or max(map(len, texts)) <= limit
 
 
 def _misfits(columns: list[tuple[str, int | None]], values: Mapping[str, object], what: str,
@@ -68,22 +93,27 @@ def _misfits(columns: list[tuple[str, int | None]], values: Mapping[str, object]
 
 class Plans(Units):
     def _check_fits(self, loaded: LoadedPlan, plan_values: Mapping[str, object],
-                    occurrences: Sequence[Occurrence]) -> None:
-        """Refuse, before any SQL, what a column could not hold, naming the plan, the row and the field."""
+                    occurrences: Sequence[Occurrence], own: Sequence[tuple[Any, ...]]) -> None:
+        """Refuse, before any SQL, what a column could not hold, naming the plan, the row and the field.
+        ``own``: the values of :data:`_OCC_FIELDS` of each occurrence."""
         path = str(loaded.path)
         tables = Base.metadata.tables
         problems = list(_misfits(_text_columns(tables["plans"]), {"id": loaded.plan.id, **plan_values},
                                  f"kế hoạch '{loaded.plan.id}'", path))
         unit_columns = _text_columns(tables["units"])
-        for u in loaded.directory:
-            problems += _misfits(unit_columns, {"id": u.id, **_values(u)},
-                                 f"đơn vị '{u.id[:80]}'", path)
+        units = [{"id": u.id, **_values(u)} for u in loaded.directory]
+        if not all(_column_fits([u.get(name) for u in units], limit) for name, limit in unit_columns):
+            for u in units:
+                problems += _misfits(unit_columns, u, f"đơn vị '{str(u['id'])[:80]}'", path)
         occ_columns = [(n, limit) for n, limit in _text_columns(tables["occurrences"]) if n in _OCC_FIELDS]
-        for occ in occurrences:
-            if len(problems) >= _MAX_PROBLEMS:
-                break
-            problems += _misfits(occ_columns, {f: getattr(occ, f) for f, _ in occ_columns},
-                                 f"kế hoạch '{loaded.plan.id}', mục '{occ.source_id[:160]}'", path)
+        # one pass per column over every row first: the row-by-row search only when something does not fit
+        by_column = dict(zip(_OCC_FIELDS, zip(*own, strict=True), strict=True)) if own else {}
+        if not all(_column_fits(by_column.get(n, ()), limit) for n, limit in occ_columns):
+            for occ in occurrences:
+                if len(problems) >= _MAX_PROBLEMS:
+                    break
+                problems += _misfits(occ_columns, {f: getattr(occ, f) for f, _ in occ_columns},
+                                     f"kế hoạch '{loaded.plan.id}', mục '{occ.source_id[:160]}'", path)
         if problems:
             unique = list(dict.fromkeys(problems))
             raise StoreError(unique[:_MAX_PROBLEMS])
@@ -106,16 +136,18 @@ class Plans(Units):
                       revision_date=plan.revision_date, period_start=plan.start, period_end=plan.end,
                       source_path=str(loaded.path), digest=loaded.digest, recipients=list(recipients),
                       doc_type=plan.type, issued_known=plan.issued_known)
-        self._check_fits(loaded, values, occurrences)
-        try:
-            with self.session_factory() as s, s.begin():
-                self._lock_issuing(s)
-                return self._issue(s, loaded, occurrences, values)
-        except SQLAlchemyError as exc:
-            raise _issue_error(plan.id, str(loaded.path), exc) from exc
+        with _gc_paused():
+            own = [_occ_fields(o) for o in occurrences]
+            self._check_fits(loaded, values, occurrences, own)
+            try:
+                with self.session_factory() as s, s.begin():
+                    self._lock_issuing(s)
+                    return self._issue(s, loaded, occurrences, own, values)
+            except SQLAlchemyError as exc:
+                raise _issue_error(plan.id, str(loaded.path), exc) from exc
 
     def _issue(self, s: Session, loaded: LoadedPlan, occurrences: Sequence[Occurrence],
-               values: Mapping[str, object]) -> IssueResult:
+               own: Sequence[tuple[Any, ...]], values: Mapping[str, object]) -> IssueResult:
         plan = loaded.plan
         units_added, _ = upsert_units(s, loaded.directory)
         s.flush()
@@ -132,49 +164,58 @@ class Plans(Units):
                 setattr(prow, k, v)
             prow.revision += 1
         s.flush()
-        existing = {r.uid: r for r in s.scalars(select(OccurrenceRow).where(OccurrenceRow.plan_id == plan.id))}
+        # what is stored of each row, as plain columns (a national plan has ~60,000: no ORM object each);
+        # a plan new to the store has none
+        occ = Base.metadata.tables["occurrences"].c
+        existing: dict[str, tuple[str, str]] = {} if prow is None else {
+            uid: (h, st) for uid, h, st in s.execute(select(occ.uid, occ.content_hash, occ.status)
+                                                     .where(occ.plan_id == plan.id)).tuples()}
         seen = set()
-        fresh: list[dict[str, object]] = []
+        fresh: list[tuple[Any, ...]] = []
+        to_change: dict[str, tuple[Occurrence, str]] = {}
         # an amendment owes nothing before it was made: what it adds for periods already closed is dropped
         amended_on = plan.amended if existing and plan.amended else None
-        for occ in occurrences:
-            digest = occ.content_hash()
-            row = existing.get(occ.uid)
-            if row is None and amended_on and occ.kind in ACTIONABLE and occ.due_stated < amended_on:
+        for o, fields in zip(occurrences, own, strict=True):
+            digest = o.content_hash()
+            stored = existing.get(o.uid)
+            if stored is None and amended_on and o.kind in ACTIONABLE and o.due_stated < amended_on:
                 continue
-            seen.add(occ.uid)
-            if row is None:
-                fresh.append(dict(uid=occ.uid, content_hash=digest, status="open", sequence=0, done_on=None,
-                                  cancelled_on=None, modified_at=modified, starts_at=_naive_utc(occ.starts_at),
-                                  ends_at=_naive_utc(occ.ends_at), audience=list(occ.audience),
-                                  **{f: getattr(occ, f) for f in _OCC_FIELDS}))
+            seen.add(o.uid)
+            if stored is None:
+                fresh.append((*fields, o.uid, digest, "open", 0, None, None, modified,
+                              _naive_utc(o.starts_at), _naive_utc(o.ends_at), tuple(o.audience)))
                 added += 1
-            elif row.content_hash != digest or row.status == "cancelled":
-                for f in _OCC_FIELDS:
-                    setattr(row, f, getattr(occ, f))
-                row.starts_at, row.ends_at = _naive_utc(occ.starts_at), _naive_utc(occ.ends_at)
-                row.audience = list(occ.audience)
-                row.content_hash = digest
-                if row.status == "cancelled":
-                    log_change(s, row, Transition.PENDING, source="plan", changed_on=plan.revision_date,
-                               reason="kế hoạch sửa đổi đưa lại nhiệm vụ này")
-                    row.status, row.cancelled_on = "open", None
-                row.sequence += 1
-                row.modified_at = max(modified, row.modified_at)
+            elif stored[0] != digest or stored[1] == "cancelled":
+                to_change[o.uid] = (o, digest)
                 changed += 1
             else:
                 unchanged += 1
-        if fresh:  # one executemany, not one ORM object per row
-            s.execute(insert(Base.metadata.tables["occurrences"]), fresh)
-        for uid, row in existing.items():
-            if uid not in seen and row.status != "cancelled":
-                log_change(s, row, Transition.CANCELLED, source="plan", changed_on=plan.revision_date,
-                           reason="kế hoạch sửa đổi bỏ nhiệm vụ này")
-                row.status = "cancelled"
-                row.cancelled_on = plan.revision_date
-                row.sequence += 1
-                row.modified_at = max(modified, row.modified_at)
-                cancelled += 1
+        gone = [uid for uid, (_h, st) in existing.items() if uid not in seen and st != "cancelled"]
+        rows = {r.uid: r for r in rows_by_uid(s, [*to_change, *gone])}
+        for uid, (o, digest) in to_change.items():
+            row = rows[uid]
+            for f in _OCC_FIELDS:
+                setattr(row, f, getattr(o, f))
+            row.starts_at, row.ends_at = _naive_utc(o.starts_at), _naive_utc(o.ends_at)
+            row.audience = list(o.audience)
+            row.content_hash = digest
+            if row.status == "cancelled":
+                log_change(s, row, Transition.PENDING, source="plan", changed_on=plan.revision_date,
+                           reason="kế hoạch sửa đổi đưa lại nhiệm vụ này")
+                row.status, row.cancelled_on = "open", None
+            row.sequence += 1
+            row.modified_at = max(modified, row.modified_at)
+        if fresh:
+            insert_rows(s, Base.metadata.tables["occurrences"], _INSERT_COLUMNS, fresh)
+        for uid in gone:
+            row = rows[uid]
+            log_change(s, row, Transition.CANCELLED, source="plan", changed_on=plan.revision_date,
+                       reason="kế hoạch sửa đổi bỏ nhiệm vụ này")
+            row.status = "cancelled"
+            row.cancelled_on = plan.revision_date
+            row.sequence += 1
+            row.modified_at = max(modified, row.modified_at)
+            cancelled += 1
         s.flush()
         return IssueResult(plan.id, added, changed, cancelled, unchanged, units_added)
 
@@ -185,6 +226,20 @@ class Plans(Units):
     def plan(self, plan_id: str) -> PlanRow | None:
         with self.session() as s:
             return s.get(PlanRow, plan_id)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while an issue builds its rows: the tens of thousands of tuples it
+    makes (none of them in a cycle) would otherwise set off full collections over every live object, a
+    third of the issue's time. Reference counting still frees everything; collection resumes after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _issue_error(plan_id: str, path: str, exc: SQLAlchemyError) -> StoreError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -171,28 +172,66 @@ class OccurrenceRow(Base):
         return escalatable(self.kind, self.relation, self.agency_own)
 
     def state(self, today: date) -> State:
-        """The occurrence as of ``today``; see :func:`occurrence_state`."""
-        return occurrence_state(self.kind, self.status, self.relation, self.done_on, self.due_effective,
-                                self.due_limit, today)
+        """The occurrence as of ``today`` (see :func:`occurrence_state`)."""
+        return occurrence_state(self, today)
 
 
-def occurrence_state(kind: str, status: str, relation: str, done_on: date | None, due_effective: date,
-                     due_limit: date, today: date) -> State:
-    """An occurrence as of ``today``. Late only after the legal limit (a submission on the stated last day
-    is on time); a request ("đề nghị") past its limit is awaited, never late."""
-    requested = relation == Relation.REQUESTED
-    if status == Status.CANCELLED:
+@dataclass(slots=True, eq=False)
+class OccurrenceFacts:
+    """The columns of an occurrence that feeds are made of, read without the ORM (a plain object per row:
+    a national plan has tens of thousands, and an ORM object costs several times the memory and time)."""
+
+    uid: str
+    plan_id: str
+    kind: str
+    source_id: str
+    unit_id: str | None
+    period_key: str
+    period_label: str
+    window_start: date
+    due_stated: date
+    due_effective: date
+    due_limit: date
+    title: str
+    detail: str
+    to_unit_id: str | None
+    peak: bool
+    starts_at: datetime | None
+    ends_at: datetime | None
+    audience: list[str]
+    date_source: str
+    relation: str
+    status: str
+    done_on: date | None
+    cancelled_on: date | None
+    sequence: int
+    modified_at: datetime
+
+    def state(self, today: date) -> State:
+        """The occurrence as of ``today`` (see :func:`occurrence_state`)."""
+        return occurrence_state(self, today)
+
+
+#: the column names of :class:`OccurrenceFacts`, in order
+FACT_COLUMNS = tuple(f.name for f in fields(OccurrenceFacts))
+
+
+def occurrence_state(row: OccurrenceRow | OccurrenceFacts | MarkRow, today: date) -> State:
+    """An occurrence as of ``today``. Late only after the legal limit (a submission on the stated last
+    day is on time); a request ("đề nghị") past its limit is awaited, never late."""
+    requested = row.relation == Relation.REQUESTED
+    if row.status == Status.CANCELLED:
         return State.CANCELLED
-    if status == Status.WAIVED:
+    if row.status == Status.WAIVED:
         return State.WAIVED
-    if status == Status.DONE:
-        late = done_on is not None and done_on > due_limit and not requested
+    if row.status == Status.DONE:
+        late = row.done_on is not None and row.done_on > row.due_limit and not requested
         return State.DONE_LATE if late else State.DONE
-    if kind not in ACTIONABLE:
+    if row.kind not in ACTIONABLE:
         return State.OPEN
-    if today > due_limit:
+    if today > row.due_limit:
         return State.AWAITED if requested else State.LATE
-    return State.DUE if today == due_effective else State.OPEN
+    return State.DUE if today == row.due_effective else State.OPEN
 
 
 class MarkRow(NamedTuple):
@@ -224,8 +263,8 @@ class MarkRow(NamedTuple):
         return escalatable(self.kind, self.relation, self.agency_own)
 
     def state(self, today: date) -> State:
-        return occurrence_state(self.kind, self.status, self.relation, self.done_on, self.due_effective,
-                                self.due_limit, today)
+        """The occurrence as of ``today`` (see :func:`occurrence_state`)."""
+        return occurrence_state(self, today)
 
 
 class SubmissionRow(Base):

@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
-from plancal.store.session import Database
-from plancal.store.tables import UnitRow, new_token
+from plancal.store.session import Database, insert_rows
+from plancal.store.tables import Base, UnitRow, new_token
 from plancal.units.directory import Directory, Unit
+
+_changes = itertools.count(1)
+_epoch = 0
+
+
+def _tokens_changed() -> None:
+    global _epoch
+    _epoch = next(_changes)
 
 
 class Units(Database):
     def import_units(self, units: Iterable[Unit]) -> tuple[int, int]:
         """Upsert units; keeps existing feed tokens. Returns (added, updated)."""
         with self.session() as s:
-            return upsert_units(s, units)
+            added, updated = upsert_units(s, units)
+        if added:
+            _tokens_changed()
+        return added, updated
+
+    def tokens_epoch(self) -> int:
+        """A number that changes (after the commit) whenever this process gives a unit a new feed token
+        (a rotation, new units): a reader holding the tokens in memory reloads them when it differs.
+        Other processes' changes are not counted here; such a reader also reloads now and then."""
+        return _epoch
 
     def directory(self) -> Directory:
         with self.session() as s:
@@ -49,25 +67,40 @@ class Units(Database):
                 raise StoreError([Problem(f"không có đơn vị '{unit_id}'", field="unit",
                                           hint="xem danh sách bằng 'plancal units list'")])
             row.feed_token = token
+        _tokens_changed()
         return token
 
 
 def upsert_units(s: Session, units: Iterable[Unit]) -> tuple[int, int]:
-    """Upsert units inside the caller's transaction; keeps existing feed tokens. Returns (added, updated)."""
+    """Upsert units inside the caller's transaction; keeps existing feed tokens. Returns (added, updated).
+    Plain columns in and out (a national directory has ~8,000 units): ORM objects only for changed units."""
     units = list(units)
-    added = updated = 0
-    existing = {r.id: r for r in s.scalars(select(UnitRow).where(UnitRow.id.in_([u.id for u in units])))}
+    t = Base.metadata.tables["units"]
+    ids = [u.id for u in units]
+    existing: dict[str, dict[str, object]] = {}
+    for i in range(0, len(ids), 500):
+        for r in s.execute(select(t.c.id, *(t.c[k] for k in _VALUE_COLUMNS)).where(t.c.id.in_(ids[i:i + 500]))):
+            existing[r[0]] = dict(zip(_VALUE_COLUMNS, r[1:], strict=True))
+    fresh: list[tuple[object, ...]] = []
+    changed: dict[str, dict[str, object]] = {}
     for u in units:
-        row = existing.get(u.id)
         values = _values(u)
-        if row is None:
-            s.add(UnitRow(id=u.id, feed_token=new_token(), **values))
-            added += 1
-        elif {k: getattr(row, k) for k in values} != values:
-            for k, v in values.items():
-                setattr(row, k, v)
-            updated += 1
-    return added, updated
+        stored = existing.get(u.id)
+        if stored is None:
+            fresh.append((u.id, new_token(), *(values[k] for k in _VALUE_COLUMNS)))
+        elif stored != values:
+            changed[u.id] = values
+    insert_rows(s, t, ("id", "feed_token", *_VALUE_COLUMNS), fresh)
+    for unit_id, values in changed.items():
+        row = s.get(UnitRow, unit_id)
+        assert row is not None
+        for k, v in values.items():
+            setattr(row, k, v)
+    return len(fresh), len(changed)
+
+
+#: the columns :func:`_values` sets
+_VALUE_COLUMNS = ("name", "kind", "parent_id", "emails", "formal_name", "valid_from", "valid_to", "successor_id")
 
 
 def _values(u: Unit) -> dict[str, object]:

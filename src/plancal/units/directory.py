@@ -121,6 +121,7 @@ class Directory:
                 self._children.setdefault(u.parent, []).append(u.id)
         for kids in self._children.values():
             kids.sort()
+        self._of_kind: dict[tuple[str, str | None], list[str]] = {}
 
     @classmethod
     def build(cls, units: Iterable[Unit]) -> Directory:
@@ -243,8 +244,12 @@ class Directory:
         return None
 
     def of_kind(self, kind: str, under: str | None = None) -> list[str]:
-        pool = self.descendants(under) if under else sorted(self._units)
-        return [uid for uid in pool if self._units[uid].kind == kind]
+        key = (kind, under)
+        found = self._of_kind.get(key)
+        if found is None:  # a directory does not change: each (kind, under) is walked once
+            pool = self.descendants(under) if under else sorted(self._units)
+            found = self._of_kind[key] = [uid for uid in pool if self._units[uid].kind == kind]
+        return list(found)
 
     def merged(self, other: Iterable[Unit]) -> Directory:
         units = dict(self._units)
