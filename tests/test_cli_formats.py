@@ -130,7 +130,8 @@ def test_csv_converts_in_libreoffice_with_the_same_rows(world: dict[str, str], t
                                 str(source)], capture_output=True, text=True, timeout=180, check=False)
     target = out / "lich-viec.xlsx"
     assert converted.returncode == 0 and target.exists(), converted.stdout + converted.stderr
-    sheet = openpyxl.load_workbook(target, read_only=True).active
+    book = openpyxl.load_workbook(target, read_only=True)  # read-only holds the file open until closed
+    sheet = book.active
 
     def shown(value: object) -> str:
         if value is None:
@@ -139,7 +140,10 @@ def test_csv_converts_in_libreoffice_with_the_same_rows(world: dict[str, str], t
             return value.strftime("%d/%m/%Y")
         return str(value)
 
-    read_back = [[shown(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    try:
+        read_back = [[shown(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
     expected = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     width = len(expected[0])
     assert [(r + [""] * width)[:width] for r in read_back] == expected
