@@ -434,6 +434,14 @@ class _HeadDeadline:
     def _awaiting_head(self) -> bool:
         raise NotImplementedError
 
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)  # type: ignore[misc]
+
     def _too_slow(self) -> None:
         self._head_deadline = None
         if self._awaiting_head() and not self.transport.is_closing():
@@ -446,14 +454,6 @@ def _guarded_h11(header_timeout: float) -> type:
     class GuardedH11Protocol(_HeadDeadline, H11Protocol):
         def _awaiting_head(self) -> bool:
             return self.conn.their_state is h11.IDLE
-
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._arm()
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
-            super().connection_lost(exc)
 
         def handle_events(self) -> None:
             super().handle_events()
@@ -482,14 +482,6 @@ def _guarded_httptools(header_timeout: float) -> type:
 
         def _awaiting_head(self) -> bool:
             return self._heads == self._answered
-
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._arm()
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
-            super().connection_lost(exc)
 
         def data_received(self, data: bytes) -> None:
             heads = self._heads

@@ -150,13 +150,6 @@ def _letters(world: World, per: dict[str, list[PlanSummary]], week: Week,
 def _tables(world: World, lists: Sequence[Lists], week: Week, number: int) -> tuple[Table, ...]:
     """The full lists of a letter's plans, one sheet each: late (with working days late), due this week,
     done last week."""
-    late_days: dict[date, int] = {}
-
-    def working_late(limit: date) -> int:
-        if limit not in late_days:
-            late_days[limit] = working_days_late(limit, week.today, world.work)
-        return late_days[limit]
-
     def cells(row: ListedRow) -> tuple[str, str, str, str, date]:
         return (world.plans[row.plan_id].display_number, world.name(row.unit_id), row.title, row.period_label,
                 row.due_effective)
@@ -168,7 +161,7 @@ def _tables(world: World, lists: Sequence[Lists], week: Week, number: int) -> tu
     widths = (36, 40, 80, 16, 12, 14)
     return (
         Table("Đang chậm", f"Việc đang chậm, tính đến ngày {short(week.today)}", (*head, "Quá hạn (ngày làm việc)"),
-              tuple((*cells(r), working_late(r.due_limit)) for r in every("late")), widths),
+              tuple((*cells(r), working_days_late(r.due_limit, week.today, world.work)) for r in every("late")), widths),
         Table("Đến hạn trong tuần", f"Việc đến hạn trong tuần {number} ({short(week.done_before)} – {short(week.end)})",
               head, tuple(cells(r) for r in every("due")), widths),
         Table("Hoàn thành tuần qua", f"Việc hoàn thành trong tuần trước ngày {short(week.done_before)}", head,
