@@ -38,8 +38,9 @@ def dashboard_markdown(store: Store, today: date, *, run_label: str = "", ui_url
     names = _names(store)
     # a plan over for more than two months is a record, not work: nobody is chased on it any more, so
     # it is listed without late figures (issuing the 2017-2025 plans today shows no flood of "quá hạn")
-    plans = _watched(store, today)
-    ended = [p for p in store.plans() if not p.closed and p.id not in {w.id for w in plans}]
+    open_plans = [p for p in store.plans() if not p.closed]
+    plans = [p for p in open_plans if not _ended(p, today)]
+    ended = [p for p in open_plans if _ended(p, today)]
     lines = [f"# Tổng quan thực hiện kế hoạch — {long(today)}", "",
              f"**{_link('Việc đến hạn tuần này', ui_url, key_prefix + DUE_WEEK_KEY)}** · "
              f"**{_link('Việc quá hạn và liên hệ đơn vị', ui_url, key_prefix + LATE_ALL_KEY)}**", ""]
@@ -81,9 +82,9 @@ def dashboard_markdown(store: Store, today: date, *, run_label: str = "", ui_url
     return "\n".join(lines) + "\n"
 
 
-def _watched(store: Store, today: date) -> list[PlanRow]:
-    """Plans whose items are still chased: not closed, and not over for more than ENDED_AFTER_DAYS."""
-    return [p for p in store.plans() if not p.closed and today <= p.period_end + timedelta(days=ENDED_AFTER_DAYS)]
+def _ended(plan: PlanRow, today: date) -> bool:
+    """Whether ``plan`` is over for more than :data:`ENDED_AFTER_DAYS`: a record, its items no longer chased."""
+    return today > plan.period_end + timedelta(days=ENDED_AFTER_DAYS)
 
 
 def _plan_links(plan: PlanRow, today: date, ui_url: str, feed_base_url: str, key_prefix: str) -> str:
@@ -114,7 +115,7 @@ def late_all_markdown(store: Store, today: date) -> str:
     """Every late item of every current plan, with the unit's contact: the longest delays first."""
     names = _names(store)
     emails = {u.id: (u.emails or [""])[0] for u in store.unit_rows()}
-    numbers = {p.id: p.display_number for p in _watched(store, today)}
+    numbers = {p.id: p.display_number for p in store.plans() if not p.closed and not _ended(p, today)}
     items = sorted((i for i in late(store, today) if i.row.plan_id in numbers and i.row.kind in ACTIONABLE),
                    key=lambda i: (-i.days_late, names.get(i.row.unit_id or "", "")))
     head = [f"# Việc quá hạn — ngày {short(today)}", "", f"{len(items)} việc quá hạn."]
