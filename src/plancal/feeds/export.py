@@ -1,26 +1,29 @@
-"""Exporting feeds: render every calendar, write only those that changed, rotate tokens.
+"""Exporting feeds: render the calendars whose rows changed, write only those whose bytes changed, rotate tokens.
 
-Each feed has a *marker*: a digest of everything its bytes are made from — the version of every row it
-shows (uid, sequence, content hash, status, dates of completion and cancellation, modified_at), and a
-context shared by all feeds (the plans, the unit names, the settings that reach a feed and the code
-that writes them). The marker is stored with the feed (``feeds.digest``); an export reads the row
-versions as plain tuples (one light query), and renders and writes only the feeds whose marker
-changed or whose file is missing; after one submission, the unit's feed and the plan feed.
+Every insert or change of an occurrence row takes the next *change number* of the store
+(``OccurrenceRow.change_number``). After each complete export the store keeps what its files were made
+from (:class:`plancal.store.FeedExport`): the *context* shared by all feeds (the plans, the unit names,
+the settings that reach a feed and the code that writes them), the change number read before any row,
+the day (cancelled rows leave the feeds some days after their cancellation) and a digest of the
+``feeds`` table. The next export in the same context reads only the rows changed since (one indexed
+query) and the cancellations that expired or came back between the two days:
 
-Before that, an export compares a *fingerprint*: one aggregate query over the rows (their number, the
-sum of their sequences, the last ``modified_at``, the cancellations still shown), the tokens, the
-context and the stored digests, saved (as the ``feeds`` row :data:`FINGERPRINT`) after each complete
-export. When it is unchanged and the folders hold exactly the expected files, nothing is read or
-rendered. Rows are never deleted and every change raises a row's sequence, so any change moves it.
+- none, and the folders hold exactly the expected files: nothing is read or rendered;
+- only rows of units' own deadlines (not a conference, theme or anniversary, whose lists of units may
+  have changed): the plan feeds and the unit feeds of those rows are rendered, and the missing files;
+- otherwise, or when something else wrote a feed (a rotation, one unit's feed), every row's version is
+  read (one light query) and each feed's *marker* (a digest of the versions of the rows it shows and of
+  the context) is compared with the one stored with the feed (``feeds.digest``).
+
+A plan feed shows every row of the plan (tens of thousands, tens of MB). When few of its rows changed
+since its file was written in the same context, the file is not split nor rendered again: the old
+events of the changed rows are found by their UID (one pass), their new events are rendered and put
+at their place in the feed's order (a binary search over the file, reading the keys of a few rows), and
+the rest of the file is written as it is. The result is byte for byte what a full render writes (tests
+check it).
 
 A full render streams each feed into its temporary file as its events are made (a national plan feed
 is tens of MB, never joined in memory); all are synced once and then renamed.
-
-A plan feed shows every row of the plan (tens of thousands). When only a few of its rows changed and
-the file on disk was written in the same context, the events whose UID, SEQUENCE and LAST-MODIFIED are
-unchanged are taken from that file and only the others are rendered: every change of a row raises its
-SEQUENCE (RFC 5545 asks it, clients would not notice the change otherwise), so the same three values
-mean the same bytes. The result is byte for byte what a full render writes (a test checks it).
 
 An export and a token rotation exclude each other (an ``flock`` on a lock file in the calendar folder,
 across processes, and a lock across threads): an export reads the tokens, renders and writes under the
@@ -33,16 +36,18 @@ import fcntl
 import filecmp
 import hashlib
 import json
+import mmap
 import os
+import re
 import tempfile
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import icalendar
 
@@ -55,14 +60,15 @@ from plancal.feeds.rendering import (
     _END,
     _END_EVENT,
     INFORMATIONAL,
-    SPANNING,
+    EventRenderer,
     FeedBuilder,
     RenderedFeed,
     StreamedFeed,
+    _sort_key,
+    cancelled_kept,
 )
-from plancal.schedule.occurrence import KINDS
 from plancal.settings import Settings
-from plancal.store import PlanRow, Store
+from plancal.store import FeedExport, OccurrenceFacts, PlanRow, Store
 
 
 @dataclass(frozen=True)
@@ -289,15 +295,6 @@ def _row_token(v: Sequence[Any]) -> str:
     return f"{v[_UID]}|{v[_SEQUENCE]}|{v[_HASH]}|{v[_STATUS]}|{v[_DONE_ON]}|{v[_CANCELLED_ON]}|{v[_MODIFIED]}"
 
 
-def _version_sort_key(v: Sequence[Any]) -> tuple[date, int, str, str]:
-    """The order of :func:`plancal.feeds.rendering._sort_key`, from a row version."""
-    kind = v[_KIND]
-    return v[_START] if kind in SPANNING else v[_DUE], _KIND_ORDER.get(kind, len(KINDS)), v[_UNIT] or "", v[_UID]
-
-
-_KIND_ORDER = {k: i for i, k in enumerate(KINDS)}
-
-
 def feed_context(units: Sequence[tuple[str, str, str]], plans: Sequence[PlanRow], settings: Settings) -> str:
     """What every feed is made from besides its rows: the code, the settings that reach a feed, the
     plans and the unit names."""
@@ -308,31 +305,38 @@ def feed_context(units: Sequence[tuple[str, str, str]], plans: Sequence[PlanRow]
     return hashlib.sha256(repr(context).encode()).hexdigest()[:16]
 
 
-#: the ``feeds`` row holding the fingerprint of the last complete export (no feed file has this name)
-FINGERPRINT = ".export"
-
-
-def _fingerprint(store: Store, settings: Settings, today: date, units: Sequence[tuple[str, str, str]],
-                 plans: Sequence[PlanRow]) -> str:
-    """Everything an export's files depend on, from one aggregate query: the context, every feed's name
-    (the tokens), and the rows' summary (any added or changed row, or an expired cancellation, moves it)."""
-    summary = store.occurrence_summary(today - timedelta(days=settings.cancelled_keep_days))
-    h = hashlib.sha256(repr(([token for _, _, token in units], summary)).encode())
-    return feed_context(units, plans, settings) + h.hexdigest()
-
-
-def _sealed(fingerprint: str, digests: dict[str, str]) -> str:
-    """The fingerprint with what the ``feeds`` table says of each file: a digest saved by anything but
-    an export (a single feed written, a rotation) makes the next export look at every marker."""
-    h = hashlib.sha256(fingerprint.encode())
-    for name in sorted(digests):
-        if name != FINGERPRINT:
-            h.update(f"{name}\x00{digests[name]}\x00".encode())
-    return fingerprint[:16] + h.hexdigest()[:48]
-
-
 def _feed_names(units: Sequence[tuple[str, str, str]], plans: Sequence[PlanRow]) -> set[str]:
     return {PUBLIC, *(plan_feed_name(p.id) for p in plans), *(unit_feed_name(token) for _, _, token in units)}
+
+
+def _digest_of(digests: Mapping[str, str]) -> str:
+    """A digest of the ``feeds`` table: anything but an export that writes a digest (a rotation, one
+    unit's feed) changes it, and the next export then compares every feed's marker."""
+    h = hashlib.sha256()
+    for name in sorted(digests):
+        h.update(f"{name}\x00{digests[name]}\x00".encode())
+    return h.hexdigest()
+
+
+def _expiring(before: date, today: date, keep_days: int) -> tuple[date, date] | None:
+    """The cancellation days (from, before) of the cancelled rows shown on one of the two days and not
+    on the other (a cancelled row is shown for ``keep_days`` after its cancellation)."""
+    if before == today:
+        return None
+    first, last = sorted((before, today))
+    keep = timedelta(days=keep_days)
+    return first - keep, last - keep
+
+
+#: the kinds of rows whose feeds depend on lists of units an amendment may change (a conference's
+#: audience, the units a theme reaches): when one changed, every feed's marker is compared
+_REACHING = ("conference", *INFORMATIONAL)
+
+
+def _changed_marker(context: str, name: str, change_number: int, today: date) -> str:
+    """The marker of a feed rendered because some of its rows changed, without the versions of all of
+    them: unique to the export (a later comparison of markers renders the feed again)."""
+    return context + hashlib.sha256(f"{name}\x00{change_number}\x00{today}".encode()).hexdigest()[:48]
 
 
 class FeedIndex:
@@ -343,7 +347,6 @@ class FeedIndex:
         """``units``: (id, name, feed token) of every unit, in the order of ``Store.unit_rows``."""
         self.context = feed_context(units, plans, settings)
         keep = timedelta(days=settings.cancelled_keep_days)
-        self.by_plan: dict[str, list[Sequence[Any]]] = defaultdict(list)
         actionable: dict[str, list[str]] = defaultdict(list)
         informational: dict[str, list[str]] = defaultdict(list)
         plan_tokens: dict[str, list[str]] = defaultdict(list)
@@ -355,7 +358,6 @@ class FeedIndex:
             if v[_STATUS] == "cancelled" and (v[_CANCELLED_ON] is None or today > _date(v[_CANCELLED_ON]) + keep):
                 continue
             token = _row_token(v)
-            self.by_plan[v[_PLAN]].append(v)
             plan_tokens[v[_PLAN]].append(token)
             if v[_KIND] in INFORMATIONAL:
                 informational[v[_PLAN]].append(token)
@@ -376,8 +378,6 @@ class FeedIndex:
         for uid, _, token in units:
             infos = sorted(info_digest[pid] for pid in plans_of.get(uid, ()) if pid in info_digest)
             self.markers[unit_feed_name(token)] = self._digest("unit", uid, actionable.get(uid, []), *infos)
-        self.unit_ids = {unit_feed_name(token): uid for uid, _, token in units}
-        self.plan_ids = {plan_feed_name(p.id): p.id for p in plans}
 
     def _digest(self, *parts: object) -> str:
         h = hashlib.sha256()
@@ -390,101 +390,179 @@ class FeedIndex:
             h.update(b"\x00")
         return self.context + h.hexdigest()[:48]
 
-    def same_context(self, marker: str | None) -> bool:
-        return marker is not None and marker.startswith(self.context)
 
-
-#: above this many feeds to render, all rows are read at once (the first export, a renamed unit)
+#: above this many feeds to render, all rows are read at once (the first export, a renamed unit); above
+#: this many changed rows of a plan, its feed is rendered whole rather than spliced
 _FEW = 64
 
+# -- splicing a plan feed ----------------------------------------------------------------------------
+#: an event's first and last line with the line break before it: a TEXT value holds no bare line
+#: break and a folded line goes on with a space, so these are found only where an event starts or ends
+_EVENT_LINE = b"\r\n" + _BEGIN_EVENT
+_EVENT_END = b"\r\n" + _END_EVENT
+_UID_LINE = b"\r\nUID:"
+_SortKey = tuple[date, int, str, str]
 
-def _old_events(data: bytes) -> tuple[bytes, dict[bytes, bytes]] | None:
-    """A feed file's head (calendar properties and time zone) and its events by UID; None if it is not
-    a feed as this module writes them."""
-    if not data.endswith(_END):
+
+class _NotOurs(Exception):
+    """A feed file that is not what this module wrote for the rows it is spliced with."""
+
+
+def _spliced(path: Path, changed: Iterable[str], events: Iterable[tuple[_SortKey, bytes]],
+             key_of: Callable[[str], _SortKey]) -> list[bytes | memoryview] | None:
+    """The chunks of the feed file ``path`` with the events of the ``changed`` uids taken out and
+    ``events`` (sort key, bytes) put in, each before the first remaining event of a greater key; the
+    rest of the file is kept as it is (views of it, not copies). ``key_of``: the sort key of an
+    unchanged row. None if the file is missing or not a feed as this module writes them."""
+    try:
+        with open(path, "rb") as fh:
+            data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # missing, or empty (an empty file cannot be mapped)
         return None
-    chunks = data[: -len(_END)].split(_BEGIN_EVENT)
-    events: dict[bytes, bytes] = {}
-    for chunk in chunks[1:]:
-        if not chunk.endswith(_END_EVENT):
-            return None
-        # a short line (a 40-character uid), never folded
-        start = chunk.find(b"\r\nUID:") + 6
-        if start < 6:
-            return None
-        events[chunk[start:chunk.index(b"\r\n", start)]] = chunk
-    return chunks[0], events
-
-
-def _reusable(events: dict[bytes, bytes], v: Sequence[Any]) -> bytes | None:
-    """The old event of this row version if its UID, SEQUENCE and LAST-MODIFIED are the row's."""
-    uid, sequence, modified = _event_key(v)
-    chunk = events.get(uid)
-    if chunk is None or b"\r\nSEQUENCE:" + sequence + b"\r\n" not in chunk \
-            or b"\r\nLAST-MODIFIED:" + modified + b"\r\n" not in chunk:
+    try:
+        return _splice(data, changed, events, key_of)
+    except _NotOurs:
         return None
-    return _BEGIN_EVENT + chunk
 
 
-def _event_key(v: Sequence[Any]) -> tuple[bytes, bytes, bytes]:
-    m = v[_MODIFIED]
-    if isinstance(m, str) and len(m) >= 19:  # SQLite's ISO text: cut, not parsed (tens of thousands of rows)
-        stamp = f"{m[0:4]}{m[5:7]}{m[8:10]}T{m[11:13]}{m[14:16]}{m[17:19]}Z"
-    else:
-        stamp = f"{datetime.fromisoformat(m) if isinstance(m, str) else m:%Y%m%dT%H%M%S}Z"
-    return (f"{v[_UID]}{UID_SUFFIX}".encode(), str(v[_SEQUENCE]).encode(), stamp.encode())
-
-
-def _render_few(store: Store, settings: Settings, today: date, index: FeedIndex, units: Sequence[tuple[str, str, str]],
-                plans: Sequence[PlanRow], dirty: Sequence[str], digests: dict[str, str]) -> list[RenderedFeed]:
-    """Render a few feeds, reading only the rows they show; a plan feed reuses its file's unchanged events."""
-    unit_ids = [index.unit_ids[n] for n in dirty if n in index.unit_ids]
-    spliced: dict[str, tuple[bytes, list[bytes | Sequence[Any]]]] = {}
-    missing: set[str] = set()
-    for name in dirty:
-        plan_id = index.plan_ids.get(name)
-        if plan_id is None or not index.same_context(digests.get(name)):
-            continue
-        try:
-            old = _old_events(feed_path(settings, name).read_bytes())
-        except OSError:
-            old = None
-        if old is None:
-            continue
-        head, events = old
-        kept = sorted(index.by_plan.get(plan_id, ()), key=_version_sort_key)
-        parts: list[bytes | Sequence[Any]] = []
-        for v in kept:
-            data = _reusable(events, v)
-            if data is None:
-                missing.add(v[_UID])
-                parts.append(v)
-            else:
-                parts.append(data)
-        spliced[name] = (head, parts)
-    whole_plans = [n for n in dirty if n in index.plan_ids and n not in spliced]
-    if whole_plans:
-        rows = store.occurrence_facts()
-    else:  # the rows of these units, those that reach many feeds, and the plan feeds' changed rows
-        rows = store.occurrence_facts(uids=missing, unit_ids=unit_ids, kinds=("conference", *INFORMATIONAL))
-    by_uid = {r.uid: r for r in rows}
-    # only the units whose feeds are rendered, and every unit's name (events name other units)
-    b = FeedBuilder([u for u in map(store.unit_row, unit_ids) if u is not None], plans, rows, settings, today)
-    b.renderer.unit_names.update({uid: name for uid, name, _ in units})
-    out: list[RenderedFeed] = []
-    for name in dirty:
-        if name in spliced:
-            head, parts = spliced[name]
-            body = [p if isinstance(p, bytes) else b.renderer.render(by_uid[str(p[_UID])], "plan") for p in parts]
-            out.append(RenderedFeed(name, b"".join((head, *body, _END)), index.markers[name]))
-    rest = set(dirty) - set(spliced)
-    out.extend(RenderedFeed(f.name, f.data, index.markers[f.name]) for f in b.feeds(rest))
+def _splice(data: mmap.mmap, changed: Iterable[str], events: Iterable[tuple[_SortKey, bytes]],
+            key_of: Callable[[str], _SortKey]) -> list[bytes | memoryview]:
+    end = len(data) - len(_END)
+    if end < 0 or data[end:] != _END:
+        raise _NotOurs
+    first = data.find(_EVENT_LINE, 0, end + 2)
+    start = end if first < 0 else first + 2
+    # the old events of the changed rows, found in one pass: start → end
+    cut: dict[int, int] = {}
+    wanted = [re.escape(f"{uid}{UID_SUFFIX}".encode()) for uid in changed]
+    if wanted:
+        for m in re.compile(_UID_LINE + b"(?:" + b"|".join(wanted) + b")\r\n").finditer(data, start, end):
+            at = data.rfind(_EVENT_LINE, start - 2, m.start() + 2) + 2
+            stop = data.find(_EVENT_END, m.end() - 2, end + 2)
+            if at < start or stop < 0:
+                raise _NotOurs
+            cut[at] = stop + len(_EVENT_END)
+    gaps: list[list[int]] = []  # the cut events, those that touch joined
+    for at in sorted(cut):
+        if gaps and gaps[-1][1] == at:
+            gaps[-1][1] = cut[at]
+        else:
+            gaps.append([at, cut[at]])
+    placed: list[tuple[int, _SortKey, bytes]] = []
+    for key, event in events:
+        at = _position(data, start, end, key, key_of, cut)
+        at = next((a for a, b in gaps if a < at <= b), at)  # the place before a gap stands for all of it
+        placed.append((at, key, event))
+    placed.sort(key=lambda item: item[:2])
+    view = memoryview(data)
+    out: list[bytes | memoryview] = [view[:start]]
+    pos = start
+    for at, _, event in placed:
+        pos = _kept(view, pos, at, gaps, out)
+        out.append(event)
+    _kept(view, pos, end, gaps, out)
+    out.append(_END)
     return out
+
+
+def _kept(view: memoryview, pos: int, stop: int, gaps: Sequence[Sequence[int]], out: list[bytes | memoryview]) -> int:
+    """Add the bytes from ``pos`` to ``stop`` but the gaps (neither is inside one) to ``out``."""
+    for a, b in gaps:
+        if b <= pos or a >= stop:
+            continue
+        if pos < a:
+            out.append(view[pos:a])
+        pos = b
+    if pos < stop:
+        out.append(view[pos:stop])
+    return stop
+
+
+def _position(data: mmap.mmap, lo: int, hi: int, key: _SortKey, key_of: Callable[[str], _SortKey],
+              cut: Mapping[int, int]) -> int:
+    """Where an event of ``key`` goes among the events from ``lo`` to ``hi`` (whole events, in the order
+    of their keys): the start of the first of a greater key, or ``hi``. A binary search over the bytes;
+    the events starting at a key of ``cut`` (taken out) do not count."""
+    while lo < hi:
+        at = data.rfind(_EVENT_LINE, lo - 2, (lo + hi) // 2 + len(_BEGIN_EVENT)) + 2  # an event at or before the middle
+        probe = at
+        while probe in cut:
+            probe = cut[probe]
+        if probe >= hi:  # only events taken out from there: any place among them is the same
+            hi = at
+            continue
+        stop = data.find(_EVENT_END, probe, hi + 2)
+        uid_at = data.find(_UID_LINE, probe, stop) + len(_UID_LINE)
+        uid = data[uid_at:data.find(b"\r\n", uid_at)].decode()
+        if stop < 0 or uid_at < len(_UID_LINE) or not uid.endswith(UID_SUFFIX):
+            raise _NotOurs
+        if key_of(uid.removesuffix(UID_SUFFIX)) < key:
+            lo = stop + len(_EVENT_END)
+        else:
+            hi = probe
+    return lo
+
+
+def _sort_keys(store: Store) -> Callable[[str], _SortKey]:
+    """The sort key of a row by its uid, read when first asked (a binary search asks for a few)."""
+    keys: dict[str, _SortKey] = {}
+
+    def key_of(uid: str) -> _SortKey:
+        key = keys.get(uid)
+        if key is None:
+            rows = store.occurrence_facts(uids=[uid])
+            if not rows:
+                raise _NotOurs
+            key = keys[uid] = _sort_key(rows[0])
+        return key
+
+    return key_of
+
+
+# -- rendering what changed ----------------------------------------------------------------------------
+def _render(store: Store, settings: Settings, today: date, units: Sequence[tuple[str, str, str]],
+            plans: Sequence[PlanRow], dirty: Sequence[str], markers: Mapping[str, str],
+            changed: Sequence[OccurrenceFacts] | None, spliceable: Container[str]) -> Iterator[RenderedFeed | StreamedFeed]:
+    """The ``dirty`` feeds. A plan feed in ``spliceable`` (its file written in this context) is spliced
+    from its file and the ``changed`` rows (those changed since every file was written; None: unknown)
+    when they are few; a few other feeds are rendered from the rows they show alone, many from every row."""
+    plan_ids = {plan_feed_name(p.id): p.id for p in plans}
+    renderer = EventRenderer({uid: name for uid, name, _ in units}, {p.id: p for p in plans}, settings.timezone)
+    rest: list[str] = []
+    for name in dirty:
+        plan_id = plan_ids.get(name)
+        mine = [r for r in changed or () if r.plan_id == plan_id]
+        chunks = None
+        if plan_id is not None and changed is not None and name in spliceable and len(mine) <= _FEW:
+            events = [(_sort_key(r), renderer.render(r, "plan")) for r in mine
+                      if cancelled_kept(r, today, settings.cancelled_keep_days)]
+            chunks = _spliced(feed_path(settings, name), [r.uid for r in mine], events, _sort_keys(store))
+        if chunks is None:
+            rest.append(name)
+        else:
+            # views of the old file among them: written as they are (the file object takes any buffer)
+            yield StreamedFeed(name, cast("Iterator[bytes]", iter(chunks)), markers[name])
+    if not rest:
+        return
+    if len(rest) > _FEW:
+        b = FeedBuilder(store.unit_rows(), plans, store.occurrence_facts(), settings, today)
+        yield from (StreamedFeed(f.name, f.chunks, markers[f.name]) for f in b.streams(set(rest)))
+        return
+    unit_ids = {unit_feed_name(token): uid for uid, _, token in units}
+    mine_units = [unit_ids[n] for n in rest if n in unit_ids]
+    if any(n in plan_ids for n in rest):
+        rows = store.occurrence_facts()
+    else:  # the rows of these units, and those that reach many feeds
+        rows = store.occurrence_facts(unit_ids=mine_units, kinds=_REACHING)
+    # only the units whose feeds are rendered, and every unit's name (events name other units)
+    b = FeedBuilder([u for u in map(store.unit_row, mine_units) if u is not None], plans, rows, settings, today)
+    b.renderer.unit_names.update(renderer.unit_names)
+    yield from (RenderedFeed(f.name, f.data, markers[f.name]) for f in b.feeds(set(rest)))
 
 
 def export_feeds(store: Store, settings: Settings, today: date) -> ExportResult:
     """Write every feed (public, one per plan, one per unit) under ``settings.calendar_dir``: only those
-    whose marker changed are rendered, and only those whose bytes changed are written. The tokens are read
+    whose rows changed are rendered, and only those whose bytes changed are written. The tokens are read
     under the lock, so a rotation cannot slip in between reading and writing."""
     with feeds_locked(settings):
         return _export(store, settings, today)
@@ -493,28 +571,38 @@ def export_feeds(store: Store, settings: Settings, today: date) -> ExportResult:
 def _export(store: Store, settings: Settings, today: date) -> ExportResult:
     plans = store.plans()
     units = store.unit_tokens()
-    # taken before the rows are read: a change made meanwhile leaves the next export to find it
-    fingerprint = _fingerprint(store, settings, today, units, plans)
+    context = feed_context(units, plans, settings)
+    # read before any row: a change committed meanwhile has a higher number and is the next export's
+    change_number = store.last_change_number()
+    last = store.feed_export()
+    if last is not None and last.context != context:
+        store.save_feed_export(None, _now())  # files of another context: nothing in them can be reused
+        last = None
     digests = store.feed_digests()
-    if digests.get(FINGERPRINT) == _sealed(fingerprint, digests):
-        names = _feed_names(units, plans)
-        if _existing_feed_files(settings) == names:  # nothing changed, nothing missing, no stray file
-            return ExportResult(0, len(names), 0)
-    index = FeedIndex(units, plans, store.occurrence_versions(), settings, today)
+    names = _feed_names(units, plans)
     existing = _existing_feed_files(settings)
-    dirty = [name for name, marker in index.markers.items() if digests.get(name) != marker or name not in existing]
-    clean = len(index.markers) - len(dirty)
-    if not dirty:
-        feeds: Iterable[RenderedFeed | StreamedFeed] = ()
-    elif len(dirty) > _FEW:
-        index.by_plan.clear()  # only the few-feeds path splices plan feeds: free the row versions
-        b = FeedBuilder(store.unit_rows(), plans, store.occurrence_facts(), settings, today)
-        feeds = (StreamedFeed(f.name, f.chunks, index.markers[f.name]) for f in b.streams(set(dirty)))
+    changed: list[OccurrenceFacts] | None = None
+    if last is not None:
+        expiring = _expiring(last.today, today, settings.cancelled_keep_days)
+        changed = [] if change_number == last.change_number and expiring is None else \
+            store.occurrence_facts(changed_after=last.change_number, cancelled_between=expiring)
+    if last is not None and changed is not None and last.digests == _digest_of(digests) \
+            and not any(r.kind in _REACHING for r in changed):
+        if not changed and existing == names:  # nothing changed, nothing missing, no stray file
+            return ExportResult(0, len(names), 0)
+        tokens = {uid: token for uid, _, token in units}
+        touched = {plan_feed_name(r.plan_id) for r in changed}
+        touched.update(unit_feed_name(tokens[r.unit_id]) for r in changed if r.unit_id in tokens)
+        dirty = sorted((touched & names) | (names - existing))
+        markers = {name: _changed_marker(context, name, change_number, today) for name in dirty}
     else:
-        feeds = _render_few(store, settings, today, index, units, plans, dirty, digests)
-    result = publish(store, settings, feeds, prune=True, expected=[*index.markers, FINGERPRINT], digests=digests)
-    store.save_feed_digests({FINGERPRINT: _sealed(fingerprint, store.feed_digests())}, _now())
-    return ExportResult(result.written, result.unchanged + clean, result.removed)
+        markers = FeedIndex(units, plans, store.occurrence_versions(), settings, today).markers
+        dirty = [name for name, marker in markers.items() if digests.get(name) != marker or name not in existing]
+    spliceable = {name for name in dirty if name in existing and digests.get(name, "").startswith(context)}
+    feeds = _render(store, settings, today, units, plans, dirty, markers, changed, spliceable)
+    result = publish(store, settings, feeds, prune=True, expected=names, digests=digests)
+    store.save_feed_export(FeedExport(context, change_number, today, _digest_of(store.feed_digests())), _now())
+    return ExportResult(result.written, result.unchanged + len(names) - len(dirty), result.removed)
 
 
 def unit_feed(store: Store, settings: Settings, unit_id: str, today: date) -> RenderedFeed:

@@ -14,6 +14,7 @@ from plancal.store.deliveries import (
     withdrawn,
 )
 from plancal.store.engine import open_store, upgrade
+from plancal.store.feeds import FeedExport
 from plancal.store.occurrences import ListedRow, Week, WeekCounts
 from plancal.store.plans import IssueResult
 from plancal.store.registers import Exemplar
@@ -36,6 +37,7 @@ __all__ = [
     "DeliveryLog",
     "DeliveryRow",
     "Exemplar",
+    "FeedExport",
     "HistoryEntry",
     "FeedRow",
     "IssueResult",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -11,7 +12,19 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from plancal.store.session import Database
-from plancal.store.tables import FeedRow
+from plancal.store.tables import FeedExportRow, FeedRow
+
+
+@dataclass(frozen=True)
+class FeedExport:
+    """What the last complete export wrote its files from: the context of every feed, the change number
+    read before its rows (every row changed since has a higher one), its day, and a digest of the
+    digests it left in the ``feeds`` table."""
+
+    context: str
+    change_number: int
+    today: date
+    digests: str
 
 
 class FeedDigests(Database):
@@ -48,3 +61,16 @@ class FeedDigests(Database):
         with self.session() as s:
             for i in range(0, len(names), 500):
                 s.execute(delete(FeedRow).where(FeedRow.name.in_(names[i:i + 500])))
+
+    def feed_export(self) -> FeedExport | None:
+        with self.session() as s:
+            row = s.get(FeedExportRow, 1)
+            return None if row is None else FeedExport(row.context, row.change_number, row.today, row.digests)
+
+    def save_feed_export(self, export: FeedExport | None, when: datetime) -> None:
+        """Remember the last complete export (None: forget it, the files may be of another context)."""
+        with self.session() as s:
+            s.execute(delete(FeedExportRow))
+            if export is not None:
+                s.add(FeedExportRow(id=1, context=export.context, change_number=export.change_number,
+                                    today=export.today, digests=export.digests, written_at=when))

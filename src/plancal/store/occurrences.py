@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
 from plancal.schedule.occurrence import Relation
 from plancal.store.session import Database
-from plancal.store.tables import FACT_COLUMNS, MarkRow, OccurrenceFacts, OccurrenceRow
+from plancal.store.tables import FACT_COLUMNS, ChangeNumberRow, MarkRow, OccurrenceFacts, OccurrenceRow
 
 #: the columns of :meth:`Occurrences.occurrence_versions`
 VERSION_COLUMNS = ("uid", "plan_id", "kind", "unit_id", "audience", "status", "cancelled_on", "sequence", "content_hash",
@@ -128,19 +128,27 @@ class Occurrences(Database):
             return list(s.connection().exec_driver_sql(sql).tuples().all())  # one fetchall, not a fetch per row
 
     def occurrence_facts(self, *, uids: Iterable[str] | None = None, unit_ids: Iterable[str] | None = None,
-                         kinds: Iterable[str] | None = None) -> list[OccurrenceFacts]:
+                         kinds: Iterable[str] | None = None, changed_after: int | None = None,
+                         cancelled_between: tuple[date, date] | None = None) -> list[OccurrenceFacts]:
         """Rows (any status) as :class:`OccurrenceFacts`, from a Core select of their columns: every row,
-        or those with one of ``uids``, held by one of ``unit_ids`` or of one of ``kinds`` (any that
-        match). Texts equal across rows (a duty's title for every commune) are one string in memory."""
+        or those with one of ``uids``, held by one of ``unit_ids``, of one of ``kinds``, with a change
+        number above ``changed_after`` or cancelled on a day of ``cancelled_between`` (from, before): any
+        that match. Texts equal across rows (a duty's title for every commune) are one string in memory."""
         cols = [getattr(OccurrenceRow, name) for name in FACT_COLUMNS]
         wheres: list[Any] = []
         if kinds is not None:
             wheres.append(OccurrenceRow.kind.in_(sorted(kinds)))
+        if changed_after is not None:
+            wheres.append(OccurrenceRow.change_number > changed_after)
+        if cancelled_between is not None:
+            o = OccurrenceRow
+            wheres.append(and_(o.status == "cancelled", o.cancelled_on >= cancelled_between[0],
+                               o.cancelled_on < cancelled_between[1]))
         chunked = [(OccurrenceRow.uid, list(uids or ())), (OccurrenceRow.unit_id, list(unit_ids or ()))]
         queries = [select(*cols).where(w) for w in wheres]
         for col, values in chunked:
             queries += [select(*cols).where(col.in_(values[i:i + 500])) for i in range(0, len(values), 500)]
-        if uids is None and unit_ids is None and kinds is None:
+        if uids is None and unit_ids is None and not wheres:
             queries = [select(*cols)]
         seen: set[str] = set()
         out: list[OccurrenceFacts] = []
@@ -158,17 +166,10 @@ class Occurrences(Database):
                     out.append(OccurrenceFacts(*row))
         return out
 
-    def occurrence_summary(self, cancelled_since: date) -> tuple[Any, ...]:
-        """What changes whenever a row is added or changed, in one scan: the number of rows, the sum of
-        their sequences (every change of a row raises its sequence; rows are never deleted), the last
-        ``modified_at``, and how many cancelled rows were cancelled on or after ``cancelled_since``
-        (feeds keep a cancelled row for a while: this count changes when one expires)."""
-        o = OccurrenceRow
-        kept = func.count(case((and_(o.status == "cancelled", o.cancelled_on >= cancelled_since), 1)))
-        q = select(func.count(), func.coalesce(func.sum(o.sequence), 0), func.max(o.modified_at), kept)
+    def last_change_number(self) -> int:
+        """The number of the last committed change of an occurrence row (see :func:`next_change_number`)."""
         with self.session() as s:
-            row = s.execute(q).one()
-        return tuple(row)
+            return int(s.scalar(select(ChangeNumberRow.last).where(ChangeNumberRow.id == 1)) or 0)
 
     def occurrences_by_uid(self, uids: Iterable[str]) -> list[OccurrenceRow]:
         """These rows (any status), in chunks small enough for any driver's parameter limit."""
@@ -230,6 +231,20 @@ class Occurrences(Database):
              .order_by(o.due_effective, o.kind, o.unit_id, o.uid))
         with self.session() as s:
             return [MarkRow(*r) for r in s.execute(q).tuples()]
+
+
+def next_change_number(s: Session) -> int:
+    """The number for the rows this transaction inserts or changes now (``OccurrenceRow.change_number``):
+    one more than the last given. The counter row stays locked to the end of the transaction, so a
+    concurrent change waits, takes the number after it and commits after it."""
+    c = ChangeNumberRow
+    s.execute(update(c).where(c.id == 1).values(last=c.last + 1))
+    last = s.scalar(select(c.last).where(c.id == 1))
+    if last is None:  # a store whose counter row was lost: above every number given
+        last = (s.scalar(select(func.max(OccurrenceRow.change_number))) or 0) + 1
+        s.add(c(id=1, last=last))
+        s.flush()
+    return int(last)
 
 
 def rows_by_uid(s: Session, uids: Sequence[str]) -> list[OccurrenceRow]:

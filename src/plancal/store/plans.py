@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from plancal.errors import Problem, StoreError
 from plancal.plans.loading import LoadedPlan
 from plancal.schedule.occurrence import ACTIONABLE, Occurrence
-from plancal.store.occurrences import rows_by_uid
+from plancal.store.occurrences import next_change_number, rows_by_uid
 from plancal.store.session import insert_rows
 from plancal.store.submissions import Transition, log_change
 from plancal.store.tables import Base, PlanRow, _naive_utc, vn_midnight_utc
@@ -49,7 +49,7 @@ _OCC_FIELDS = ("plan_id", "kind", "source_id", "unit_id", "period_key", "period_
 
 #: the columns a first issue writes for each occurrence: the occurrence's own fields, then the store's
 _INSERT_COLUMNS = (*_OCC_FIELDS, "uid", "content_hash", "status", "sequence", "done_on", "cancelled_on",
-                   "modified_at", "starts_at", "ends_at", "audience")
+                   "modified_at", "starts_at", "ends_at", "audience", "change_number")
 _occ_fields = attrgetter(*_OCC_FIELDS)
 
 #: the advisory lock (PostgreSQL) that makes issues one at a time: units are shared between plans
@@ -164,6 +164,7 @@ class Plans(Units):
                 setattr(prow, k, v)
             prow.revision += 1
         s.flush()
+        change = next_change_number(s)
         # what is stored of each row, as plain columns (a national plan has ~60,000: no ORM object each);
         # a plan new to the store has none
         occ = Base.metadata.tables["occurrences"].c
@@ -183,7 +184,7 @@ class Plans(Units):
             seen.add(o.uid)
             if stored is None:
                 fresh.append((*fields, o.uid, digest, "open", 0, None, None, modified,
-                              _naive_utc(o.starts_at), _naive_utc(o.ends_at), tuple(o.audience)))
+                              _naive_utc(o.starts_at), _naive_utc(o.ends_at), tuple(o.audience), change))
                 added += 1
             elif stored[0] != digest or stored[1] == "cancelled":
                 to_change[o.uid] = (o, digest)
@@ -205,6 +206,7 @@ class Plans(Units):
                 row.status, row.cancelled_on = "open", None
             row.sequence += 1
             row.modified_at = max(modified, row.modified_at)
+            row.change_number = change
         if fresh:
             insert_rows(s, Base.metadata.tables["occurrences"], _INSERT_COLUMNS, fresh)
         for uid in gone:
@@ -215,6 +217,7 @@ class Plans(Units):
             row.cancelled_on = plan.revision_date
             row.sequence += 1
             row.modified_at = max(modified, row.modified_at)
+            row.change_number = change
             cancelled += 1
         s.flush()
         return IssueResult(plan.id, added, changed, cancelled, unchanged, units_added)

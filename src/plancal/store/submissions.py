@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
 from plancal.schedule.occurrence import ACTIONABLE
+from plancal.store.occurrences import next_change_number
 from plancal.store.session import Database
 from plancal.store.tables import OccurrenceRow, PlanRow, StatusChangeRow, SubmissionRow, vn_midnight_utc
 from plancal.vn.dates import short
@@ -229,6 +230,7 @@ class Submissions(Database):
         row.done_on = sub.received
         row.sequence += 1
         row.modified_at = max(row.modified_at, vn_midnight_utc(sub.received))
+        row.change_number = next_change_number(s)
         return True
 
     def waive(self, occurrence_uid: str, reason: str, *, today: date, source: str = "coordinator") -> bool:
@@ -248,6 +250,7 @@ class Submissions(Database):
             row.status, row.done_on = "waived", None
             row.sequence += 1
             row.modified_at = max(row.modified_at, vn_midnight_utc(today))
+            row.change_number = next_change_number(s)
         return True
 
     def reopen(self, occurrence_uid: str, reason: str, *, today: date, source: str = "coordinator") -> bool:
@@ -263,6 +266,7 @@ class Submissions(Database):
             row.status, row.done_on = "open", None
             row.sequence += 1
             row.modified_at = max(row.modified_at, vn_midnight_utc(today))
+            row.change_number = next_change_number(s)
         return True
 
     def mark_missing(self, today: date, *, plan_id: str | None = None) -> int:

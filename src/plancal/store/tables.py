@@ -148,6 +148,8 @@ class OccurrenceRow(Base):
     cancelled_on: Mapped[date | None] = mapped_column(Date)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     modified_at: Mapped[datetime] = mapped_column(DateTime)
+    #: the :class:`ChangeNumberRow` number of the row's insert or last change (see ``next_change_number``)
+    change_number: Mapped[int] = mapped_column(Integer, default=0, index=True)
 
     __table_args__ = (Index("ix_occ_unit_due", "unit_id", "due_effective"),)
 
@@ -357,6 +359,29 @@ class FeedRow(Base):
     __tablename__ = "feeds"
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     digest: Mapped[str] = mapped_column(String(64))
+    written_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ChangeNumberRow(Base):
+    """The last change number given to an occurrence row (one row). A transaction that inserts or changes
+    rows raises it and keeps it locked to its end, so changes commit in the order of their numbers: a
+    reader that sees number n sees every change numbered up to n."""
+
+    __tablename__ = "change_numbers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class FeedExportRow(Base):
+    """What the last complete feed export wrote its files from (one row): the context of every feed, the
+    change number read before its rows, its day, and a digest of the ``feeds`` table it left."""
+
+    __tablename__ = "feed_exports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    context: Mapped[str] = mapped_column(String(64))
+    change_number: Mapped[int] = mapped_column(Integer)
+    today: Mapped[date] = mapped_column(Date)
+    digests: Mapped[str] = mapped_column(String(64))
     written_at: Mapped[datetime] = mapped_column(DateTime)
 
 
