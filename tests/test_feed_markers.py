@@ -16,6 +16,7 @@ from plancal.feeds.rendering import EventRenderer, FeedBuilder
 from plancal.settings import Settings
 from plancal.store import Store, Submission
 from plancal.units.directory import Unit
+from tests.conftest import PLANS as PLANS_DIR
 from tests.feedfixtures import PLAN_003, PLAN_003_ID, TODAY, issue_all
 from tests.helpers import write_plan
 
@@ -135,3 +136,146 @@ def test_markers_survive_a_copy_of_the_folder(store: Store, settings: Settings, 
     shutil.rmtree(settings.calendar_dir)
     assert export_feeds(store, settings, TODAY).written == first.written
     assert _on_disk(settings) == _full_render(store, settings)
+
+
+def _no_versions(*args: object, **kwargs: object) -> object:
+    raise AssertionError("an export after a few changes of deadlines read every row's version or a whole plan")
+
+
+def test_each_change_of_a_deadline_renders_its_two_feeds_alone(store: Store, settings: Settings, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A submission, a corrected one, a withdrawal, a waiver, two submissions at once: the export reads
+    the changed rows alone (no version of every row, no plan rendered whole) and its files are a full
+    render's."""
+    from plancal.lifecycle.issuance import issue_file
+    issue_file(store, write_plan(tmp_path / "plan", DUTIES))
+    export_feeds(store, settings, TODAY)
+    row = store.find_occurrence("thu-nghiem", "send", "bao", "2021-02")
+    other = store.find_occurrence("thu-nghiem", "page", "snv")
+    steps = [
+        lambda: store.record_submission(Submission(row.uid, "bao", date(2021, 2, 23))),
+        lambda: store.record_submission(Submission(row.uid, "bao", date(2021, 2, 24), "bản sửa")),
+        lambda: store.reopen(row.uid, "ghi nhận nhầm", today=TODAY),
+        lambda: store.waive(row.uid, "đơn vị sáp nhập", today=TODAY),
+        lambda: store.record_submissions([Submission(other.uid, "snv", date(2021, 3, 31)),
+                                          Submission(store.find_occurrence("thu-nghiem", "send", "bao", "2021-03").uid,
+                                                     "bao", date(2021, 3, 20))], today=TODAY),
+    ]
+    for expected_written, step in zip([2, 2, 2, 2, 3], steps, strict=True):
+        step()
+        with monkeypatch.context() as m:
+            m.setattr(type(store), "occurrence_versions", _no_versions)
+            m.setattr(FeedBuilder, "plan_stream", _no_versions)
+            assert export_feeds(store, settings, TODAY).written == expected_written
+        assert _on_disk(settings) == _full_render(store, settings)
+
+
+def _move(store: Store, uid: str, day: date) -> None:
+    """Move a row to another day (as a change of its date would, keeping the context)."""
+    from plancal.store import OccurrenceRow
+    from plancal.store.occurrences import next_change_number
+    with store.session() as s:
+        row = s.get(OccurrenceRow, uid)
+        assert row is not None
+        row.change_number = next_change_number(s)
+        row.due_stated = row.due_effective = row.due_limit = day
+        row.sequence += 1
+
+
+def test_a_row_moved_to_another_day_is_spliced_at_its_place(store: Store, settings: Settings, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan feed keeps the order of a full render when a changed row moves: before every event,
+    after every event, among others, next to another changed row."""
+    from plancal.lifecycle.issuance import issue_file
+    issue_file(store, write_plan(tmp_path / "plan", DUTIES))
+    export_feeds(store, settings, TODAY)
+    a = store.find_occurrence("thu-nghiem", "send", "bao", "2021-02").uid
+    b = store.find_occurrence("thu-nghiem", "send", "bao", "2021-07").uid
+    for moves in ([(a, date(2020, 1, 1))], [(a, date(2022, 12, 31))], [(a, date(2021, 6, 25))],
+                  [(a, date(2021, 9, 24)), (b, date(2021, 9, 24))], [(b, date(2021, 1, 1)), (a, date(2021, 1, 1))]):
+        for uid, day in moves:
+            _move(store, uid, day)
+        with monkeypatch.context() as m:
+            m.setattr(FeedBuilder, "plan_stream", _no_versions)
+            assert export_feeds(store, settings, TODAY).written == 2
+        assert _on_disk(settings) == _full_render(store, settings)
+
+
+def test_a_cancellation_that_expires_and_comes_back_with_the_day(store: Store, settings: Settings, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from plancal.lifecycle.issuance import issue_file
+    path = write_plan(tmp_path / "plan", DUTIES)
+    issue_file(store, path)
+    amended = path.read_text(encoding="utf-8").replace("issued: 15/01/2021", "issued: 15/01/2021\namended: 10/04/2021")
+    path.write_text("\n".join(line for line in amended.splitlines() if "id: page" not in line) + "\n", encoding="utf-8")
+    assert issue_file(store, path).result.cancelled == 1
+    export_feeds(store, settings, TODAY)
+    for day in (date(2021, 12, 31), TODAY, date(2021, 12, 31)):
+        with monkeypatch.context() as m:
+            m.setattr(type(store), "occurrence_versions", _no_versions)
+            m.setattr(FeedBuilder, "plan_stream", _no_versions)
+            assert export_feeds(store, settings, day).written == 2  # the plan feed and snv's
+        assert _on_disk(settings) == _full_render(store, settings, day)
+
+
+def test_rotations_new_plans_and_conferences_reach_the_files(store: Store, settings: Settings, tmp_path: Path) -> None:
+    """What the changed rows alone cannot tell (a rotated token, a new plan, a conference whose audience
+    may have changed) still ends in a full render's files."""
+    from plancal.feeds.export import rotate_token
+    from plancal.lifecycle.issuance import issue_file
+    issue_file(store, PLANS_DIR / "002-nam-dong-2020.yaml")
+    export_feeds(store, settings, TODAY)
+    conference = next(r for r in store.occurrences() if r.kind == "conference" and r.unit_id and r.audience)
+    store.record_submission(Submission(conference.uid, conference.unit_id or "", date(2020, 6, 20)))
+    assert export_feeds(store, settings, TODAY).written >= 2
+    assert _on_disk(settings) == _full_render(store, settings)
+    old = store.unit_row(conference.unit_id or "")
+    assert old is not None
+    rotate_token(store, settings, old.id, TODAY)
+    row = next(r for r in store.occurrences(unit_id=old.id) if r.kind not in ("theme", "anniversary", "conference"))
+    store.record_submission(Submission(row.uid, old.id, date(2020, 3, 1)))
+    export_feeds(store, settings, TODAY)
+    assert _on_disk(settings) == _full_render(store, settings)
+    assert unit_feed_name(old.feed_token) not in _on_disk(settings)
+    issue_file(store, PLAN_003)
+    export_feeds(store, settings, TODAY)
+    assert _on_disk(settings) == _full_render(store, settings)
+
+
+def test_change_numbers_grow_with_every_write_of_a_row(store: Store, tmp_path: Path) -> None:
+    from plancal.lifecycle.issuance import issue_file
+    from plancal.store import OccurrenceRow
+    path = write_plan(tmp_path / "plan", DUTIES)
+    issue_file(store, path)
+    first = store.last_change_number()
+    assert first > 0
+    assert {r.change_number for r in store.occurrences(plan_id="thu-nghiem")} == {first}
+    issue_file(store, path)  # the same plan again: nothing written, no number taken
+    assert store.last_change_number() == first
+    row = store.find_occurrence("thu-nghiem", "send", "bao", "2021-02")
+    store.record_submission(Submission(row.uid, "bao", date(2021, 2, 23)))
+    store.reopen(row.uid, "nhầm", today=TODAY)
+    assert store.last_change_number() == first + 2
+    with store.session() as s:
+        changed = s.get(OccurrenceRow, row.uid)
+        assert changed is not None and changed.change_number == first + 2
+    assert [r.uid for r in store.occurrence_facts(changed_after=first)] == [row.uid]
+
+
+def test_random_moves_and_submissions_keep_the_order_of_a_full_render(store: Store, settings: Settings,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+
+    from plancal.lifecycle.issuance import issue_file
+    issue_file(store, PLAN_003)
+    export_feeds(store, settings, TODAY)
+    pick = random.Random(14)
+    rows = [r for r in store.occurrences(plan_id=PLAN_003_ID) if r.unit_id and r.kind in ("duty", "report")]
+    days = sorted({r.due_effective for r in rows})
+    for _ in range(8):
+        for r in pick.sample(rows, pick.randint(1, 4)):
+            _move(store, r.uid, pick.choice(days))
+        with monkeypatch.context() as m:
+            m.setattr(FeedBuilder, "plan_stream", _no_versions)
+            export_feeds(store, settings, TODAY)
+        assert _on_disk(settings) == _full_render(store, settings)

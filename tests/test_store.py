@@ -240,3 +240,46 @@ def test_concurrent_issues_of_one_plan_all_succeed_or_say_they_lost_a_race(store
     assert all(r[1:] == (0, 13) for r in won if r[1] != 13)
     assert count(store) == 13
     assert _tables_empty(store) == {"plans": 1, "units": 8, "occurrences": 13}
+
+
+# -- change numbers ---------------------------------------------------------------------------------------
+def test_an_older_store_upgrades_to_change_numbers_and_back(store: Store, tmp_path: Path) -> None:
+    """Migration 0009 on a store holding rows: they take number 0, the counter starts at 0, and the first
+    change after the upgrade takes 1; the downgrade removes the column and the tables again."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import inspect
+
+    from plancal.store import upgrade
+    from plancal.store.engine import migrations_dir
+
+    path = write_plan(tmp_path, BODY)
+    issue_file(store, path)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0008")
+    tables = inspect(store.engine)
+    assert "change_number" not in {c["name"] for c in tables.get_columns("occurrences")}
+    assert not {"change_numbers", "feed_exports"} & set(tables.get_table_names())
+    upgrade(store.engine)
+    assert store.last_change_number() == 0
+    assert {r.change_number for r in store.occurrences()} == {0}
+    row = store.find_occurrence("thu-nghiem", "send", "bao", "2021-02")
+    store.record_submission(Submission(row.uid, "bao", date(2021, 2, 23)))
+    assert [r.uid for r in store.occurrence_facts(changed_after=0)] == [row.uid]
+    assert store.last_change_number() == 1
+
+
+def test_concurrent_changes_take_distinct_numbers_in_commit_order(store: Store, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    issue_file(store, write_plan(tmp_path, BODY))
+    first = store.last_change_number()
+    rows = [r for r in store.occurrences() if r.unit_id == "bao"][:8]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda r: store.record_submission(Submission(r.uid, "bao", r.due_effective)), rows))
+    numbers = sorted(r.change_number for r in store.occurrences_by_uid([r.uid for r in rows]))
+    assert numbers == list(range(first + 1, first + 9))
+    assert store.last_change_number() == first + 8

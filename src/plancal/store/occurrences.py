@@ -236,7 +236,8 @@ class Occurrences(Database):
 def next_change_number(s: Session) -> int:
     """The number for the rows this transaction inserts or changes now (``OccurrenceRow.change_number``):
     one more than the last given. The counter row stays locked to the end of the transaction, so a
-    concurrent change waits, takes the number after it and commits after it."""
+    concurrent change waits, takes the number after it and commits after it. Take it before writing
+    any occurrence row: writers that all lock the counter first cannot deadlock on it."""
     c = ChangeNumberRow
     s.execute(update(c).where(c.id == 1).values(last=c.last + 1))
     last = s.scalar(select(c.last).where(c.id == 1))

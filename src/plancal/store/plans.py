@@ -164,7 +164,7 @@ class Plans(Units):
                 setattr(prow, k, v)
             prow.revision += 1
         s.flush()
-        change = next_change_number(s)
+        change = next_change_number(s)  # before any occurrence row is written (see next_change_number)
         # what is stored of each row, as plain columns (a national plan has ~60,000: no ORM object each);
         # a plan new to the store has none
         occ = Base.metadata.tables["occurrences"].c

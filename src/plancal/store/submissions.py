@@ -209,6 +209,8 @@ class Submissions(Database):
                 (existing.received, existing.note, existing.document_number, existing.file_sha256, existing.alternative) == \
                 (sub.received, sub.note, sub.document_number, file_sha, sub.alternative):
             return False
+        # the change number before any write: every writer locks the counter first (no deadlock between them)
+        row.change_number = next_change_number(s)
         corrects = None
         if existing is not None and row.status == "done":
             last = _last(s, row.uid)
@@ -230,7 +232,6 @@ class Submissions(Database):
         row.done_on = sub.received
         row.sequence += 1
         row.modified_at = max(row.modified_at, vn_midnight_utc(sub.received))
-        row.change_number = next_change_number(s)
         return True
 
     def waive(self, occurrence_uid: str, reason: str, *, today: date, source: str = "coordinator") -> bool:
@@ -245,12 +246,12 @@ class Submissions(Database):
                 return False
             if row.status == "cancelled":
                 raise StoreError([Problem(f"nhiệm vụ '{row.title}' đã bị hủy, không cần miễn", field="occurrence")])
+            row.change_number = next_change_number(s)
             log_change(s, row, Transition.WAIVED, source=source, changed_on=today, reason=reason)
             self._forget_submission(s, row)
             row.status, row.done_on = "waived", None
             row.sequence += 1
             row.modified_at = max(row.modified_at, vn_midnight_utc(today))
-            row.change_number = next_change_number(s)
         return True
 
     def reopen(self, occurrence_uid: str, reason: str, *, today: date, source: str = "coordinator") -> bool:
@@ -261,12 +262,12 @@ class Submissions(Database):
                 return False
             if row.status == "cancelled":
                 raise StoreError([Problem(f"nhiệm vụ '{row.title}' đã bị hủy theo kế hoạch sửa đổi", field="occurrence")])
+            row.change_number = next_change_number(s)
             log_change(s, row, Transition.PENDING, source=source, changed_on=today, reason=" ".join(reason.split()))
             self._forget_submission(s, row)
             row.status, row.done_on = "open", None
             row.sequence += 1
             row.modified_at = max(row.modified_at, vn_midnight_utc(today))
-            row.change_number = next_change_number(s)
         return True
 
     def mark_missing(self, today: date, *, plan_id: str | None = None) -> int:
