@@ -279,3 +279,26 @@ def test_random_moves_and_submissions_keep_the_order_of_a_full_render(store: Sto
             m.setattr(FeedBuilder, "plan_stream", _no_versions)
             export_feeds(store, settings, TODAY)
         assert _on_disk(settings) == _full_render(store, settings)
+
+
+def test_a_unit_feed_written_after_its_web_form_keeps_the_export_light(store: Store, settings: Settings,
+                                                                        tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The web form writes the unit's feed at once (its digest is then not an export's marker): the next
+    export still reads the changed rows alone, and renders that feed again with the plan feed."""
+    from plancal.feeds.export import write_unit_feed
+    from plancal.lifecycle.issuance import issue_file
+    issue_file(store, write_plan(tmp_path / "plan", DUTIES))
+    export_feeds(store, settings, TODAY)
+    row = store.find_occurrence("thu-nghiem", "send", "bao", "2021-02")
+    store.record_submission(Submission(row.uid, "bao", date(2021, 2, 23)))
+    write_unit_feed(store, settings, "bao", TODAY)
+    with monkeypatch.context() as m:
+        m.setattr(type(store), "occurrence_versions", _no_versions)
+        m.setattr(FeedBuilder, "plan_stream", _no_versions)
+        result = export_feeds(store, settings, TODAY)
+    assert (result.written, result.removed) == (1, 0)  # the plan feed; the unit's was written already
+    assert _on_disk(settings) == _full_render(store, settings)
+    with monkeypatch.context() as m:
+        m.setattr(EventRenderer, "render", _no_versions)
+        assert export_feeds(store, settings, TODAY).written == 0

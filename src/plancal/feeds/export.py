@@ -3,17 +3,19 @@
 Every insert or change of an occurrence row takes the next *change number* of the store
 (``OccurrenceRow.change_number``). After each complete export the store keeps what its files were made
 from (:class:`plancal.store.FeedExport`): the *context* shared by all feeds (the plans, the unit names,
-the settings that reach a feed and the code that writes them), the change number read before any row,
-the day (cancelled rows leave the feeds some days after their cancellation) and a digest of the
-``feeds`` table. The next export in the same context reads only the rows changed since (one indexed
-query) and the cancellations that expired or came back between the two days:
+the settings that reach a feed and the code that writes them), the change number read before any row
+and the day (cancelled rows leave the feeds some days after their cancellation). Each feed's row in
+``feeds`` holds its *marker*, which starts with the context it was written in. The next export in the
+same context reads only the rows changed since (one indexed query) and the cancellations that expired
+or came back between the two days:
 
 - none, and the folders hold exactly the expected files: nothing is read or rendered;
 - only rows of units' own deadlines (not a conference, theme or anniversary, whose lists of units may
-  have changed): the plan feeds and the unit feeds of those rows are rendered, and the missing files;
-- otherwise, or when something else wrote a feed (a rotation, one unit's feed), every row's version is
-  read (one light query) and each feed's *marker* (a digest of the versions of the rows it shows and of
-  the context) is compared with the one stored with the feed (``feeds.digest``).
+  have changed): it renders the plan feeds and the unit feeds of those rows, the missing files and the
+  feeds something else wrote (a unit's feed written after its web form, whose digest is not a marker);
+- otherwise (or in another context, or after no export yet) every row's version is read (one light
+  query) and each feed's marker (a digest of the versions of the rows it shows and of the context) is
+  compared with the stored one.
 
 A plan feed shows every row of the plan (tens of thousands, tens of MB). When few of its rows changed
 since its file was written in the same context, the file is not split nor rendered again: the old
@@ -309,15 +311,6 @@ def _feed_names(units: Sequence[tuple[str, str, str]], plans: Sequence[PlanRow])
     return {PUBLIC, *(plan_feed_name(p.id) for p in plans), *(unit_feed_name(token) for _, _, token in units)}
 
 
-def _digest_of(digests: Mapping[str, str]) -> str:
-    """A digest of the ``feeds`` table: anything but an export that writes a digest (a rotation, one
-    unit's feed) changes it, and the next export then compares every feed's marker."""
-    h = hashlib.sha256()
-    for name in sorted(digests):
-        h.update(f"{name}\x00{digests[name]}\x00".encode())
-    return h.hexdigest()
-
-
 def _expiring(before: date, today: date, keep_days: int) -> tuple[date, date] | None:
     """The cancellation days (from, before) of the cancelled rows shown on one of the two days and not
     on the other (a cancelled row is shown for ``keep_days`` after its cancellation)."""
@@ -492,9 +485,12 @@ def _position(data: mmap.mmap, lo: int, hi: int, key: _SortKey, key_of: Callable
             hi = at
             continue
         stop = data.find(_EVENT_END, probe, hi + 2)
-        uid_at = data.find(_UID_LINE, probe, stop) + len(_UID_LINE)
+        uid_at = data.find(_UID_LINE, probe, stop) if stop >= 0 else -1
+        if uid_at < 0:
+            raise _NotOurs
+        uid_at += len(_UID_LINE)
         uid = data[uid_at:data.find(b"\r\n", uid_at)].decode()
-        if stop < 0 or uid_at < len(_UID_LINE) or not uid.endswith(UID_SUFFIX):
+        if not uid.endswith(UID_SUFFIX):
             raise _NotOurs
         if key_of(uid.removesuffix(UID_SUFFIX)) < key:
             lo = stop + len(_EVENT_END)
@@ -528,10 +524,13 @@ def _render(store: Store, settings: Settings, today: date, units: Sequence[tuple
     when they are few; a few other feeds are rendered from the rows they show alone, many from every row."""
     plan_ids = {plan_feed_name(p.id): p.id for p in plans}
     renderer = EventRenderer({uid: name for uid, name, _ in units}, {p.id: p for p in plans}, settings.timezone)
+    changed_of: dict[str, list[OccurrenceFacts]] = defaultdict(list)
+    for r in changed or ():
+        changed_of[r.plan_id].append(r)
     rest: list[str] = []
     for name in dirty:
         plan_id = plan_ids.get(name)
-        mine = [r for r in changed or () if r.plan_id == plan_id]
+        mine = changed_of.get(plan_id or "", [])
         chunks = None
         if plan_id is not None and changed is not None and name in spliceable and len(mine) <= _FEW:
             events = [(_sort_key(r), renderer.render(r, "plan")) for r in mine
@@ -586,14 +585,15 @@ def _export(store: Store, settings: Settings, today: date) -> ExportResult:
         expiring = _expiring(last.today, today, settings.cancelled_keep_days)
         changed = [] if change_number == last.change_number and expiring is None else \
             store.occurrence_facts(changed_after=last.change_number, cancelled_between=expiring)
-    if last is not None and changed is not None and last.digests == _digest_of(digests) \
-            and not any(r.kind in _REACHING for r in changed):
+    if changed is not None and not any(r.kind in _REACHING for r in changed):
         if not changed and existing == names:  # nothing changed, nothing missing, no stray file
             return ExportResult(0, len(names), 0)
         tokens = {uid: token for uid, _, token in units}
         touched = {plan_feed_name(r.plan_id) for r in changed}
         touched.update(unit_feed_name(tokens[r.unit_id]) for r in changed if r.unit_id in tokens)
-        dirty = sorted((touched & names) | (names - existing))
+        # and the missing files, and those something else wrote (one unit's feed, after its web form)
+        dirty = sorted((touched & names) | (names - existing)
+                       | {name for name in names if not digests.get(name, "").startswith(context)})
         markers = {name: _changed_marker(context, name, change_number, today) for name in dirty}
     else:
         markers = FeedIndex(units, plans, store.occurrence_versions(), settings, today).markers
@@ -601,7 +601,7 @@ def _export(store: Store, settings: Settings, today: date) -> ExportResult:
     spliceable = {name for name in dirty if name in existing and digests.get(name, "").startswith(context)}
     feeds = _render(store, settings, today, units, plans, dirty, markers, changed, spliceable)
     result = publish(store, settings, feeds, prune=True, expected=names, digests=digests)
-    store.save_feed_export(FeedExport(context, change_number, today, _digest_of(store.feed_digests())), _now())
+    store.save_feed_export(FeedExport(context, change_number, today), _now())
     return ExportResult(result.written, result.unchanged + len(names) - len(dirty), result.removed)
 
 

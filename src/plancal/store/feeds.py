@@ -18,13 +18,11 @@ from plancal.store.tables import FeedExportRow, FeedRow
 @dataclass(frozen=True)
 class FeedExport:
     """What the last complete export wrote its files from: the context of every feed, the change number
-    read before its rows (every row changed since has a higher one), its day, and a digest of the
-    digests it left in the ``feeds`` table."""
+    read before its rows (every row changed since has a higher one) and its day."""
 
     context: str
     change_number: int
     today: date
-    digests: str
 
 
 class FeedDigests(Database):
@@ -65,7 +63,7 @@ class FeedDigests(Database):
     def feed_export(self) -> FeedExport | None:
         with self.session() as s:
             row = s.get(FeedExportRow, 1)
-            return None if row is None else FeedExport(row.context, row.change_number, row.today, row.digests)
+            return None if row is None else FeedExport(row.context, row.change_number, row.today)
 
     def save_feed_export(self, export: FeedExport | None, when: datetime) -> None:
         """Remember the last complete export (None: forget it, the files may be of another context)."""
@@ -73,4 +71,4 @@ class FeedDigests(Database):
             s.execute(delete(FeedExportRow))
             if export is not None:
                 s.add(FeedExportRow(id=1, context=export.context, change_number=export.change_number,
-                                    today=export.today, digests=export.digests, written_at=when))
+                                    today=export.today, written_at=when))

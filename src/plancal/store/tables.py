@@ -374,14 +374,13 @@ class ChangeNumberRow(Base):
 
 class FeedExportRow(Base):
     """What the last complete feed export wrote its files from (one row): the context of every feed, the
-    change number read before its rows, its day, and a digest of the ``feeds`` table it left."""
+    change number read before its rows, and its day."""
 
     __tablename__ = "feed_exports"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     context: Mapped[str] = mapped_column(String(64))
     change_number: Mapped[int] = mapped_column(Integer)
     today: Mapped[date] = mapped_column(Date)
-    digests: Mapped[str] = mapped_column(String(64))
     written_at: Mapped[datetime] = mapped_column(DateTime)
 
 

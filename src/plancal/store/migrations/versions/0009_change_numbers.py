@@ -36,7 +36,6 @@ def upgrade() -> None:
         sa.Column("context", sa.String(length=64), nullable=False),
         sa.Column("change_number", sa.Integer(), nullable=False),
         sa.Column("today", sa.Date(), nullable=False),
-        sa.Column("digests", sa.String(length=64), nullable=False),
         sa.Column("written_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
