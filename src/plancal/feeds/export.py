@@ -586,14 +586,14 @@ def _export(store: Store, settings: Settings, today: date) -> ExportResult:
         changed = [] if change_number == last.change_number and expiring is None else \
             store.occurrence_facts(changed_after=last.change_number, cancelled_between=expiring)
     if changed is not None and not any(r.kind in _REACHING for r in changed):
-        if not changed and existing == names:  # nothing changed, nothing missing, no stray file
+        # the feeds something else wrote (a unit's feed after its web form, one put there by hand)
+        foreign = {name for name in names if not digests.get(name, "").startswith(context)}
+        if not changed and not foreign and existing == names:  # nothing missing, no stray file
             return ExportResult(0, len(names), 0)
         tokens = {uid: token for uid, _, token in units}
         touched = {plan_feed_name(r.plan_id) for r in changed}
         touched.update(unit_feed_name(tokens[r.unit_id]) for r in changed if r.unit_id in tokens)
-        # and the missing files, and those something else wrote (one unit's feed, after its web form)
-        dirty = sorted((touched & names) | (names - existing)
-                       | {name for name in names if not digests.get(name, "").startswith(context)})
+        dirty = sorted((touched & names) | foreign | (names - existing))
         markers = {name: _changed_marker(context, name, change_number, today) for name in dirty}
     else:
         markers = FeedIndex(units, plans, store.occurrence_versions(), settings, today).markers
