@@ -425,16 +425,18 @@ def _splice(data: mmap.mmap, changed: Iterable[str], events: Iterable[tuple[_Sor
         raise _NotOurs
     first = data.find(_EVENT_LINE, 0, end + 2)
     start = end if first < 0 else first + 2
-    # the old events of the changed rows, found in one pass: start → end
+    # the old events of the changed rows, found in one pass: start → end, and where each uid was
     cut: dict[int, int] = {}
+    was: dict[str, int] = {}
     wanted = [re.escape(f"{uid}{UID_SUFFIX}".encode()) for uid in changed]
     if wanted:
-        for m in re.compile(_UID_LINE + b"(?:" + b"|".join(wanted) + b")\r\n").finditer(data, start, end):
+        for m in re.compile(_UID_LINE + b"(" + b"|".join(wanted) + b")\r\n").finditer(data, start, end):
             at = data.rfind(_EVENT_LINE, start - 2, m.start() + 2) + 2
             stop = data.find(_EVENT_END, m.end() - 2, end + 2)
             if at < start or stop < 0:
                 raise _NotOurs
             cut[at] = stop + len(_EVENT_END)
+            was[m.group(1).decode().removesuffix(UID_SUFFIX)] = at
     gaps: list[list[int]] = []  # the cut events, those that touch joined
     for at in sorted(cut):
         if gaps and gaps[-1][1] == at:
@@ -443,8 +445,12 @@ def _splice(data: mmap.mmap, changed: Iterable[str], events: Iterable[tuple[_Sor
             gaps.append([at, cut[at]])
     placed: list[tuple[int, _SortKey, bytes]] = []
     for key, event in events:
-        at = _position(data, start, end, key, key_of, cut)
-        at = next((a for a, b in gaps if a < at <= b), at)  # the place before a gap stands for all of it
+        gap = next((g for g in gaps if g[0] <= was.get(key[-1], -1) < g[1]), None)
+        if gap is not None and _fits(data, start, end, gap, key, key_of):  # where it was (a date kept)
+            at = gap[0]
+        else:
+            at = _position(data, start, end, key, key_of, cut)
+            at = next((a for a, b in gaps if a < at <= b), at)  # the place before a gap stands for all of it
         placed.append((at, key, event))
     placed.sort(key=lambda item: item[:2])
     view = memoryview(data)
@@ -471,6 +477,29 @@ def _kept(view: memoryview, pos: int, stop: int, gaps: Sequence[Sequence[int]], 
     return stop
 
 
+def _fits(data: mmap.mmap, start: int, end: int, gap: Sequence[int], key: _SortKey,
+          key_of: Callable[[str], _SortKey]) -> bool:
+    """Whether an event of ``key`` goes in ``gap`` (taken-out events): after the event before it and
+    before the event after it (the changed row kept its place: two keys read, not a search)."""
+    before = data.rfind(_EVENT_LINE, start - 2, gap[0]) + 2
+    if gap[0] > start and not _key_at(data, before, end, key_of) < key:
+        return False
+    return gap[1] >= end or key < _key_at(data, gap[1], end, key_of)
+
+
+def _key_at(data: mmap.mmap, at: int, end: int, key_of: Callable[[str], _SortKey]) -> _SortKey:
+    """The sort key of the event starting at ``at``, by its UID."""
+    stop = data.find(_EVENT_END, at, end + 2)
+    uid_at = data.find(_UID_LINE, at, stop) if stop >= 0 else -1
+    if uid_at < 0:
+        raise _NotOurs
+    uid_at += len(_UID_LINE)
+    uid = data[uid_at:data.find(b"\r\n", uid_at)].decode()
+    if not uid.endswith(UID_SUFFIX):
+        raise _NotOurs
+    return key_of(uid.removesuffix(UID_SUFFIX))
+
+
 def _position(data: mmap.mmap, lo: int, hi: int, key: _SortKey, key_of: Callable[[str], _SortKey],
               cut: Mapping[int, int]) -> int:
     """Where an event of ``key`` goes among the events from ``lo`` to ``hi`` (whole events, in the order
@@ -484,16 +513,8 @@ def _position(data: mmap.mmap, lo: int, hi: int, key: _SortKey, key_of: Callable
         if probe >= hi:  # only events taken out from there: any place among them is the same
             hi = at
             continue
-        stop = data.find(_EVENT_END, probe, hi + 2)
-        uid_at = data.find(_UID_LINE, probe, stop) if stop >= 0 else -1
-        if uid_at < 0:
-            raise _NotOurs
-        uid_at += len(_UID_LINE)
-        uid = data[uid_at:data.find(b"\r\n", uid_at)].decode()
-        if not uid.endswith(UID_SUFFIX):
-            raise _NotOurs
-        if key_of(uid.removesuffix(UID_SUFFIX)) < key:
-            lo = stop + len(_EVENT_END)
+        if _key_at(data, probe, hi, key_of) < key:
+            lo = data.find(_EVENT_END, probe, hi + 2) + len(_EVENT_END)
         else:
             hi = probe
     return lo
