@@ -31,13 +31,12 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 
 from plancal.clock import utc_now
 from plancal.errors import DeliveryError, Problem
-from plancal.mail.composition import Envelope, compose
+from plancal.mail.composition import compose
 from plancal.mail.items import Item, World
 from plancal.mail.letters import Letter, MailKind
 from plancal.mail.mailers import Mailer
@@ -249,9 +248,6 @@ class Courier:
         self._marker: tuple[int, int] | None = None
         self._gone: set[str] = set()
         self._uids: dict[str, set[str]] = {}
-        #: composing the next letter while this one is sent (:meth:`_ahead_of`)
-        self._composer: ThreadPoolExecutor | None = None
-        self._next: tuple[Letter, Future[Envelope]] | None = None
 
     def deliver(self, letters: Iterable[Letter], *, hold: str | None = None) -> _Tally:
         """Send what is not sent yet. With ``hold`` (the server is known to be down), send nothing and
@@ -276,11 +272,9 @@ class Courier:
         # what is owed is durable before the first mail goes out: a run that dies leaves it for the next
         self.log.owe(todo)
         try:
-            with self.log.held(), ThreadPoolExecutor(1, thread_name_prefix="plancal-compose") as composer:
-                self._composer = composer
+            with self.log.held():
                 self._all(todo)
         finally:
-            self._composer, self._next = None, None
             self.mailer.close()
         return self.tally
 
@@ -317,7 +311,7 @@ class Courier:
                     continue
                 letter = held[index]
                 index += 1
-                self._send(letter, held[index] if index < len(held) else None)
+                self._send(letter)
         except _Stop as stop:
             self.tally.stopped = stop.reason
             rest = held[index:]
@@ -360,20 +354,7 @@ class Courier:
             letter = fresh
         return None
 
-    def _composed(self, letter: Letter) -> Envelope:
-        """The envelope of ``letter``: composed ahead (:meth:`_ahead_of`) when it is that very letter."""
-        ahead, self._next = self._next, None
-        if ahead is not None and ahead[0] is letter:
-            return ahead[1].result()
-        return compose(letter, self.settings, self.clock())
-
-    def _ahead_of(self, following: Letter | None) -> None:
-        """Compose the next letter while the server answers this one (the reply waits release the GIL).
-        Only a guess: it is used if the next letter, checked again just before it goes, is the same."""
-        if following is not None and self._composer is not None:
-            self._next = (following, self._composer.submit(compose, following, self.settings, self.clock()))
-
-    def _send(self, letter: Letter, following: Letter | None = None) -> None:
+    def _send(self, letter: Letter) -> None:
         key = letter.key
         current = self._current(letter)
         if current is None:
@@ -389,7 +370,7 @@ class Courier:
             self.tally.replanned += 1
             letter = current
         try:
-            envelope = self._composed(letter)
+            envelope = compose(letter, self.settings, self.clock())
         except AddressRejected as exc:
             self._bad(letter, str(exc.problems[0].message), tries=0)
             return
@@ -402,7 +383,6 @@ class Courier:
         except BaseException as exc:
             self.log.release([key], f"không soạn được thư: {exc.__class__.__name__}: {exc}")
             raise
-        self._ahead_of(following)
         tries = 0
         while True:
             tries += 1
