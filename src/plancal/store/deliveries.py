@@ -325,14 +325,15 @@ class DeliveryLog:
         keys = [letter.key for letter in letters]
 
         def work(conn: Connection) -> set[str]:
-            got = set(conn.execute(self._new_rows, rows).scalars())
-            rest = [k for k in keys if k not in got]
-            if rest:
-                again = (update(DeliveryRow)
-                         .where(DeliveryRow.key.in_(rest), _takeable(now, _dead_pids(conn, rest, now)))
-                         .values(**mine)
-                         .returning(DeliveryRow.key))
-                got |= set(conn.execute(again).scalars())
+            # the rows there first (a run wrote them owed before its first mail), then those not there yet
+            take = (update(DeliveryRow)
+                    .where(DeliveryRow.key.in_(keys), _takeable(now, _dead_pids(conn, keys, now)))
+                    .values(**mine)
+                    .returning(DeliveryRow.key))
+            got = set(conn.execute(take).scalars())
+            new = [row for row in rows if row["key"] not in got]
+            if new:
+                got |= set(conn.execute(self._new_rows, new).scalars())
             return got
 
         return self._run(work)
