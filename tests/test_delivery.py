@@ -258,6 +258,29 @@ def test_bad_address_is_recorded_and_reported_while_the_rest_go_out(store: Store
     assert len(smtp.received) == 2
 
 
+def test_letters_composed_ahead_of_their_turn_go_once_each_and_one_that_cannot_be_composed_fails_alone(
+        store: Store, settings: Settings, tmp_path: Path) -> None:
+    """A claimed chunk is composed before its first mail goes: the envelopes sent are those composed (same
+    bytes as composing at their turn, apart from the Date), and a letter whose composition fails is handled
+    at its turn while the others go out."""
+    issue_six(store, tmp_path)
+    letters = mail.digests(store, settings, DAY)
+    assert len(letters) == 6
+    broken = replace(letters[2], recipient="khong-phai-dia-chi")
+    letters[2] = broken
+    mailer = RecordingMailer()
+    report = deliver(store, settings, mailer, letters, notify_coordinators=False)
+    assert report.sent == 5 and [b.recipient for b in report.bad_addresses] == [broken.recipient]
+    assert [e.recipient for e in mailer.sent] == [x.recipient for x in letters if x is not broken]
+    def undated(data: bytes) -> bytes:
+        return b"".join(line for line in data.splitlines(keepends=True) if not line.startswith(b"Date:"))
+
+    now = datetime.now(UTC)
+    for envelope, letter in zip(mailer.sent, [x for x in letters if x is not broken], strict=True):
+        assert undated(envelope.data) == undated(mail.compose(letter, settings, now).data)
+    assert rows(store)[broken.key].status == "bad_address"
+
+
 def test_a_message_refused_for_good_fails_alone(store: Store, settings: Settings, smtp: SmtpServer,
                                                 tmp_path: Path) -> None:
     issue_six(store, tmp_path)

@@ -350,7 +350,7 @@ class Courier:
             if self._uids.get(letter.key, set()) & self._gone:
                 continue  # to be planned again at its turn
             try:
-                envelope = self._envelope(letter)
+                envelope = compose(letter, self.settings, self.clock())
             except Exception:  # noqa: BLE001 - composed again at its turn, where the failure is handled
                 continue
             self._ready[letter.key] = (letter, envelope)
