@@ -297,15 +297,15 @@ class Courier:
                                  for letter in letters)
 
     def _chunk(self, chunk: list[Letter]) -> None:
+        renew_after = self.log.lease.total_seconds() / 2
+        claimed_at = time.monotonic()
         mine = self.log.claim(chunk)
         held = [letter for letter in chunk if letter.key in mine]
         self.tally.in_progress += len(chunk) - len(held)
-        self._screen(held)
-        self._compose_ahead(held)
-        renew_after = self.log.lease.total_seconds() / 2
-        claimed_at = time.monotonic()
         index = 0
         try:
+            self._screen(held)
+            self._compose_ahead(held)
             while index < len(held):
                 if time.monotonic() - claimed_at > renew_after:
                     still = self.log.renew([letter.key for letter in held[index:]])
