@@ -60,5 +60,5 @@ def expand_plan(plan: Plan, directory: Directory, registry: Registry, work: Work
     seen: dict[str, Occurrence] = {}
     for occ in follow_units(ex.out, directory, notes):
         seen.setdefault(occ.uid, occ)  # a unit named twice by overlapping selectors gets one occurrence
-    return sorted(seen.values(), key=lambda o: (o.due_effective, KINDS.index(o.kind), o.unit_id or "", o.source_id,
-                                                 o.period_key))
+    rank = {kind: i for i, kind in enumerate(KINDS)}
+    return sorted(seen.values(), key=lambda o: (o.due_effective, rank[o.kind], o.unit_id or "", o.source_id, o.period_key))

@@ -83,7 +83,7 @@ KINDS: tuple[Kind, ...] = tuple(Kind)
 ACTIONABLE = frozenset({Kind.SUB_PLAN, Kind.DUTY, Kind.REPORT, Kind.CONSOLIDATION, Kind.CONFERENCE, Kind.PREPARATION})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Occurrence:
     uid: str
     plan_id: str
