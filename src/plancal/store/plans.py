@@ -5,10 +5,8 @@ plan twice changes nothing."""
 
 from __future__ import annotations
 
-import gc
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
@@ -17,9 +15,10 @@ from sqlalchemy import String, Table, select, text, update
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from plancal.collector import collector_paused
 from plancal.errors import Problem, StoreError
 from plancal.plans.loading import LoadedPlan
-from plancal.schedule.occurrence import ACTIONABLE, Occurrence
+from plancal.schedule.occurrence import ACTIONABLE, Occurrence, content_hashes
 from plancal.store.occurrences import rows_by_uid
 from plancal.store.session import insert_rows
 from plancal.store.submissions import Transition, log_change
@@ -65,11 +64,11 @@ def _text_columns(table: Table) -> list[tuple[str, int | None]]:
 def _column_fits(values: Sequence[Any], limit: int | None) -> bool:
     """Whether every text among ``values`` (texts or None) fits a column of ``limit`` characters and
     holds no NUL."""
-    texts = list(filter(None, values))
     try:
+        texts = list(filter(None, set(values)))  # each distinct text once: most rows share their titles
         joined = "".join(texts)
     except TypeError:  # something else than text: look at the texts only
-        texts = [v for v in texts if isinstance(v, str)]
+        texts = [v for v in values if v and isinstance(v, str)]
         joined = "".join(texts)
     if "\x00" in joined:
         return False
@@ -136,7 +135,7 @@ class Plans(Units):
                       revision_date=plan.revision_date, period_start=plan.start, period_end=plan.end,
                       source_path=str(loaded.path), digest=loaded.digest, recipients=list(recipients),
                       doc_type=plan.type, issued_known=plan.issued_known)
-        with _gc_paused():
+        with collector_paused():
             own = [_occ_fields(o) for o in occurrences]
             self._check_fits(loaded, values, occurrences, own)
             try:
@@ -175,8 +174,7 @@ class Plans(Units):
         to_change: dict[str, tuple[Occurrence, str]] = {}
         # an amendment owes nothing before it was made: what it adds for periods already closed is dropped
         amended_on = plan.amended if existing and plan.amended else None
-        for o, fields in zip(occurrences, own, strict=True):
-            digest = o.content_hash()
+        for o, fields, digest in zip(occurrences, own, content_hashes(occurrences), strict=True):
             stored = existing.get(o.uid)
             if stored is None and amended_on and o.kind in ACTIONABLE and o.due_stated < amended_on:
                 continue
@@ -226,20 +224,6 @@ class Plans(Units):
     def plan(self, plan_id: str) -> PlanRow | None:
         with self.session() as s:
             return s.get(PlanRow, plan_id)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while an issue builds its rows: the tens of thousands of tuples it
-    makes (none of them in a cycle) would otherwise set off full collections over every live object, a
-    third of the issue's time. Reference counting still frees everything; collection resumes after."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _issue_error(plan_id: str, path: str, exc: SQLAlchemyError) -> StoreError:

@@ -76,10 +76,17 @@ def _storage_form(type_: object, dialect: str) -> Callable[[Sequence[Any]], list
     if isinstance(type_, JSON):
         return _json_texts
     if dialect == "sqlite" and isinstance(type_, DateTime):
-        return lambda values: [v if v is None else v.isoformat(" ", "microseconds") for v in values]
+        return lambda values: _each_distinct(values, lambda v: v.isoformat(" ", "microseconds"))
     if dialect == "sqlite" and isinstance(type_, Date):
-        return lambda values: [v if v is None else v.isoformat() for v in values]
+        return lambda values: _each_distinct(values, lambda v: v.isoformat())
     return None
+
+
+def _each_distinct(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[Any]:
+    """``convert`` of each value but None, called once per distinct value (a column of dates has a few
+    hundred among tens of thousands of rows)."""
+    done = {v: convert(v) for v in set(values) if v is not None}
+    return [done.get(v) for v in values]
 
 
 def _json_texts(values: Sequence[Any]) -> list[str]:
