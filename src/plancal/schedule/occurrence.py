@@ -84,8 +84,12 @@ KINDS: tuple[Kind, ...] = tuple(Kind)
 ACTIONABLE = frozenset({Kind.SUB_PLAN, Kind.DUTY, Kind.REPORT, Kind.CONSOLIDATION, Kind.CONFERENCE, Kind.PREPARATION})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Occurrence:
+    """Never changed once made (a changed occurrence is a new one, :func:`dataclasses.replace`); hashed and
+    compared by every field. Not ``frozen``: a frozen dataclass sets each of these 33 fields through
+    ``object.__setattr__``, which made building one four times dearer (a national plan builds 60,000)."""
+
     uid: str
     plan_id: str
     kind: Kind
