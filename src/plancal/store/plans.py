@@ -92,9 +92,8 @@ def _misfits(columns: list[tuple[str, int | None]], values: Mapping[str, object]
 
 class Plans(Units):
     def _check_fits(self, loaded: LoadedPlan, plan_values: Mapping[str, object],
-                    occurrences: Sequence[Occurrence], own: Sequence[tuple[Any, ...]]) -> None:
-        """Refuse, before any SQL, what a column could not hold, naming the plan, the row and the field.
-        ``own``: the values of :data:`_OCC_FIELDS` of each occurrence."""
+                    occurrences: Sequence[Occurrence]) -> None:
+        """Refuse, before any SQL, what a column could not hold, naming the plan, the row and the field."""
         path = str(loaded.path)
         tables = Base.metadata.tables
         problems = list(_misfits(_text_columns(tables["plans"]), {"id": loaded.plan.id, **plan_values},
@@ -106,8 +105,7 @@ class Plans(Units):
                 problems += _misfits(unit_columns, u, f"đơn vị '{str(u['id'])[:80]}'", path)
         occ_columns = [(n, limit) for n, limit in _text_columns(tables["occurrences"]) if n in _OCC_FIELDS]
         # one pass per column over every row first: the row-by-row search only when something does not fit
-        by_column = dict(zip(_OCC_FIELDS, zip(*own, strict=True), strict=True)) if own else {}
-        if not all(_column_fits(by_column.get(n, ()), limit) for n, limit in occ_columns):
+        if not all(_column_fits(list(map(attrgetter(n), occurrences)), limit) for n, limit in occ_columns):
             for occ in occurrences:
                 if len(problems) >= _MAX_PROBLEMS:
                     break
@@ -136,8 +134,8 @@ class Plans(Units):
                       source_path=str(loaded.path), digest=loaded.digest, recipients=list(recipients),
                       doc_type=plan.type, issued_known=plan.issued_known)
         with collector_paused():
+            self._check_fits(loaded, values, occurrences)
             own = [_occ_fields(o) for o in occurrences]
-            self._check_fits(loaded, values, occurrences, own)
             try:
                 with self.session_factory() as s, s.begin():
                     self._lock_issuing(s)
