@@ -11,7 +11,7 @@ from contextlib import contextmanager
 def collector_paused() -> Iterator[None]:
     """No cyclic garbage collection inside: building tens of thousands of objects (an expansion's
     occurrences, an issue's rows; none of them in a cycle) would otherwise set off full collections over
-    every live object, a sixth to a third of the work. Reference counting still frees everything;
+    every live object, a tenth to a third of the work. Reference counting still frees everything;
     collection resumes after (if it was on)."""
     was_enabled = gc.isenabled()
     gc.disable()
