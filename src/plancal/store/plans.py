@@ -135,16 +135,15 @@ class Plans(Units):
                       doc_type=plan.type, issued_known=plan.issued_known)
         with collector_paused():
             self._check_fits(loaded, values, occurrences)
-            own = [_occ_fields(o) for o in occurrences]
             try:
                 with self.session_factory() as s, s.begin():
                     self._lock_issuing(s)
-                    return self._issue(s, loaded, occurrences, own, values)
+                    return self._issue(s, loaded, occurrences, values)
             except SQLAlchemyError as exc:
                 raise _issue_error(plan.id, str(loaded.path), exc) from exc
 
     def _issue(self, s: Session, loaded: LoadedPlan, occurrences: Sequence[Occurrence],
-               own: Sequence[tuple[Any, ...]], values: Mapping[str, object]) -> IssueResult:
+               values: Mapping[str, object]) -> IssueResult:
         plan = loaded.plan
         units_added, _ = upsert_units(s, loaded.directory)
         s.flush()
@@ -172,13 +171,13 @@ class Plans(Units):
         to_change: dict[str, tuple[Occurrence, str]] = {}
         # an amendment owes nothing before it was made: what it adds for periods already closed is dropped
         amended_on = plan.amended if existing and plan.amended else None
-        for o, fields, digest in zip(occurrences, own, content_hashes(occurrences), strict=True):
+        for o, digest in zip(occurrences, content_hashes(occurrences), strict=True):
             stored = existing.get(o.uid)
             if stored is None and amended_on and o.kind in ACTIONABLE and o.due_stated < amended_on:
                 continue
             seen.add(o.uid)
             if stored is None:
-                fresh.append((*fields, o.uid, digest, "open", 0, None, None, modified,
+                fresh.append((*_occ_fields(o), o.uid, digest, "open", 0, None, None, modified,
                               _naive_utc(o.starts_at), _naive_utc(o.ends_at), tuple(o.audience)))
                 added += 1
             elif stored[0] != digest or stored[1] == "cancelled":
