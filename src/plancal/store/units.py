@@ -76,11 +76,10 @@ def upsert_units(s: Session, units: Iterable[Unit]) -> tuple[int, int]:
     Plain columns in and out (a national directory has ~8,000 units): ORM objects only for changed units."""
     units = list(units)
     t = Base.metadata.tables["units"]
-    ids = [u.id for u in units]
-    existing: dict[str, dict[str, object]] = {}
-    for i in range(0, len(ids), 500):
-        for r in s.execute(select(t.c.id, *(t.c[k] for k in _VALUE_COLUMNS)).where(t.c.id.in_(ids[i:i + 500]))):
-            existing[r[0]] = dict(zip(_VALUE_COLUMNS, r[1:], strict=True))
+    ids = {u.id for u in units}
+    # every stored unit in one query, no list of ids to send (a directory is most of the store's units)
+    existing = {r[0]: dict(zip(_VALUE_COLUMNS, r[1:], strict=True))
+                for r in s.execute(select(t.c.id, *(t.c[k] for k in _VALUE_COLUMNS))) if r[0] in ids}
     fresh: list[tuple[object, ...]] = []
     changed: dict[str, dict[str, object]] = {}
     for u in units:
