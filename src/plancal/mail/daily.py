@@ -21,7 +21,7 @@ from plancal.mail.planners.reports import report_calls
 from plancal.mail.planners.summaries import weekly_summaries
 from plancal.mail.planners.themes import monthly_themes
 from plancal.settings import Settings
-from plancal.store import DeliveryLog, Store, new_worker, unsent
+from plancal.store import DeliveryLog, Store, gc_paused, new_worker, unsent
 from plancal.vn.workdays import WorkCalendar
 
 
@@ -60,8 +60,10 @@ DAILY: tuple[DailyMail, ...] = (
 
 def due_recipients(store: Store, settings: Settings, today: date) -> list[str]:
     """Every address that has a time-driven mail due on ``today``: a flow splits this list into batches."""
-    world = World.load(store)
-    return sorted({letter.recipient for daily in DAILY for letter in daily.planner(store, settings, today, world=world)})
+    with gc_paused():
+        world = World.load(store)
+        return sorted({letter.recipient for daily in DAILY
+                       for letter in daily.planner(store, settings, today, world=world)})
 
 
 #: how many past days :func:`send_catch_up` looks back for mails that did not go out
@@ -219,8 +221,10 @@ def send_daily(store: Store, settings: Settings, today: date, mailer: Mailer, *,
     working day catches up."""
     if not mail_day(today):
         return {CATCH_UP_STEP: DeliveryReport(), **{_STEP[daily.kind]: DeliveryReport() for daily in DAILY}}
-    world = World.load(store)
-    planned = {daily.kind: daily.planner(store, settings, today, recipients=recipients, world=world) for daily in DAILY}
+    with gc_paused():
+        world = World.load(store)
+        planned = {daily.kind: daily.planner(store, settings, today, recipients=recipients, world=world)
+                   for daily in DAILY}
     owe(store, settings, [letter for letters in planned.values() for letter in letters])  # before any mail goes out
     reports = {CATCH_UP_STEP: send_catch_up(store, settings, today, mailer, recipients=recipients, **options)}
     down = reports[CATCH_UP_STEP].server_error

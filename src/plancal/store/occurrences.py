@@ -65,7 +65,10 @@ _SHARED = tuple(FACT_COLUMNS.index(c) for c in ("plan_id", "kind", "source_id", 
 class Occurrences(Database):
     def occurrences(self, *, plan_id: str | None = None, unit_id: str | None = None, start: date | None = None,
                     end: date | None = None, kinds: Iterable[str] | None = None,
-                    include_cancelled: bool = False, statuses: Iterable[str] | None = None) -> list[OccurrenceRow]:
+                    include_cancelled: bool = False, statuses: Iterable[str] | None = None,
+                    conference_uids: Iterable[str] | None = None) -> list[OccurrenceRow]:
+        """Rows (as ORM objects) by plan, unit, due dates, kinds, status and the conference they prepare,
+        in due date order."""
         q = select(OccurrenceRow)
         if plan_id:
             q = q.where(OccurrenceRow.plan_id == plan_id)
@@ -81,6 +84,8 @@ class Occurrences(Database):
             q = q.where(OccurrenceRow.status.in_(list(statuses)))
         elif not include_cancelled:
             q = q.where(OccurrenceRow.status != "cancelled")
+        if conference_uids is not None:
+            q = q.where(OccurrenceRow.conference_uid.in_(sorted(set(conference_uids))))
         q = q.order_by(OccurrenceRow.due_effective, OccurrenceRow.kind, OccurrenceRow.unit_id, OccurrenceRow.uid)
         with self.session() as s:
             return list(s.scalars(q))
