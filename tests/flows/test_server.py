@@ -308,7 +308,7 @@ def test_simulate_plan_003_for_2021_then_again(prefect_server: Server, tmp_path:
             if r.unit_id == plan.standing_agency_id:
                 continue  # the standing agency's own lateness is never escalated
             targets = {"agency": plan.standing_agency_id, "issuer": plan.issuer_id,
-                       "parent": world.units[r.unit_id].parent}
+                       "parent": world.units[r.unit_id].parent_id}
             for rung in lead.escalates(limit_of(r), day, work):
                 if rung == "issuer":
                     issuer_days.add(day)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time
-from typing import Any, NamedTuple
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -71,17 +70,16 @@ class UnitRow(Base):
     valid_to: Mapped[date | None] = mapped_column(Date)
     successor_id: Mapped[str | None] = mapped_column(String(80))
 
+    def to_unit(self) -> Unit:
+        return Unit(self.id, self.name, self.kind, self.parent_id, tuple(self.emails or ()), formal_name=self.formal_name,
+                    valid_from=self.valid_from, valid_to=self.valid_to, successor=self.successor_id)
 
+    @property
+    def letter_name(self) -> str:
+        return self.to_unit().letter_name
 
-#: the columns of ``units`` a :class:`Unit` is made of, in the order :func:`unit_of` takes them
-UNIT_COLUMNS = ("id", "name", "kind", "parent_id", "emails", "formal_name", "valid_from", "valid_to", "successor_id")
-
-
-def unit_of(row: Sequence[Any]) -> Unit:
-    """The unit of a row of :data:`UNIT_COLUMNS` (from a column select: no ORM object per unit)."""
-    unit_id, name, kind, parent_id, emails, formal, valid_from, valid_to, successor = row
-    return Unit(unit_id, name, kind, parent_id, tuple(emails or ()), formal_name=formal, valid_from=valid_from,
-                valid_to=valid_to, successor=successor)
+    def exists_on(self, d: date) -> bool:
+        return self.to_unit().exists_on(d)
 
 
 class PlanRow(Base):

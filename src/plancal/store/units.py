@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
 from plancal.store.session import Database, insert_rows
-from plancal.store.tables import UNIT_COLUMNS, Base, UnitRow, new_token, unit_of
+from plancal.store.tables import Base, UnitRow, new_token
 from plancal.units.directory import Directory, Unit
 
 _changes = itertools.count(1)
@@ -38,9 +38,8 @@ class Units(Database):
         return _epoch
 
     def directory(self) -> Directory:
-        cols = [getattr(UnitRow, name) for name in UNIT_COLUMNS]
-        with self.session() as s:  # plain columns: a national directory has ~8,000 units
-            return Directory(unit_of(r) for r in s.execute(select(*cols)).tuples())
+        with self.session() as s:
+            return Directory(r.to_unit() for r in s.scalars(select(UnitRow)))
 
     def unit_rows(self) -> list[UnitRow]:
         with self.session() as s:

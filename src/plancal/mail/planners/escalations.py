@@ -51,7 +51,7 @@ def escalations(store: Store, settings: Settings, today: date, *, recipients: Co
         item = world.item(row, today)
         late_unit = world.units.get(row.unit_id or "")
         targets = {"agency": plan.standing_agency_id, "issuer": plan.issuer_id,
-                   "parent": late_unit.parent if late_unit is not None else None}
+                   "parent": late_unit.parent_id if late_unit is not None else None}
         seen: set[str] = set()
         for rung in rungs:
             target = targets[rung]

@@ -36,7 +36,6 @@ def plan_notices(store: Store, settings: Settings, today: date, plan_id: str, *,
     unit_ids = list(dict.fromkeys([*(plan.recipients or []), *sorted(by_unit)]))
     themes = tuple(world.item(r, today) for r in rows if r.kind == "theme")
     anniversaries = tuple(world.item(r, today) for r in rows if r.kind == "anniversary")
-    tokens = {unit_id: token for unit_id, _, token in store.unit_tokens()}
     letters = []
     for unit_id in unit_ids:
         unit = world.units.get(unit_id)
@@ -52,12 +51,12 @@ def plan_notices(store: Store, settings: Settings, today: date, plan_id: str, *,
             duties.append(DutyGroup(first.kind_label, first.what, first.to_name,
                                     first.quota, first.detail if same_detail else "",
                                     tuple(sorted(items, key=lambda i: i.due))))
-        url = feed_url(settings, unit_feed_name(tokens[unit_id]))
+        url = feed_url(settings, unit_feed_name(unit.feed_token))
         context = {"today": today, "plan": plan, "issuer": world.name(plan.issuer_id),
                    "agency": world.name(plan.standing_agency_id), "unit_name": unit.name, "duties": tuple(duties),
                    "n_dates": sum(len(d.dates) for d in duties), "themes": themes, "anniversaries": anniversaries,
                    "feed_url": url, "webcal_url": webcal_url(url),
-                   "subscribe_url": f"{settings.feed_base_url}/{UNIT_DIR}/{tokens[unit_id]}"}
+                   "subscribe_url": f"{settings.feed_base_url}/{UNIT_DIR}/{unit.feed_token}"}
         for email in world.emails(unit_id, today):
             letters.append(Letter(
                 kind=MailKind.NOTICE, ident=f"{plan.id}@r{plan.revision}/{unit_id}", recipient=email, day=today,

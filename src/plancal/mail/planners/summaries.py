@@ -117,7 +117,7 @@ def _late_by(world: World, late: Sequence[ListedRow]) -> tuple[tuple[LateCount, 
     counts: Counter[str] = Counter()
     for unit_id, n in per_unit.items():
         unit = world.units.get(unit_id)
-        counts[world.name(unit.parent or unit_id) if by_parent and unit is not None else world.name(unit_id)] += n
+        counts[world.name(unit.parent_id or unit_id) if by_parent and unit is not None else world.name(unit_id)] += n
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return tuple(LateCount(name, n) for name, n in ranked[:TOP]), by_parent
 
