@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from plancal.clock import utc_now
+from plancal.collector import collector_paused
 from plancal.mail.courier import DeliveryReport, deliver
 from plancal.mail.items import World
 from plancal.mail.letters import Letter, MailKind
@@ -21,7 +22,7 @@ from plancal.mail.planners.reports import report_calls
 from plancal.mail.planners.summaries import weekly_summaries
 from plancal.mail.planners.themes import monthly_themes
 from plancal.settings import Settings
-from plancal.store import DeliveryLog, Store, gc_paused, new_worker, unsent
+from plancal.store import DeliveryLog, Store, new_worker, unsent
 from plancal.vn.workdays import WorkCalendar
 
 
@@ -60,7 +61,7 @@ DAILY: tuple[DailyMail, ...] = (
 
 def due_recipients(store: Store, settings: Settings, today: date) -> list[str]:
     """Every address that has a time-driven mail due on ``today``: a flow splits this list into batches."""
-    with gc_paused():
+    with collector_paused():
         world = World.load(store)
         return sorted({letter.recipient for daily in DAILY
                        for letter in daily.planner(store, settings, today, world=world)})
@@ -221,7 +222,7 @@ def send_daily(store: Store, settings: Settings, today: date, mailer: Mailer, *,
     working day catches up."""
     if not mail_day(today):
         return {CATCH_UP_STEP: DeliveryReport(), **{_STEP[daily.kind]: DeliveryReport() for daily in DAILY}}
-    with gc_paused():
+    with collector_paused():
         world = World.load(store)
         planned = {daily.kind: daily.planner(store, settings, today, recipients=recipients, world=world)
                    for daily in DAILY}

@@ -14,10 +14,9 @@ from plancal.store.deliveries import (
     withdrawn,
 )
 from plancal.store.engine import open_store, upgrade
-from plancal.store.occurrences import ListedRow, Week
+from plancal.store.occurrences import ListedRow, Week, WeekCounts
 from plancal.store.plans import IssueResult
 from plancal.store.registers import Exemplar
-from plancal.store.session import gc_paused
 from plancal.store.submissions import TRANSITION_LABEL, HistoryEntry, StoredFile, Submission, Transition
 from plancal.store.tables import (
     DeliveryRow,
@@ -56,8 +55,8 @@ __all__ = [
     "UnitRow",
     "Unsent",
     "Week",
+    "WeekCounts",
     "delivery_counts",
-    "gc_paused",
     "needing_attention",
     "new_token",
     "new_worker",

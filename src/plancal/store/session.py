@@ -3,7 +3,6 @@ many rows go in at the speed of the driver through :func:`insert_rows`."""
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -15,21 +14,6 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from plancal.errors import StoreError
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection during bulk work on rows (an issue building its rows, a day's letters
-    planned): the tens of thousands of objects it makes (none of them in a cycle) would otherwise set off
-    full collections over every live object, a third of the time or more, and more the more the process
-    holds. Reference counting still frees everything; collection resumes after."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class Database:
