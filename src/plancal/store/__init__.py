@@ -14,7 +14,7 @@ from plancal.store.deliveries import (
     withdrawn,
 )
 from plancal.store.engine import open_store, upgrade
-from plancal.store.occurrences import ListedRow, Week, WeekCounts
+from plancal.store.occurrences import ListedRow, Week
 from plancal.store.plans import IssueResult
 from plancal.store.registers import Exemplar
 from plancal.store.submissions import TRANSITION_LABEL, HistoryEntry, StoredFile, Submission, Transition
@@ -55,7 +55,6 @@ __all__ = [
     "UnitRow",
     "Unsent",
     "Week",
-    "WeekCounts",
     "delivery_counts",
     "needing_attention",
     "new_token",

@@ -31,17 +31,6 @@ class Week:
     done_before: date
 
 
-class WeekCounts(NamedTuple):
-    """Per plan, over its rows of the kinds asked for (open or done): how many are late, due this week (on
-    or after today, not late), done last week, and still owed (open: due, not yet due, or late)."""
-
-    plan_id: str
-    late: int
-    due: int
-    done: int
-    open: int
-
-
 class ListedRow(NamedTuple):
     """A row of a week's list (late, due this week or done last week) as plain columns."""
 
@@ -76,7 +65,10 @@ _SHARED = tuple(FACT_COLUMNS.index(c) for c in ("plan_id", "kind", "source_id", 
 class Occurrences(Database):
     def occurrences(self, *, plan_id: str | None = None, unit_id: str | None = None, start: date | None = None,
                     end: date | None = None, kinds: Iterable[str] | None = None,
-                    include_cancelled: bool = False, statuses: Iterable[str] | None = None) -> list[OccurrenceRow]:
+                    include_cancelled: bool = False, statuses: Iterable[str] | None = None,
+                    conference_uids: Iterable[str] | None = None) -> list[OccurrenceRow]:
+        """Rows (as ORM objects) by plan, unit, due dates, kinds, status and the conference they prepare,
+        in due date order."""
         q = select(OccurrenceRow)
         if plan_id:
             q = q.where(OccurrenceRow.plan_id == plan_id)
@@ -92,19 +84,23 @@ class Occurrences(Database):
             q = q.where(OccurrenceRow.status.in_(list(statuses)))
         elif not include_cancelled:
             q = q.where(OccurrenceRow.status != "cancelled")
+        if conference_uids is not None:
+            q = q.where(OccurrenceRow.conference_uid.in_(sorted(set(conference_uids))))
         q = q.order_by(OccurrenceRow.due_effective, OccurrenceRow.kind, OccurrenceRow.unit_id, OccurrenceRow.uid)
         with self.session() as s:
             return list(s.scalars(q))
 
-    def week_counts(self, plan_ids: Iterable[str], kinds: Iterable[str], week: Week) -> list[WeekCounts]:
-        """One aggregate over the open and done rows of these plans: the counts of a weekly summary, per plan
-        that has such rows (ordered by plan id)."""
-        o, when = OccurrenceRow, _week_conditions(week)
-        q = (select(o.plan_id, *(func.sum(case((when[k], 1), else_=0)) for k in ("late", "due", "done", "open")))
+    def open_counts(self, plan_ids: Iterable[str], kinds: Iterable[str], week: Week) -> dict[str, int]:
+        """Per plan that has open or done rows of ``kinds``: how many are still owed on ``week.today``
+        (open: due, not yet due, or late; a request past its limit is awaited, not owed), in plan id
+        order. What a weekly summary lists comes from :meth:`week_lists`."""
+        o = OccurrenceRow
+        owed = func.count(case((_week_conditions(week)["open"], 1)))
+        q = (select(o.plan_id, owed)
              .where(o.plan_id.in_(sorted(set(plan_ids))), o.kind.in_(sorted(kinds)), o.status.in_(["open", "done"]))
              .group_by(o.plan_id).order_by(o.plan_id))
         with self.session() as s:
-            return [WeekCounts(p, int(a or 0), int(b or 0), int(c or 0), int(d or 0)) for p, a, b, c, d in s.execute(q)]
+            return {plan_id: int(n) for plan_id, n in s.execute(q).tuples()}
 
     def week_lists(self, plan_ids: Iterable[str], kinds: Iterable[str], week: Week) -> list[ListedRow]:
         """Every row of these plans that is late, due this week or done last week, as plain columns (no ORM
