@@ -104,11 +104,10 @@ def fold(line: bytes, limit: int = 75) -> bytes:
         end = start + room
         while line[end] & 0xC0 == 0x80:  # inside a multi-byte character: cut before it
             end -= 1
-        last = end - 1
-        while line[last] & 0xC0 == 0x80:
-            last -= 1
-        if line[last] in b"\\^" and last > start:  # icalendar keeps an escape with what follows
-            end = last
+        # icalendar keeps an escape with what follows (both are ASCII: the byte before a character's start
+        # is a backslash or caret only if that is the whole last character)
+        if line[end - 1] in b"\\^" and end - 1 > start:
+            end -= 1
         out.append(line[start:end])
         start = end
     out.append(line[start:])
