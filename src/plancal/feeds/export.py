@@ -255,7 +255,7 @@ def _same_bytes(path: Path, data: bytes) -> bool:
 
 
 def builder(store: Store, settings: Settings, today: date) -> FeedBuilder:
-    return FeedBuilder(store.unit_rows(), store.plans(), store.occurrence_facts(), settings, today)
+    return FeedBuilder(store.unit_tokens(), store.plans(), store.occurrence_facts(), settings, today)
 
 
 # -- markers ----------------------------------------------------------------------------------
@@ -508,7 +508,7 @@ def _export(store: Store, settings: Settings, today: date) -> ExportResult:
         feeds: Iterable[RenderedFeed | StreamedFeed] = ()
     elif len(dirty) > _FEW:
         index.by_plan.clear()  # only the few-feeds path splices plan feeds: free the row versions
-        b = FeedBuilder(store.unit_rows(), plans, store.occurrence_facts(), settings, today)
+        b = FeedBuilder(units, plans, store.occurrence_facts(), settings, today)
         feeds = (StreamedFeed(f.name, f.chunks, index.markers[f.name]) for f in b.streams(set(dirty)))
     else:
         feeds = _render_few(store, settings, today, index, units, plans, dirty, digests)

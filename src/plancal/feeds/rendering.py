@@ -30,12 +30,15 @@ from plancal.errors import FeedError, Problem
 from plancal.feeds.names import PRODID, PUBLIC, event_uid, plan_feed_name, unit_feed_name
 from plancal.schedule.occurrence import ACTIONABLE, KINDS
 from plancal.settings import Settings
-from plancal.store import OccurrenceFacts, OccurrenceRow, PlanRow, UnitRow
+from plancal.store import OccurrenceFacts, OccurrenceRow, PlanRow, UnitRow, UnitToken
 from plancal.tracking.status import DATE_SOURCE_LABEL, KIND_LABEL
 from plancal.vn.dates import short
 
 #: a row as feeds read it: the ORM object or the plain columns (:meth:`Store.occurrence_facts`)
 Row = OccurrenceRow | OccurrenceFacts
+
+#: a unit as feeds read it: the ORM object or its id, name and token (:meth:`Store.unit_tokens`)
+FeedUnit = UnitRow | UnitToken
 
 #: how often clients should fetch again (Google ignores it and refreshes every 8-24 h)
 REFRESH = timedelta(hours=6)
@@ -280,6 +283,7 @@ class EventRenderer:
     def _body(self, row: Row, timed: bool) -> bytes:
         """DTSTART to the last property before the alarm, in icalendar's order. The shared lines are
         cached by the raw values they come from (a day, a ``modified_at``, a sequence, kind and status)."""
+        dates: bytes | None
         if timed:
             assert row.starts_at is not None and row.ends_at is not None
             dates = _serialized(("dtstart", _utc(row.starts_at).astimezone(self.tz)),
@@ -472,7 +476,7 @@ def _sort_key(row: Row) -> tuple[date, int, str, str]:
 class FeedBuilder:
     """Every feed for a snapshot of the store. Rows are filtered (expired cancellations dropped) once."""
 
-    def __init__(self, units: Sequence[UnitRow], plans: Sequence[PlanRow], rows: Iterable[Row],
+    def __init__(self, units: Sequence[FeedUnit], plans: Sequence[PlanRow], rows: Iterable[Row],
                  settings: Settings, today: date) -> None:
         self.settings = settings
         self.units = list(units)
@@ -570,10 +574,10 @@ class FeedBuilder:
         return result
 
     # -- feeds ------------------------------------------------------------------------------
-    def unit_feed(self, unit: UnitRow) -> RenderedFeed:
+    def unit_feed(self, unit: FeedUnit) -> RenderedFeed:
         return self._whole(self.unit_stream(unit))
 
-    def unit_stream(self, unit: UnitRow) -> StreamedFeed:
+    def unit_stream(self, unit: FeedUnit) -> StreamedFeed:
         events = [(_sort_key(r), self.renderer.render(r, "unit")) for r in self.actionable.get(unit.id, ())]
         events += self.informational_events(frozenset(self.plans_of.get(unit.id, ())))
         events.sort(key=lambda item: item[0])
