@@ -257,10 +257,13 @@ class EventRenderer:
         properties follow icalendar's own order (SUMMARY first, subcomponents last), so the result is
         byte for byte what icalendar writes; a test checks this on every plan."""
         shared = row.kind in INFORMATIONAL
-        key = (row.uid, "" if shared else variant)
-        data = self._cache.get(key)
-        if data is not None:
-            return data
+        if shared:
+            variant = ""
+        whole = shared or row.kind == "conference"  # carried by many feeds: kept whole
+        if whole:
+            data = self._cache.get((row.uid, variant))
+            if data is not None:
+                return data
         timed = self.timed(row)
         # everything between SUMMARY and the alarm is the same in both variants: made once per row
         body = self._bodies.pop(row.uid, None) if not shared else None
@@ -268,16 +271,16 @@ class EventRenderer:
             body = self._body(row, timed)
             if not shared:
                 self._bodies[row.uid] = body
-        parts = [_BEGIN_EVENT, _fit_line("SUMMARY", self.summary(row, key[1])), body]
-        if self.has_alarm(row, key[1]):
+        parts = [_BEGIN_EVENT, _fit_line("SUMMARY", self.summary(row, variant)), body]
+        if self.has_alarm(row, variant):
             alarm = self._alarms.get((row.title, timed))
             if alarm is None:
                 alarm = self._alarms[(row.title, timed)] = self.alarm(row).to_ical()
             parts.append(alarm)
         parts.append(_END_EVENT)
         data = b"".join(parts)
-        if shared or row.kind == "conference":
-            self._cache[key] = data
+        if whole:
+            self._cache[(row.uid, variant)] = data
         return data
 
     def _body(self, row: Row, timed: bool) -> bytes:
@@ -427,7 +430,7 @@ class EventRenderer:
             lines.append(f"Tình trạng: đã hủy{when} (kế hoạch được sửa đổi).")
         if plan is not None:
             lines.append(self.plan_reference(plan))
-        return ical_text("\n".join(line for line in lines if line))
+        return ical_text("\n".join(filter(None, lines)))
 
     def plan_reference(self, plan: PlanRow) -> str:
         """"Theo Kế hoạch số 227/KH-UBND ngày 31/10/2024: <title>" — computed once per plan."""
