@@ -28,6 +28,7 @@ from plancal.store.tables import (
     StatusChangeRow,
     SubmissionRow,
     UnitRow,
+    UnitToken,
     new_token,
     vn_midnight_utc,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "TRANSITION_LABEL",
     "Transition",
     "UnitRow",
+    "UnitToken",
     "Unsent",
     "Week",
     "delivery_counts",

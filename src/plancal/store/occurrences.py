@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, select
+from sqlalchemy import ColumnElement, Text, and_, case, func, literal, not_, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
@@ -60,6 +61,16 @@ def _week_conditions(week: Week) -> dict[str, ColumnElement[bool]]:
 #: the columns of :class:`OccurrenceFacts` whose values repeat across rows
 _SHARED = tuple(FACT_COLUMNS.index(c) for c in ("plan_id", "kind", "source_id", "unit_id", "period_key", "period_label",
                                                 "title", "detail", "to_unit_id", "date_source", "relation", "status"))
+
+
+_AUDIENCE = FACT_COLUMNS.index("audience")
+
+
+def _audience(value: str | list[str] | None) -> list[str]:
+    """The audience column as a list: JSON text on SQLite (``[]`` for nearly every row), a list on PostgreSQL."""
+    if value is None or value == "[]":
+        return []
+    return json.loads(value) if isinstance(value, str) else value
 
 
 class Occurrences(Database):
@@ -125,10 +136,13 @@ class Occurrences(Database):
 
     def occurrence_facts(self, *, uids: Iterable[str] | None = None, unit_ids: Iterable[str] | None = None,
                          kinds: Iterable[str] | None = None) -> list[OccurrenceFacts]:
-        """Rows (any status) as :class:`OccurrenceFacts`, from a Core select of their columns: every row,
-        or those with one of ``uids``, held by one of ``unit_ids`` or of one of ``kinds`` (any that
-        match). Texts equal across rows (a duty's title for every commune) are one string in memory."""
-        cols = [getattr(OccurrenceRow, name) for name in FACT_COLUMNS]
+        """Rows (any status) as :class:`OccurrenceFacts`, from a Core select of their columns on the
+        connection (no ORM loading): every row, or those with one of ``uids``, held by one of ``unit_ids``
+        or of one of ``kinds`` (any that match). Texts equal across rows (a duty's title for every
+        commune) are one string in memory. The audience is read as the driver gives it and decoded
+        here: nearly every row has none, and the JSON type would parse each ``[]``."""
+        cols = [type_coerce(OccurrenceRow.audience, Text) if name == "audience" else getattr(OccurrenceRow, name)
+                for name in FACT_COLUMNS]
         wheres: list[Any] = []
         if kinds is not None:
             wheres.append(OccurrenceRow.kind.in_(sorted(kinds)))
@@ -143,14 +157,16 @@ class Occurrences(Database):
         texts: dict[Any, Any] = {}
         share = texts.setdefault
         with self.session() as s:
+            conn = s.connection()
             for q in queries:
-                for r in s.execute(q).tuples():
+                for r in conn.execute(q).tuples():
                     if r[0] in seen:
                         continue
                     seen.add(r[0])
                     row: list[Any] = list(r)
                     for i in _SHARED:
                         row[i] = share(row[i], row[i])
+                    row[_AUDIENCE] = _audience(row[_AUDIENCE])
                     out.append(OccurrenceFacts(*row))
         return out
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
 from plancal.store.session import Database, insert_rows
-from plancal.store.tables import Base, UnitRow, new_token
+from plancal.store.tables import Base, UnitRow, UnitToken, new_token
 from plancal.units.directory import Directory, Unit
 
 _changes = itertools.count(1)
@@ -45,11 +45,11 @@ class Units(Database):
         with self.session() as s:
             return list(s.scalars(select(UnitRow).order_by(UnitRow.id)))
 
-    def unit_tokens(self) -> list[tuple[str, str, str]]:
+    def unit_tokens(self) -> list[UnitToken]:
         """(id, name, feed token) of every unit, ordered as :meth:`unit_rows`, as plain tuples."""
         with self.session() as s:
-            return [(a, b, c) for a, b, c in s.execute(select(UnitRow.id, UnitRow.name, UnitRow.feed_token)
-                                                       .order_by(UnitRow.id)).tuples()]
+            q = select(UnitRow.id, UnitRow.name, UnitRow.feed_token).order_by(UnitRow.id)
+            return list(map(UnitToken._make, s.connection().execute(q).tuples()))
 
     def unit_row(self, unit_id: str) -> UnitRow | None:
         with self.session() as s:
