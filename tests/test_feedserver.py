@@ -19,11 +19,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from plancal.feeds.export import export_feeds, rotate_token
 from plancal.feeds.names import PUBLIC, feed_path, unit_feed_name
-from plancal.feeds.server import NOT_FOUND_BODY, create_app
+from plancal.feeds.server import NOT_FOUND_BODY, ASGIApp, create_app
 from plancal.lifecycle.issuance import issue_file
 from plancal.settings import Settings
 from plancal.store import Store, Submission
@@ -40,7 +39,7 @@ duties:
 class Client:
     """A synchronous client that calls the ASGI app in process."""
 
-    def __init__(self, app: FastAPI) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     def request(self, method: str, url: str, headers: Mapping[str, str] | None = None) -> httpx.Response:
@@ -234,7 +233,7 @@ def test_a_trailing_slash_is_the_uniform_404_not_a_redirect(client: Client, stor
 class _Running:
     """The standalone server (``plancal feeds serve``'s configuration) on a free port, in a thread."""
 
-    def __init__(self, store: Store, settings: Settings, http: str = "auto") -> None:
+    def __init__(self, store: Store, settings: Settings, http: str = "httptools", access: bool = False) -> None:
         import threading
 
         import uvicorn
@@ -242,7 +241,9 @@ class _Running:
         from plancal.feeds.server import server_config
 
         self.port = free_port()
-        self.server = uvicorn.Server(server_config(store, settings, host="127.0.0.1", port=self.port, http=http))
+        app = create_app(store, settings)
+        self.server = uvicorn.Server(server_config(app, settings, host="127.0.0.1", port=self.port, http=http,
+                                                   access=access))
         self.server.config.log_level = "warning"
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -262,13 +263,13 @@ class _Running:
         return f"http://127.0.0.1:{self.port}{path}"
 
 
-def _served(store: Store, settings: Settings, tmp_path: Path, http: str = "auto") -> _Running:
+def _served(store: Store, settings: Settings, tmp_path: Path, http: str = "httptools", access: bool = False) -> _Running:
     issue_file(store, write_plan(tmp_path / "plan", BODY))
     export_feeds(store, settings, TODAY)
-    return _Running(store, settings, http)
+    return _Running(store, settings, http, access)
 
 
-# both HTTP protocols carry the guards: httptools (what runs when installed) and h11 (the fallback)
+# both HTTP protocols carry the guards: httptools (what runs) and h11 (``server_config(http="h11")``)
 PROTOCOLS = pytest.mark.parametrize("http", ["httptools", "h11"])
 
 
@@ -362,15 +363,26 @@ def test_300_half_open_connections_do_not_stop_it_answering(store: Store, settin
                 sock.close()
 
 
-def test_the_access_log_never_holds_a_token(store: Store, settings: Settings, tmp_path: Path,
-                                             caplog: pytest.LogCaptureFixture) -> None:
-    import logging
+def test_the_access_log_is_off_unless_asked_for_and_never_holds_a_token(
+        store: Store, settings: Settings, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """``plancal feeds serve`` logs no request; with ``--access-log`` one line each on standard error."""
+    import logging.config
 
-    with _served(store, settings, tmp_path) as running, caplog.at_level(logging.INFO):
+    from plancal.feeds import server
+
+    with _served(store, settings, tmp_path) as running:
         tok = token(store)
-        for path in (f"/u/{tok}.ics", f"/u/{tok}", f"/u/{tok}.ics/", f"/u/{tok}.ics?x={tok}"):
+        paths = (f"/u/{tok}.ics", f"/u/{tok}", f"/u/{tok}.ics/", f"/u/{tok}.ics?x={tok}")
+        for path in paths:
             httpx.get(running.url(path), timeout=5)
-    lines = [record.getMessage() for record in caplog.records if not record.name.startswith(("httpx", "httpcore"))]
+    assert '"GET ' not in capfd.readouterr().err
+    try:
+        with _Running(store, settings, access=True) as running:
+            for path in paths:
+                httpx.get(running.url(path), timeout=5)
+    finally:
+        logging.config.dictConfig(server._log_config(False))  # closes the access log: written out, and off again
+    lines = capfd.readouterr().err.splitlines()
     access = [line for line in lines if '"GET ' in line]
     assert len(access) == 4
     assert f'"GET /u/{tok[:4]}….ics" 200' in access[0] and f'"GET /u/{tok[:4]}…" 200' in access[1]
@@ -457,9 +469,9 @@ def test_a_304_and_a_repeated_200_read_no_file(client: Client, store: Store, set
     reads: list[str] = []
     real_read = server._FileCache.read
 
-    def counting(self: server._FileCache, path: str) -> object:
+    def counting(self: server._FileCache, path: str, headers: list[tuple[bytes, bytes]]) -> object:
         reads.append(path)
-        return real_read(self, path)
+        return real_read(self, path, headers)
 
     monkeypatch.setattr(server._FileCache, "read", counting)
     url = f"/u/{token(store)}.ics"
