@@ -12,7 +12,7 @@ header is absent, to If-Modified-Since. A feed is read and hashed once per versi
 a 304 reads nothing, and the feeds are answered in plain ASGI in front of the site (:class:`_Feeds`): a
 feed request never reaches FastAPI, and its 200, 304 and 404 are messages built once per file version.
 
-In production nginx can serve ``calendar/`` directly (see docs/feeds.md); this server is what
+In production nginx can serve ``calendar/`` directly (docs/nginx.conf, README "Calendar feeds"); this server is what
 ``plancal feeds serve`` runs (:func:`run`) and what development and tests use. Standing alone it guards
 itself: a request's headers must arrive within :data:`HEADER_TIMEOUT` seconds (a client trickling bytes
 is cut off), an idle kept-alive connection closes after :data:`KEEP_ALIVE_TIMEOUT`, a path with a
