@@ -185,33 +185,39 @@ def test_subscribe_page_is_vietnamese_and_escaped(client: Client, store: Store, 
     assert r.headers["referrer-policy"] == "no-referrer"
 
 
-def test_plancal_feeds_serve_over_real_http(store: Store, settings: Settings, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_plancal_feeds_serve_over_real_http(store: Store, settings: Settings, tmp_path: Path, workers: int) -> None:
+    """One process, or two on the same port (each builds the whole site from the environment): the same
+    answers, the same ETag, whichever answers."""
     issue_file(store, write_plan(tmp_path / "plan", BODY))
     export_feeds(store, settings, TODAY)
     port = free_port()
     env = {**os.environ, "PLANCAL_HOME": str(settings.home), "PLANCAL_DATABASE_URL": settings.db_url,
            "PLANCAL_CALENDAR_DIR": str(settings.calendar_dir), "PLANCAL_FEED_BASE_URL": f"http://127.0.0.1:{port}"}
-    log = (tmp_path / "serve.log").open("wb")
+    log_path = tmp_path / "serve.log"
+    log = log_path.open("wb")
     proc = subprocess.Popen([sys.executable, "-c", "from plancal.cli import main; main()", "feeds", "serve",
-                             "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+                             "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/u/{token(store)}.ics"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, (tmp_path / "serve.log").read_text(errors="replace")
-            try:
-                first = httpx.get(url, timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "feed server did not start within 30 s"
-                time.sleep(0.1)
+        deadline = time.monotonic() + 60
+        while log_path.read_bytes().count(b"Started server process") < workers:  # each has built its site
+            assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text(errors="replace")
+            time.sleep(0.1)
+        first = httpx.get(url, timeout=5)
         assert first.status_code == 200 and first.headers["content-type"] == "text/calendar; charset=utf-8"
-        assert httpx.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
-        assert httpx.get(url.replace(token(store), "A" * 32)).text == NOT_FOUND_BODY
+        for _ in range(4 * workers):  # a new connection each: any worker may answer
+            assert httpx.get(url, timeout=5).headers["etag"] == first.headers["etag"]
+            assert httpx.get(url, headers={"If-None-Match": first.headers["etag"]}, timeout=5).status_code == 304
+        assert httpx.get(url.replace(token(store), "A" * 32), timeout=5).text == NOT_FOUND_BODY
+        page = httpx.get(url.removesuffix(".ics"), timeout=5)
+        assert page.status_code == 200 and "webcal://" in page.text
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        proc.wait(timeout=20)
         log.close()
+    assert '"GET ' not in log_path.read_text(errors="replace")  # no access log unless asked for
 
 
 # -- hostile clients ------------------------------------------------------------------------------------
