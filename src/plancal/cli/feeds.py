@@ -28,7 +28,7 @@ def feeds_export(
 def feeds_serve(
     host: Annotated[str | None, typer.Option(help="Địa chỉ lắng nghe (mặc định PLANCAL_FEED_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="Cổng (mặc định PLANCAL_FEED_PORT)")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Số tiến trình phục vụ (mặc định 1)")] = 1,
+    workers: Annotated[int, typer.Option(min=1, metavar="<số nguyên>", help="Số tiến trình phục vụ")] = 1,
     access_log: Annotated[bool, typer.Option("--access-log", help="Ghi nhật ký truy cập ra stderr (mặc định tắt)")] = False,
 ) -> None:
     """Chạy máy chủ lịch: /u/<mã>.ics, /u/<mã> (trang đăng ký), /plans/<kế hoạch>.ics, /public.ics."""
