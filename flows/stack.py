@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Deploying prefect.yaml …", flush=True)
         deploy_all(env, logs / "deploy.log")
         children.append(start_worker(env, f"{os.uname().nodename}-{os.getpid()}", logs / "worker.log"))
-        children.append(spawn([_plancal(), "feeds", "serve"], env, logs / "feeds.log"))
+        children.append(spawn([_plancal(), "feeds", "serve", "--access-log"], env, logs / "feeds.log"))
         if not args.no_plans:
             print("Issuing plans/*.yaml …", flush=True)
             load_plans(env)

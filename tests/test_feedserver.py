@@ -19,11 +19,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from plancal.feeds.export import export_feeds, rotate_token
 from plancal.feeds.names import PUBLIC, feed_path, unit_feed_name
-from plancal.feeds.server import NOT_FOUND_BODY, create_app
+from plancal.feeds.server import NOT_FOUND_BODY, ASGIApp, create_app
 from plancal.lifecycle.issuance import issue_file
 from plancal.settings import Settings
 from plancal.store import Store, Submission
@@ -40,7 +39,7 @@ duties:
 class Client:
     """A synchronous client that calls the ASGI app in process."""
 
-    def __init__(self, app: FastAPI) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     def request(self, method: str, url: str, headers: Mapping[str, str] | None = None) -> httpx.Response:
@@ -186,33 +185,39 @@ def test_subscribe_page_is_vietnamese_and_escaped(client: Client, store: Store, 
     assert r.headers["referrer-policy"] == "no-referrer"
 
 
-def test_plancal_feeds_serve_over_real_http(store: Store, settings: Settings, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_plancal_feeds_serve_over_real_http(store: Store, settings: Settings, tmp_path: Path, workers: int) -> None:
+    """One process, or two on the same port (each builds the whole site from the environment): the same
+    answers, the same ETag, whichever answers."""
     issue_file(store, write_plan(tmp_path / "plan", BODY))
     export_feeds(store, settings, TODAY)
     port = free_port()
     env = {**os.environ, "PLANCAL_HOME": str(settings.home), "PLANCAL_DATABASE_URL": settings.db_url,
            "PLANCAL_CALENDAR_DIR": str(settings.calendar_dir), "PLANCAL_FEED_BASE_URL": f"http://127.0.0.1:{port}"}
-    log = (tmp_path / "serve.log").open("wb")
+    log_path = tmp_path / "serve.log"
+    log = log_path.open("wb")
     proc = subprocess.Popen([sys.executable, "-c", "from plancal.cli import main; main()", "feeds", "serve",
-                             "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+                             "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/u/{token(store)}.ics"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, (tmp_path / "serve.log").read_text(errors="replace")
-            try:
-                first = httpx.get(url, timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "feed server did not start within 30 s"
-                time.sleep(0.1)
+        deadline = time.monotonic() + 60
+        while log_path.read_bytes().count(b"Started server process") < workers:  # each has built its site
+            assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text(errors="replace")
+            time.sleep(0.1)
+        first = httpx.get(url, timeout=5)
         assert first.status_code == 200 and first.headers["content-type"] == "text/calendar; charset=utf-8"
-        assert httpx.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
-        assert httpx.get(url.replace(token(store), "A" * 32)).text == NOT_FOUND_BODY
+        for _ in range(4 * workers):  # a new connection each: any worker may answer
+            assert httpx.get(url, timeout=5).headers["etag"] == first.headers["etag"]
+            assert httpx.get(url, headers={"If-None-Match": first.headers["etag"]}, timeout=5).status_code == 304
+        assert httpx.get(url.replace(token(store), "A" * 32), timeout=5).text == NOT_FOUND_BODY
+        page = httpx.get(url.removesuffix(".ics"), timeout=5)
+        assert page.status_code == 200 and "webcal://" in page.text
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        proc.wait(timeout=20)
         log.close()
+    assert '"GET ' not in log_path.read_text(errors="replace")  # no access log unless asked for
 
 
 # -- hostile clients ------------------------------------------------------------------------------------
@@ -234,7 +239,7 @@ def test_a_trailing_slash_is_the_uniform_404_not_a_redirect(client: Client, stor
 class _Running:
     """The standalone server (``plancal feeds serve``'s configuration) on a free port, in a thread."""
 
-    def __init__(self, store: Store, settings: Settings, http: str = "auto") -> None:
+    def __init__(self, store: Store, settings: Settings, http: str = "httptools", access: bool = False) -> None:
         import threading
 
         import uvicorn
@@ -242,7 +247,9 @@ class _Running:
         from plancal.feeds.server import server_config
 
         self.port = free_port()
-        self.server = uvicorn.Server(server_config(store, settings, host="127.0.0.1", port=self.port, http=http))
+        app = create_app(store, settings)
+        self.server = uvicorn.Server(server_config(app, settings, host="127.0.0.1", port=self.port, http=http,
+                                                   access=access))
         self.server.config.log_level = "warning"
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -262,13 +269,13 @@ class _Running:
         return f"http://127.0.0.1:{self.port}{path}"
 
 
-def _served(store: Store, settings: Settings, tmp_path: Path, http: str = "auto") -> _Running:
+def _served(store: Store, settings: Settings, tmp_path: Path, http: str = "httptools", access: bool = False) -> _Running:
     issue_file(store, write_plan(tmp_path / "plan", BODY))
     export_feeds(store, settings, TODAY)
-    return _Running(store, settings, http)
+    return _Running(store, settings, http, access)
 
 
-# both HTTP protocols carry the guards: httptools (what runs when installed) and h11 (the fallback)
+# both HTTP protocols carry the guards: httptools (what runs) and h11 (``server_config(http="h11")``)
 PROTOCOLS = pytest.mark.parametrize("http", ["httptools", "h11"])
 
 
@@ -362,15 +369,26 @@ def test_300_half_open_connections_do_not_stop_it_answering(store: Store, settin
                 sock.close()
 
 
-def test_the_access_log_never_holds_a_token(store: Store, settings: Settings, tmp_path: Path,
-                                             caplog: pytest.LogCaptureFixture) -> None:
-    import logging
+def test_the_access_log_is_off_unless_asked_for_and_never_holds_a_token(
+        store: Store, settings: Settings, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """``plancal feeds serve`` logs no request; with ``--access-log`` one line each on standard error."""
+    import logging.config
 
-    with _served(store, settings, tmp_path) as running, caplog.at_level(logging.INFO):
+    from plancal.feeds import server
+
+    with _served(store, settings, tmp_path) as running:
         tok = token(store)
-        for path in (f"/u/{tok}.ics", f"/u/{tok}", f"/u/{tok}.ics/", f"/u/{tok}.ics?x={tok}"):
+        paths = (f"/u/{tok}.ics", f"/u/{tok}", f"/u/{tok}.ics/", f"/u/{tok}.ics?x={tok}")
+        for path in paths:
             httpx.get(running.url(path), timeout=5)
-    lines = [record.getMessage() for record in caplog.records if not record.name.startswith(("httpx", "httpcore"))]
+    assert '"GET ' not in capfd.readouterr().err
+    try:
+        with _Running(store, settings, access=True) as running:
+            for path in paths:
+                httpx.get(running.url(path), timeout=5)
+    finally:
+        logging.config.dictConfig(server._log_config(False))  # closes the access log: written out, and off again
+    lines = capfd.readouterr().err.splitlines()
     access = [line for line in lines if '"GET ' in line]
     assert len(access) == 4
     assert f'"GET /u/{tok[:4]}….ics" 200' in access[0] and f'"GET /u/{tok[:4]}…" 200' in access[1]
@@ -457,9 +475,9 @@ def test_a_304_and_a_repeated_200_read_no_file(client: Client, store: Store, set
     reads: list[str] = []
     real_read = server._FileCache.read
 
-    def counting(self: server._FileCache, path: str) -> object:
+    def counting(self: server._FileCache, path: str, headers: list[tuple[bytes, bytes]]) -> object:
         reads.append(path)
-        return real_read(self, path)
+        return real_read(self, path, headers)
 
     monkeypatch.setattr(server._FileCache, "read", counting)
     url = f"/u/{token(store)}.ics"

@@ -28,6 +28,8 @@ def feeds_export(
 def feeds_serve(
     host: Annotated[str | None, typer.Option(help="Địa chỉ lắng nghe (mặc định PLANCAL_FEED_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="Cổng (mặc định PLANCAL_FEED_PORT)")] = None,
+    workers: Annotated[int, typer.Option(min=1, metavar="<số nguyên>", help="Số tiến trình phục vụ")] = 1,
+    access_log: Annotated[bool, typer.Option("--access-log", help="Ghi nhật ký truy cập ra stderr (mặc định tắt)")] = False,
 ) -> None:
     """Chạy máy chủ lịch: /u/<mã>.ics, /u/<mã> (trang đăng ký), /plans/<kế hoạch>.ics, /public.ics."""
     from plancal.feeds.server import run
@@ -36,10 +38,12 @@ def feeds_serve(
     s = settings()
     out.print(f"Máy chủ lịch: http://{host or s.feed_host}:{port or s.feed_port} (địa chỉ công khai {s.feed_base_url})",
               markup=False, highlight=False)
-    st = store(s)
     # the whole site (feeds, subscribe pages, the units' pages, the year pages) under the guarded server:
-    # header and idle timeouts, no tokens in the access log
-    run(st, s, host=host, port=port, app=create_app(st, s))
+    # header and idle timeouts, no tokens in the access log. Built here even for several workers: the
+    # store is opened (and migrated) and the form secret made once, before they start and build their own.
+    app = create_app(store(s), s)
+    run(app if workers == 1 else "plancal.web.app:from_environment", s, host=host, port=port, workers=workers,
+        access=access_log)
 
 
 @feeds_app.command("rotate")

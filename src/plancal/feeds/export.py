@@ -70,7 +70,7 @@ from plancal.feeds.rendering import (
     cancelled_kept,
 )
 from plancal.settings import Settings
-from plancal.store import FeedExport, OccurrenceFacts, PlanRow, Store
+from plancal.store import FeedExport, OccurrenceFacts, PlanRow, Store, UnitToken
 
 
 @dataclass(frozen=True)
@@ -85,23 +85,22 @@ class ExportResult:
 
 
 # -- files ----------------------------------------------------------------------------------
-def _write_temp(path: Path, data: bytes | Iterable[bytes]) -> Path:
-    """A temporary file next to ``path`` holding ``data`` (or its chunks, written as they come),
-    readable by the web server."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _write_temp(path: Path, data: bytes | Iterable[bytes]) -> tuple[Path, int]:
+    """A temporary file next to ``path`` (in a folder that exists) holding ``data`` (or its chunks,
+    written as they come), readable by the web server; and its size."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb", buffering=1 << 18) as fh:
+            os.fchmod(fd, 0o644)  # served by nginx; mkstemp creates 0600
             if isinstance(data, bytes):
                 fh.write(data)
             else:
-                for chunk in data:
-                    fh.write(chunk)
-        os.chmod(tmp, 0o644)  # served by nginx; mkstemp creates 0600
+                fh.writelines(data)
+            size = fh.tell()
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return Path(tmp)
+    return Path(tmp), size
 
 
 class _Batch:
@@ -111,15 +110,22 @@ class _Batch:
 
     def __init__(self) -> None:
         self.pending: list[tuple[Path, Path]] = []
+        self._folders: set[Path] = set()  # made (or found) already: one mkdir per folder, not per file
+
+    def _temp(self, path: Path, data: bytes | Iterable[bytes]) -> tuple[Path, int]:
+        if path.parent not in self._folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(path.parent)
+        return _write_temp(path, data)
 
     def add(self, path: Path, data: bytes) -> None:
-        self.pending.append((_write_temp(path, data), path))
+        self.pending.append((self._temp(path, data)[0], path))
 
     def add_stream(self, path: Path, chunks: Iterable[bytes]) -> bool:
         """Write the chunks to a temporary file; False (and nothing pending) if ``path`` holds them already."""
-        tmp = _write_temp(path, chunks)
+        tmp, size = self._temp(path, chunks)
         try:
-            same = path.stat().st_size == tmp.stat().st_size and filecmp.cmp(tmp, path, shallow=False)
+            same = path.stat().st_size == size and filecmp.cmp(tmp, path, shallow=False)
         except OSError:
             same = False
         if same:
@@ -263,7 +269,7 @@ def _same_bytes(path: Path, data: bytes) -> bool:
 
 
 def builder(store: Store, settings: Settings, today: date) -> FeedBuilder:
-    return FeedBuilder(store.unit_rows(), store.plans(), store.occurrence_facts(), settings, today)
+    return FeedBuilder(store.unit_tokens(), store.plans(), store.occurrence_facts(), settings, today)
 
 
 # -- markers ----------------------------------------------------------------------------------
@@ -537,7 +543,7 @@ def _sort_keys(store: Store) -> Callable[[str], _SortKey]:
 
 
 # -- rendering what changed ----------------------------------------------------------------------------
-def _render(store: Store, settings: Settings, today: date, units: Sequence[tuple[str, str, str]],
+def _render(store: Store, settings: Settings, today: date, units: Sequence[UnitToken],
             plans: Sequence[PlanRow], dirty: Sequence[str], markers: Mapping[str, str],
             changed: Sequence[OccurrenceFacts] | None, spliceable: Container[str]) -> Iterator[RenderedFeed | StreamedFeed]:
     """The ``dirty`` feeds. A plan feed in ``spliceable`` (its file written in this context) is spliced
@@ -565,17 +571,18 @@ def _render(store: Store, settings: Settings, today: date, units: Sequence[tuple
     if not rest:
         return
     if len(rest) > _FEW:
-        b = FeedBuilder(store.unit_rows(), plans, store.occurrence_facts(), settings, today)
+        b = FeedBuilder(units, plans, store.occurrence_facts(), settings, today)
         yield from (StreamedFeed(f.name, f.chunks, markers[f.name]) for f in b.streams(set(rest)))
         return
-    unit_ids = {unit_feed_name(token): uid for uid, _, token in units}
+    unit_ids = {unit_feed_name(u.feed_token): u.id for u in units}
     mine_units = [unit_ids[n] for n in rest if n in unit_ids]
     if any(n in plan_ids for n in rest):
         rows = store.occurrence_facts()
     else:  # the rows of these units, and those that reach many feeds
         rows = store.occurrence_facts(unit_ids=mine_units, kinds=_REACHING)
     # only the units whose feeds are rendered, and every unit's name (events name other units)
-    b = FeedBuilder([u for u in map(store.unit_row, mine_units) if u is not None], plans, rows, settings, today)
+    wanted = set(mine_units)
+    b = FeedBuilder([u for u in units if u.id in wanted], plans, rows, settings, today)
     b.renderer.unit_names.update(renderer.unit_names)
     yield from (RenderedFeed(f.name, f.data, markers[f.name]) for f in b.feeds(set(rest)))
 

@@ -9,22 +9,24 @@ disk; file paths are built from the store's values, never from the request. Ever
 body, whatever was wrong. Responses carry a strong ETag (the content's SHA-256) and Last-Modified (the
 file's time: it only changes when the content does), and answer 304 to If-None-Match, or, when that
 header is absent, to If-Modified-Since. A feed is read and hashed once per version (a ``stat`` tells),
-a 304 reads nothing, and the feeds are answered in plain ASGI ahead of the routes (:class:`_Feeds`).
+a 304 reads nothing, and the feeds are answered in plain ASGI in front of the site (:class:`_Feeds`): a
+feed request never reaches FastAPI, and its 200, 304 and 404 are messages built once per file version.
 
-In production nginx can serve ``calendar/`` directly (see docs/feeds.md); this server is what
+In production nginx can serve ``calendar/`` directly (docs/nginx.conf, README "Calendar feeds"); this server is what
 ``plancal feeds serve`` runs (:func:`run`) and what development and tests use. Standing alone it guards
 itself: a request's headers must arrive within :data:`HEADER_TIMEOUT` seconds (a client trickling bytes
 is cut off), an idle kept-alive connection closes after :data:`KEEP_ALIVE_TIMEOUT`, a path with a
 trailing slash is the same 404 as any other (no redirect built from the Host header), and the access
-log shows a feed token only by its first four characters.
+log, off unless asked for (``plancal feeds serve --access-log``), shows a feed token only by its first
+four characters. ``--workers N`` runs N server processes on the same socket (:func:`run`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import email.utils
 import hashlib
-import importlib.util
 import logging
 import math
 import os
@@ -32,17 +34,20 @@ import stat
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
 import h11
-from fastapi import FastAPI, Request
+import uvicorn
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from jinja2 import Environment, FileSystemLoader
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from plancal.feeds.export import write_unit_feed
 from plancal.feeds.names import (
@@ -51,7 +56,6 @@ from plancal.feeds.names import (
     PUBLIC,
     TOKEN_RE,
     UNIT_DIR,
-    feed_path,
     feed_url,
     plan_feed_name,
     unit_feed_name,
@@ -60,6 +64,8 @@ from plancal.feeds.names import (
 from plancal.settings import Settings
 from plancal.store import Store
 
+#: an ASGI application: what uvicorn serves and the tests call
+ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 #: seconds a client has to send a request's headers (slowloris guard)
 HEADER_TIMEOUT = 8.0
@@ -84,6 +90,21 @@ _PRIVATE_FEED = {"Cache-Control": "private, no-cache", **_COMMON, "X-Robots-Tag"
 _PUBLIC_FEED = {"Cache-Control": "public, no-cache", **_COMMON}
 
 
+def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+
+# the feeds' answers as ASGI messages, built once (a feed's, once per version of its file: _FileCache.read)
+_NOT_FOUND = NOT_FOUND_BODY.encode()
+_NOT_FOUND_ANSWER = (
+    {"type": "http.response.start", "status": 404, "headers": _raw(
+        {**_COMMON, "Content-Length": str(len(_NOT_FOUND)), "Content-Type": "text/plain; charset=utf-8"})},
+    {"type": "http.response.body", "body": _NOT_FOUND})
+_NO_BODY = {"type": "http.response.body", "body": b""}
+_CALENDAR_TYPE = (b"content-type", CALENDAR_TYPE.encode())
+_PRIVATE_RAW, _PUBLIC_RAW = _raw(_PRIVATE_FEED), _raw(_PUBLIC_FEED)
+
+
 def not_found() -> Response:
     """The one 404: the same body whether the token never existed, was rotated or the path is nonsense."""
     return PlainTextResponse(NOT_FOUND_BODY, status_code=404, headers=_COMMON)
@@ -91,11 +112,13 @@ def not_found() -> Response:
 
 @dataclass(frozen=True)
 class _Snapshot:
-    """One version of a feed file: its ETag, Last-Modified and, while the memory budget allows, its bytes."""
+    """One version of a feed file: its ETag, Last-Modified, the starts of its 200 and 304 answers (built
+    once) and, while the memory budget allows, its bytes."""
     key: tuple[int, int, int]  # inode, size, mtime (ns): a rewrite (temp file + rename) is a new inode
     etag: str
     mtime: int  # whole seconds, as HTTP dates carry
-    last_modified: str
+    ok: dict[str, Any]  # the 200's http.response.start message
+    unchanged: dict[str, Any]  # the 304's
     data: bytes | None
 
 
@@ -126,8 +149,9 @@ class _FileCache:
             return entry
         return True
 
-    def read(self, path: str) -> _Snapshot | None:
-        """Read and hash the file now (blocking: called in a worker thread); ``None`` if it is missing."""
+    def read(self, path: str, headers: list[tuple[bytes, bytes]]) -> _Snapshot | None:
+        """Read and hash the file now (blocking: called in a worker thread); ``None`` if it is missing.
+        ``headers``: what its answers carry besides the validators (the same for a path every time)."""
         try:
             fd = os.open(path, os.O_RDONLY)
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
@@ -145,7 +169,12 @@ class _FileCache:
             etag = '"' + hashlib.sha256(data).hexdigest()[:40] + '"'
         mtime = int(st.st_mtime)
         kept = len(data) <= self._budget // 8
-        snap = _Snapshot(key, etag, mtime, email.utils.formatdate(mtime, usegmt=True), data if kept else None)
+        validators = [(b"etag", etag.encode()), (b"last-modified", email.utils.formatdate(mtime, usegmt=True).encode()),
+                      *headers]
+        ok = {"type": "http.response.start", "status": 200,
+              "headers": [*validators, (b"content-length", str(len(data)).encode()), _CALENDAR_TYPE]}
+        unchanged = {"type": "http.response.start", "status": 304, "headers": validators}
+        snap = _Snapshot(key, etag, mtime, ok, unchanged, data if kept else None)
         with self._lock:
             if self._holding.pop(path, None) is not None:
                 self._held -= len(self._entries[path].data or b"")
@@ -170,6 +199,8 @@ def not_modified(inm: str | None, ims: str | None, etag: str, mtime: int) -> boo
     """RFC 9110 §13.2.2: If-None-Match (``inm``) decides when present (weak comparison);
     If-Modified-Since (``ims``) is only looked at without it, and an unparsable date is ignored."""
     if inm is not None:
+        if inm == etag:  # what a client sends back, nearly always
+            return True
         tags = [t.strip() for t in inm.split(",")]
         return "*" in tags or any(t.removeprefix("W/") == etag for t in tags)
     if ims:
@@ -197,13 +228,15 @@ def redacted(path: str) -> str:
 
 
 class _AccessLog:
-    """ASGI middleware: one line per request, with the token redacted (uvicorn's own access log is off)."""
+    """ASGI middleware: one line per request, with the token redacted (uvicorn's own access log is off),
+    while the ``plancal.feeds.access`` logger is enabled for INFO (``--access-log``, see :func:`server_config`);
+    otherwise it costs a request one level check."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not access_log.isEnabledFor(logging.INFO):
             await self.app(scope, receive, send)
             return
         status = [0]
@@ -273,38 +306,27 @@ class _Index:
         return plan_id in self._plans
 
 
-def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
-    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
-
-
-_NOT_FOUND = NOT_FOUND_BODY.encode()
-_NOT_FOUND_START = {"type": "http.response.start", "status": 404, "headers": _raw(
-    {**_COMMON, "Content-Length": str(len(_NOT_FOUND)), "Content-Type": "text/plain; charset=utf-8"})}
-_NOT_FOUND_BODY = {"type": "http.response.body", "body": _NOT_FOUND}
-_CALENDAR_TYPE = (b"content-type", CALENDAR_TYPE.encode())
-_PRIVATE_RAW, _PUBLIC_RAW = _raw(_PRIVATE_FEED), _raw(_PUBLIC_FEED)
-
-
 class _Feeds:
-    """``GET``/``HEAD`` of the feed files, answered in plain ASGI in front of the application's routes:
-    a feed request costs a dict lookup, a ``stat`` and two messages, no routing, no request object.
+    """``GET``/``HEAD`` of the feed files, answered in plain ASGI in front of the site (the FastAPI
+    application with the subscribe and unit pages): a feed request costs a dict lookup, two or three
+    ``stat`` calls and two messages built beforehand; no routing, no request object, no middleware.
 
     ``/u/<token>.ics`` (a unit's feed: a token the store does not hold now is the 404, whatever is on
     disk; a known token whose feed was never exported is written on the spot), ``/plans/<plan-id>.ics``
-    and ``/public.ics``. Any other path goes on to the routes."""
+    and ``/public.ics``. Any other request goes on to the site."""
 
-    def __init__(self, app: Any, store: Store, settings: Settings, today: Callable[[], date]) -> None:
-        self.app = app
+    def __init__(self, site: FastAPI, store: Store, settings: Settings, today: Callable[[], date]) -> None:
+        self.site = site
         self.store, self.settings, self.today = store, settings, today
         self.files = _FileCache()
         self.index = _Index(store, settings)
-        self.public = str(feed_path(settings, PUBLIC))
+        self.calendar = str(settings.calendar_dir)
 
     def _target(self, path: str) -> tuple[str, str | None, bool] | Literal[False] | None:
         """(file, unit id, private) for a feed path; ``False`` for a feed path that is a 404; ``None``
         for any other path."""
         if path == "/" + PUBLIC:
-            return self.public, None, False
+            return f"{self.calendar}/{PUBLIC}", None, False
         if not path.endswith(".ics"):
             return None
         if path.startswith("/u/"):
@@ -314,29 +336,38 @@ class _Feeds:
             unit_id = self.index.unit(token) if TOKEN_RE.match(token) else None
             if unit_id is None:
                 return False
-            return str(feed_path(self.settings, unit_feed_name(token))), unit_id, True
+            return f"{self.calendar}/{unit_feed_name(token)}", unit_id, True
         if path.startswith("/plans/"):
             plan_id = path[7:-4]
             if "/" in plan_id:
                 return None
             if not (PLAN_ID_RE.match(plan_id) and self.index.has_plan(plan_id)):
                 return False
-            return str(feed_path(self.settings, plan_feed_name(plan_id))), None, False
+            return f"{self.calendar}/{plan_feed_name(plan_id)}", None, False
         return None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         target = self._target(scope["path"]) if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") else None
         if target is None:
-            await self.app(scope, receive, send)
+            await self.site(scope, receive, send)
             return
-        snap = await self._snapshot(*target) if target is not False else None
-        if target is False or snap is None:
-            await send(_NOT_FOUND_START)
-            await send(_NOT_FOUND_BODY)
-            return
-        where, _unit, private = target
-        headers = [(b"etag", snap.etag.encode()), (b"last-modified", snap.last_modified.encode()),
-                   *(_PRIVATE_RAW if private else _PUBLIC_RAW)]
+        start, body = await self._answer(scope, target) if target is not False else _NOT_FOUND_ANSWER
+        await send(start)
+        await send(body)
+
+    async def _answer(self, scope: Any, target: tuple[str, str | None, bool]) -> tuple[dict[str, Any], dict[str, Any]]:
+        where, unit_id, private = target
+        known = self.files.known(where)
+        if known is False and unit_id is not None:  # a valid token, its feed not exported yet: write it now
+            await asyncio.to_thread(write_unit_feed, self.store, self.settings, unit_id, self.today())
+            known = True
+        if known is False:
+            return _NOT_FOUND_ANSWER
+        headers = _PRIVATE_RAW if private else _PUBLIC_RAW
+        # a new version is read and hashed once, off the event loop
+        snap = known if isinstance(known, _Snapshot) else await asyncio.to_thread(self.files.read, where, headers)
+        if snap is None:
+            return _NOT_FOUND_ANSWER
         inm = ims = None
         for name, value in scope["headers"]:
             if name == b"if-none-match":
@@ -344,51 +375,36 @@ class _Feeds:
             elif name == b"if-modified-since":
                 ims = value.decode("latin-1")
         if not_modified(inm, ims, snap.etag, snap.mtime):
-            await send({"type": "http.response.start", "status": 304, "headers": headers})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        data = snap.data
-        if data is None:  # its contents were let go to keep memory bounded: read them again
-            fresh = await asyncio.to_thread(self.files.read, where)
+            return snap.unchanged, _NO_BODY
+        if snap.data is None:  # its contents were let go to keep memory bounded: read them again
+            fresh = await asyncio.to_thread(self.files.read, where, headers)
             if fresh is None or fresh.etag != snap.etag:  # gone or rewritten in between: start again
-                await self(scope, receive, send)
-                return
-            data = fresh.data
-        assert data is not None
-        headers += [(b"content-length", str(len(data)).encode()), _CALENDAR_TYPE]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": data})
-
-    async def _snapshot(self, where: str, unit_id: str | None, _private: bool) -> _Snapshot | None:
-        known = self.files.known(where)
-        if known is False and unit_id is not None:  # a valid token, its feed not exported yet: write it now
-            await asyncio.to_thread(write_unit_feed, self.store, self.settings, unit_id, self.today())
-            known = True
-        if known is False:
-            return None
-        # a new version is read and hashed once, off the event loop
-        return known if isinstance(known, _Snapshot) else await asyncio.to_thread(self.files.read, where)
+                return await self._answer(scope, target)
+            snap = fresh
+        assert snap.data is not None
+        return snap.ok, {"type": "http.response.body", "body": snap.data}
 
 
-def create_app(store: Store, settings: Settings, *, today: Callable[[], date] | None = None) -> FastAPI:
-    """The feed server. ``today`` (for feeds written on demand) defaults to the date in the plan time zone."""
+def create_app(store: Store, settings: Settings, *, today: Callable[[], date] | None = None,
+               routers: Iterable[APIRouter] = ()) -> ASGIApp:
+    """The feed server: the feeds (:class:`_Feeds`) in front of a FastAPI site with the subscribe page and
+    ``routers`` (the web layer's pages). ``today`` (for feeds written on demand) defaults to the date in
+    the plan time zone."""
     current_day = today or (lambda: datetime.now(settings.tz).date())
     templates = Environment(loader=FileSystemLoader(str(settings.templates_dir)), autoescape=True,
                             keep_trailing_newline=True)
     # no redirect_slashes: "/u/<token>.ics/" is the uniform 404, never a 307 whose Location echoes Host;
     # no OpenTelemetry hooks (their check costs every request)
-    app = FastAPI(title="plancal feeds", docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False,
-                  telemetry={"tracing": False, "metrics": False, "logs": False})
-    app.add_middleware(_Feeds, store=store, settings=settings, today=current_day)
-    app.add_middleware(_AccessLog)  # outermost: it logs the feeds too
+    site = FastAPI(title="plancal feeds", docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False,
+                   telemetry={"tracing": False, "metrics": False, "logs": False})
 
-    @app.exception_handler(StarletteHTTPException)
+    @site.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404:
             return not_found()
         return PlainTextResponse(f"{exc.status_code}\n", status_code=exc.status_code, headers=exc.headers)
 
-    @app.api_route("/u/{token}", methods=["GET", "HEAD"])
+    @site.api_route("/u/{token}", methods=["GET", "HEAD"])
     def subscribe(token: str) -> Response:
         """The subscribe page (Vietnamese); the feeds themselves are answered by :class:`_Feeds`."""
         row = store.unit_by_token(token) if TOKEN_RE.match(token) else None
@@ -401,35 +417,32 @@ def create_app(store: Store, settings: Settings, *, today: Callable[[], date] | 
         return HTMLResponse(html, headers={**_COMMON, "Cache-Control": "private, no-cache",
                                            "X-Robots-Tag": "noindex, nofollow"})
 
-    return app
+    for router in routers:
+        site.include_router(router)
+    return _AccessLog(_Feeds(site, store, settings, current_day))  # outermost: it logs the feeds too
 
 
 # -- standing alone ------------------------------------------------------------------------------------
-def _guarded_protocol(header_timeout: float, http: str = "auto") -> type:
-    """uvicorn's HTTP protocol (httptools when installed, else h11; ``http`` picks one), with a deadline
-    for each request's headers: uvicorn has an idle timeout between requests but none while the headers
-    come in, so a client sending a byte now and then would hold its connection for ever."""
-    if http == "auto":
-        http = "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
-    return _guarded_httptools(header_timeout) if http == "httptools" else _guarded_h11(header_timeout)
-
-
 class _HeadDeadline:
-    """The timer both guarded protocols share: armed while a request head is awaited."""
+    """The guard both HTTP protocols below share: a request's head must come in within
+    :data:`HEADER_TIMEOUT` seconds. uvicorn has an idle timeout between requests but none while the
+    headers come in, so a client sending a byte now and then would hold its connection for ever. A
+    request only notes when its connection began to await a head; one timer per connection looks at
+    that (and sets itself again for the time left), so a request costs no timer of its own."""
 
-    _head_deadline: asyncio.TimerHandle | None = None
+    header_timeout = HEADER_TIMEOUT
+    _awaited_since: float | None = None  # None while a request is being answered
+    _deadline: asyncio.TimerHandle | None = None
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport
-    header_timeout: float
 
     def _arm(self) -> None:
-        self._disarm()
-        self._head_deadline = self.loop.call_later(self.header_timeout, self._too_slow)
+        self._awaited_since = self.loop.time()
+        if self._deadline is None:
+            self._deadline = self.loop.call_later(self.header_timeout, self._check)
 
     def _disarm(self) -> None:
-        if self._head_deadline is not None:
-            self._head_deadline.cancel()
-            self._head_deadline = None
+        self._awaited_since = None
 
     def _awaiting_head(self) -> bool:
         raise NotImplementedError
@@ -439,86 +452,73 @@ class _HeadDeadline:
         self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
         super().connection_lost(exc)  # type: ignore[misc]
 
-    def _too_slow(self) -> None:
-        self._head_deadline = None
-        if self._awaiting_head() and not self.transport.is_closing():
+    def _check(self) -> None:
+        self._deadline = None
+        if self._awaited_since is None or not self._awaiting_head() or self.transport.is_closing():
+            return  # a request is being answered: the next one sets the timer again
+        left = self._awaited_since + self.header_timeout - self.loop.time()
+        if left > 0:
+            self._deadline = self.loop.call_later(left, self._check)
+        else:
             self.transport.close()  # the headers did not come in time
 
 
-def _guarded_h11(header_timeout: float) -> type:
-    from uvicorn.protocols.http.h11_impl import H11Protocol
+class GuardedH11Protocol(_HeadDeadline, H11Protocol):
+    """uvicorn's h11 protocol with the head deadline (its head size limit is ``h11_max_incomplete_event_size``)."""
 
-    class GuardedH11Protocol(_HeadDeadline, H11Protocol):
-        def _awaiting_head(self) -> bool:
-            return self.conn.their_state is h11.IDLE
+    def _awaiting_head(self) -> bool:
+        return self.conn.their_state is h11.IDLE
 
-        def handle_events(self) -> None:
-            super().handle_events()
-            if self.conn.their_state is not h11.IDLE:
-                self._disarm()  # a whole request head came in
-
-        def on_response_complete(self) -> None:
-            super().on_response_complete()
-            if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
-                self._arm()  # the next request on this connection gets its own deadline
-
-    GuardedH11Protocol.header_timeout = header_timeout
-    return GuardedH11Protocol
-
-
-def _guarded_httptools(header_timeout: float) -> type:
-    """The httptools protocol has no limit on a request head's size either (h11's is
-    ``h11_max_incomplete_event_size``): a head still incomplete after :data:`MAX_HEAD` bytes is refused
-    with a 400 and the connection closed."""
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-
-    class GuardedHttpToolsProtocol(_HeadDeadline, HttpToolsProtocol):
-        _heads = 0  # request heads received whole
-        _answered = 0  # responses sent whole
-        _head_bytes = 0  # bytes received so far of the head being awaited
-
-        def _awaiting_head(self) -> bool:
-            return self._heads == self._answered
-
-        def data_received(self, data: bytes) -> None:
-            heads = self._heads
-            super().data_received(data)
-            if self._heads == heads and self._awaiting_head() and self.parser is not None:
-                self._head_bytes += len(data)  # still no whole head (bodies are never counted)
-                if self._head_bytes > MAX_HEAD and not self.transport.is_closing():
-                    self.send_400_response("Request header too large.")
-
-        def on_headers_complete(self) -> None:
-            self._heads += 1
-            self._head_bytes = 0
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self.conn.their_state is not h11.IDLE:
             self._disarm()  # a whole request head came in
-            super().on_headers_complete()
 
-        def on_response_complete(self) -> None:
-            self._answered += 1
-            super().on_response_complete()
-            if not self.transport.is_closing() and self._awaiting_head():
-                self._arm()  # the next request on this connection gets its own deadline
-
-    GuardedHttpToolsProtocol.header_timeout = header_timeout
-    return GuardedHttpToolsProtocol
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+            self._arm()  # the next request on this connection gets its own deadline
 
 
-def server_config(store: Store, settings: Settings, *, host: str | None = None, port: int | None = None,
-                  header_timeout: float = HEADER_TIMEOUT, app: FastAPI | None = None, http: str = "auto") -> Any:
-    """The uvicorn configuration of ``plancal feeds serve``: timeouts, head size limit, redacted log. ``app``:
-    the application to serve (the feed server's own by default; the web layer passes the whole site);
-    ``http``: "httptools", "h11" or "auto" (httptools when installed). The event loop is uvloop when
-    installed."""
-    import uvicorn
+class GuardedHttpToolsProtocol(_HeadDeadline, HttpToolsProtocol):
+    """uvicorn's httptools protocol with the head deadline and a head size limit, which it lacks: a head
+    still incomplete after :data:`MAX_HEAD` bytes is refused with a 400 and the connection closed."""
 
-    return uvicorn.Config(app or create_app(store, settings), host=host or settings.feed_host, port=port or settings.feed_port,
-                          http=_guarded_protocol(header_timeout, http), loop="auto", timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
-                          h11_max_incomplete_event_size=MAX_HEAD, access_log=False, log_level="info",
-                          server_header=False, date_header=True)
+    _heads = 0  # request heads received whole
+    _answered = 0  # responses sent whole
+    _head_bytes = 0  # bytes received so far of the head being awaited
+
+    def _awaiting_head(self) -> bool:
+        return self._heads == self._answered
+
+    def data_received(self, data: bytes) -> None:
+        heads = self._heads
+        super().data_received(data)
+        if self._heads == heads and self._awaiting_head() and self.parser is not None:
+            self._head_bytes += len(data)  # still no whole head (bodies are never counted)
+            if self._head_bytes > MAX_HEAD and not self.transport.is_closing():
+                self.send_400_response("Request header too large.")
+
+    def on_headers_complete(self) -> None:
+        self._heads += 1
+        self._head_bytes = 0
+        self._disarm()  # a whole request head came in
+        super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        self._answered += 1
+        super().on_response_complete()
+        if not self.transport.is_closing() and self._awaiting_head():
+            self._arm()  # the next request on this connection gets its own deadline
+
+
+#: the guarded protocols by uvicorn's names for them, as import strings (a worker process imports its own)
+PROTOCOLS = {"httptools": f"{__name__}:GuardedHttpToolsProtocol", "h11": f"{__name__}:GuardedH11Protocol"}
 
 
 class _BufferedLogHandler(logging.StreamHandler):
@@ -533,7 +533,7 @@ class _BufferedLogHandler(logging.StreamHandler):
 
     def flush(self) -> None:
         # called after every line: the stream's buffer is written out soon, by a timer, not now
-        if self._timer is None:
+        if self._timer is None and not self.stream.closed:
             self._timer = threading.Timer(LOG_FLUSH, self._flush_now)
             self._timer.daemon = True
             self._timer.start()
@@ -541,21 +541,52 @@ class _BufferedLogHandler(logging.StreamHandler):
     def _flush_now(self) -> None:
         with self.lock:  # type: ignore[union-attr]
             self._timer = None
-            super().flush()
+            if not self.stream.closed:
+                super().flush()
 
     def close(self) -> None:
-        self._flush_now()
+        with self.lock:  # type: ignore[union-attr]
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if not self.stream.closed:
+                self.stream.close()  # written out; standard error itself stays open (closefd=False)
         super().close()
 
 
-def run(store: Store, settings: Settings, *, host: str | None = None, port: int | None = None,
-        app: FastAPI | None = None) -> None:
-    """Serve the feeds until interrupted (``plancal feeds serve``)."""
-    import uvicorn
+def _log_config(access: bool) -> dict[str, Any]:
+    """uvicorn's logging configuration, and the access log (:class:`_AccessLog`): on standard error in
+    blocks when ``access``, else off (its logger's level above INFO)."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["formatters"]["plancal-access"] = {"format": "%(asctime)s %(message)s"}
+    config["handlers"]["plancal-access"] = {"()": f"{__name__}._BufferedLogHandler", "formatter": "plancal-access"}
+    config["loggers"][access_log.name] = ({"level": "INFO", "handlers": ["plancal-access"]} if access
+                                          else {"level": "WARNING", "handlers": []})
+    return config
 
-    if not access_log.handlers and not logging.getLogger().handlers:
-        handler = _BufferedLogHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-        access_log.addHandler(handler)
-        access_log.setLevel(logging.INFO)
-    uvicorn.Server(server_config(store, settings, host=host, port=port, app=app)).run()
+
+def server_config(app: ASGIApp | str, settings: Settings, *, host: str | None = None, port: int | None = None,
+                  http: Literal["httptools", "h11"] = "httptools", workers: int = 1,
+                  access: bool = False) -> uvicorn.Config:
+    """The uvicorn configuration of ``plancal feeds serve``: the guarded protocol (httptools, or h11), uvloop,
+    timeouts, head size limit, no lifespan, no proxy headers, the access log only when ``access``. ``app``:
+    what to serve (:func:`create_app`; the web layer's whole site), or for ``workers`` > 1 the import string of a
+    factory each worker process calls (``"plancal.web.app:from_environment"``)."""
+    return uvicorn.Config(app, factory=isinstance(app, str), workers=workers,
+                          host=host or settings.feed_host, port=port or settings.feed_port,
+                          http=PROTOCOLS[http], loop="uvloop", lifespan="off", timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
+                          h11_max_incomplete_event_size=MAX_HEAD, access_log=False, log_config=_log_config(access),
+                          log_level="info", proxy_headers=False, server_header=False, date_header=True)
+
+
+def run(app: ASGIApp | str, settings: Settings, *, host: str | None = None, port: int | None = None, workers: int = 1,
+        access: bool = False) -> None:
+    """Serve until interrupted (``plancal feeds serve``): in this process, or in ``workers`` processes that
+    share one listening socket (``app`` is then a factory's import string, see :func:`server_config`)."""
+    from uvicorn.supervisors import Multiprocess
+
+    config = server_config(app, settings, host=host, port=port, workers=workers, access=access)
+    if workers > 1:
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    else:
+        uvicorn.Server(config).run()

@@ -15,7 +15,7 @@ from plancal.store.deliveries import (
 )
 from plancal.store.engine import open_store, upgrade
 from plancal.store.feeds import FeedExport
-from plancal.store.occurrences import ListedRow, Week, WeekCounts
+from plancal.store.occurrences import ListedRow, Week
 from plancal.store.plans import IssueResult
 from plancal.store.registers import Exemplar
 from plancal.store.submissions import TRANSITION_LABEL, HistoryEntry, StoredFile, Submission, Transition
@@ -29,6 +29,7 @@ from plancal.store.tables import (
     StatusChangeRow,
     SubmissionRow,
     UnitRow,
+    UnitToken,
     new_token,
     vn_midnight_utc,
 )
@@ -55,9 +56,9 @@ __all__ = [
     "TRANSITION_LABEL",
     "Transition",
     "UnitRow",
+    "UnitToken",
     "Unsent",
     "Week",
-    "WeekCounts",
     "delivery_counts",
     "needing_attention",
     "new_token",

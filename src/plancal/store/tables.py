@@ -82,6 +82,14 @@ class UnitRow(Base):
         return self.to_unit().exists_on(d)
 
 
+class UnitToken(NamedTuple):
+    """A unit as feeds name it (id, name, feed token), from a column select: no ORM object per unit."""
+
+    id: str
+    name: str
+    feed_token: str
+
+
 class PlanRow(Base):
     __tablename__ = "plans"
     id: Mapped[str] = mapped_column(String(120), primary_key=True)

@@ -10,11 +10,10 @@ from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from fastapi import FastAPI
-
+from plancal.feeds.server import ASGIApp
 from plancal.feeds.server import create_app as create_feed_app
 from plancal.settings import Settings
-from plancal.store import Store
+from plancal.store import Store, open_store
 from plancal.web.pages import pages_router
 
 
@@ -32,9 +31,15 @@ def form_secret(settings: Settings) -> bytes:
     return path.read_text().strip().encode()
 
 
-def create_app(store: Store, settings: Settings, *, today: Callable[[], date] | None = None) -> FastAPI:
+def create_app(store: Store, settings: Settings, *, today: Callable[[], date] | None = None) -> ASGIApp:
     zone = ZoneInfo(settings.timezone)
     current_day = today or (lambda: datetime.now(zone).date())
-    app = create_feed_app(store, settings, today=current_day)
-    app.include_router(pages_router(store, settings, form_secret(settings), current_day))
-    return app
+    return create_feed_app(store, settings, today=current_day,
+                           routers=[pages_router(store, settings, form_secret(settings), current_day)])
+
+
+def from_environment() -> ASGIApp:
+    """The site as one worker process of ``plancal feeds serve --workers N`` builds it (uvicorn calls this
+    factory in each): settings from the environment, the store the CLI has already opened and migrated."""
+    settings = Settings.from_env()
+    return create_app(open_store(settings.db_url, migrate=False), settings)
