@@ -390,9 +390,12 @@ class FeedIndex:
         return self.context + h.hexdigest()[:48]
 
 
-#: above this many feeds to render, all rows are read at once (the first export, a renamed unit); above
-#: this many changed rows of a plan, its feed is rendered whole rather than spliced
+#: above this many feeds to render, all rows are read at once (the first export, a renamed unit)
 _FEW = 64
+
+#: above this many changed rows of a plan, its feed is rendered whole rather than spliced (each changed
+#: row costs the keys of its neighbours, read by uid)
+_SPLICED = 256
 
 # -- splicing a plan feed ----------------------------------------------------------------------------
 #: an event's first and last line with the line break before it: a TEXT value holds no bare line
@@ -559,7 +562,7 @@ def _render(store: Store, settings: Settings, today: date, units: Sequence[UnitT
         plan_id = plan_ids.get(name)
         mine = changed_of.get(plan_id or "", [])
         chunks = None
-        if plan_id is not None and changed is not None and name in spliceable and len(mine) <= _FEW:
+        if plan_id is not None and changed is not None and name in spliceable and len(mine) <= _SPLICED:
             events = [(_sort_key(r), renderer.render(r, "plan")) for r in mine
                       if cancelled_kept(r, today, settings.cancelled_keep_days)]
             chunks = _spliced(feed_path(settings, name), [r.uid for r in mine], events, _sort_keys(store))
