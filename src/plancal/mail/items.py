@@ -11,7 +11,7 @@ from plancal.mail.leadtimes import limit_of, working_days_late
 from plancal.mail.letters import Letter
 
 # -- views handed to the templates -------------------------------------------------------------------
-from plancal.store import MarkRow, OccurrenceRow, PlanRow, Store, UnitRow
+from plancal.store import MarkRow, OccurrenceRow, PlanRow, Store, UnitFacts
 from plancal.tracking.status import DATE_SOURCE_LABEL, KIND_LABEL
 from plancal.vn.workdays import WorkCalendar
 
@@ -127,7 +127,7 @@ class PlanSummary:
 class World:
     """Units and plans by id, read once per planning run."""
 
-    units: dict[str, UnitRow]
+    units: dict[str, UnitFacts]
     plans: dict[str, PlanRow]
     #: the working days that lateness is counted in
     work: WorkCalendar = field(default_factory=WorkCalendar)
@@ -137,7 +137,7 @@ class World:
 
     @classmethod
     def load(cls, store: Store) -> World:
-        return cls({u.id: u for u in store.unit_rows()}, {p.id: p for p in store.plans()})
+        return cls({u.id: u for u in store.unit_facts()}, {p.id: p for p in store.plans()})
 
     def name(self, unit_id: str | None) -> str:
         if unit_id is None:

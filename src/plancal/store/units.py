@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
 from plancal.store.session import Database, insert_rows
-from plancal.store.tables import Base, UnitRow, new_token
+from plancal.store.tables import Base, UnitFacts, UnitRow, new_token
 from plancal.units.directory import Directory, Unit
 
 _changes = itertools.count(1)
@@ -44,6 +44,12 @@ class Units(Database):
     def unit_rows(self) -> list[UnitRow]:
         with self.session() as s:
             return list(s.scalars(select(UnitRow).order_by(UnitRow.id)))
+
+    def unit_facts(self) -> list[UnitFacts]:
+        """Every unit as :class:`UnitFacts`, ordered as :meth:`unit_rows`, from one column select."""
+        q = select(*(getattr(UnitRow, name) for name in UnitFacts._fields)).order_by(UnitRow.id)
+        with self.session() as s:
+            return [UnitFacts(*r) for r in s.execute(q).tuples()]
 
     def unit_tokens(self) -> list[tuple[str, str, str]]:
         """(id, name, feed token) of every unit, ordered as :meth:`unit_rows`, as plain tuples."""
