@@ -17,7 +17,7 @@ from plancal.vn.workdays import WorkCalendar
 
 
 # -- views handed to the templates -------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     """One occurrence as a mail shows it."""
 
@@ -57,7 +57,7 @@ class Item:
         return -self.days
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnitBlock:
     unit_id: str
     unit_name: str
@@ -66,7 +66,7 @@ class UnitBlock:
     overdue: tuple[Item, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlanGroup:
     plan_id: str
     number: str
@@ -134,6 +134,8 @@ class World:
     #: letter names worked out once per unit (a formal name is found by matching patterns)
     _letter_names: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     _emails: dict[tuple[str, date | None], tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+    #: a plan's number and title as items show them, once per plan (a plan has thousands of items)
+    _plan_heads: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, store: Store) -> World:
@@ -195,10 +197,13 @@ class World:
                                    if p in self.plans))
 
     def item(self, row: OccurrenceRow | MarkRow, today: date) -> Item:
-        plan = self.plans.get(row.plan_id)
+        head = self._plan_heads.get(row.plan_id)
+        if head is None:
+            plan = self.plans.get(row.plan_id)
+            head = self._plan_heads[row.plan_id] = (plan.display_number, plan.title) if plan else (row.plan_id, "")
         return Item(uid=row.uid, kind=row.kind, kind_label=KIND_LABEL.get(row.kind, row.kind), title=row.title,
                     what=row.what or row.title, detail=row.detail or "", plan_id=row.plan_id,
-                    plan_number=plan.display_number if plan else row.plan_id, plan_title=plan.title if plan else "",
+                    plan_number=head[0], plan_title=head[1],
                     unit_id=row.unit_id or "", unit_name=self.name(row.unit_id), period_label=row.period_label,
                     due=row.due_effective, due_stated=row.due_stated, days=(row.due_effective - today).days,
                     to_name=self.name(row.to_unit_id), quota=row.quota, status=row.state(today),

@@ -83,7 +83,7 @@ class UnitFacts(NamedTuple):
     name: str
     kind: str
     parent_id: str | None
-    emails: list[str]
+    emails: tuple[str, ...]
     feed_token: str
     formal_name: str | None
     valid_from: date | None

@@ -49,7 +49,8 @@ class Units(Database):
         """Every unit as :class:`UnitFacts`, ordered as :meth:`unit_rows`, from one column select."""
         q = select(*(getattr(UnitRow, name) for name in UnitFacts._fields)).order_by(UnitRow.id)
         with self.session() as s:
-            return [UnitFacts(*r) for r in s.execute(q).tuples()]
+            return [UnitFacts(i, name, kind, parent, tuple(emails or ()), *rest)
+                    for i, name, kind, parent, emails, *rest in s.execute(q).tuples()]
 
     def unit_tokens(self) -> list[tuple[str, str, str]]:
         """(id, name, feed token) of every unit, ordered as :meth:`unit_rows`, as plain tuples."""
