@@ -138,8 +138,13 @@ class World:
     _plan_heads: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def load(cls, store: Store) -> World:
-        return cls({u.id: u for u in store.unit_facts()}, {p.id: p for p in store.plans()})
+    def load(cls, store: Store, unit_ids: Iterable[str] | None = None) -> World:
+        """Every unit and plan; or, for a planner that knows whom its letters speak of, only the units
+        ``unit_ids`` names, their parents, and the plans' standing agencies and issuers."""
+        plans = {p.id: p for p in store.plans()}
+        if unit_ids is not None:
+            unit_ids = {*unit_ids, *(p.standing_agency_id for p in plans.values()), *(p.issuer_id for p in plans.values())}
+        return cls({u.id: u for u in store.unit_facts(unit_ids)}, plans)
 
     def name(self, unit_id: str | None) -> str:
         if unit_id is None:

@@ -29,7 +29,7 @@ def digests(store: Store, settings: Settings, today: date, *, recipients: Collec
                                     due_on=lead.digest_aims(today, work), limit_on=lead.digest_limits(today, work))
     if not rows:
         return []
-    world = world or World.load(store)
+    world = world or World.load(store, {u for r in rows for u in (r.unit_id, r.to_unit_id) if u})
     per_unit: dict[str, list[Item]] = defaultdict(list)
     for row in rows:
         if row.unit_id is None or world.active(row.plan_id) is None:

@@ -38,7 +38,7 @@ def escalations(store: Store, settings: Settings, today: date, *, recipients: Co
                                     end=today - timedelta(days=1), limit_on=lead.escalation_limits(today, work))
     if not rows:
         return []
-    world = world or World.load(store)
+    world = world or World.load(store, {u for r in rows for u in (r.unit_id, r.to_unit_id) if u})
     per: dict[str, dict[str, list[tuple[Item, str]]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
         plan = world.active(row.plan_id)
