@@ -140,11 +140,15 @@ class World:
     @classmethod
     def load(cls, store: Store, unit_ids: Iterable[str] | None = None) -> World:
         """Every unit and plan; or, for a planner that knows whom its letters speak of, only the units
-        ``unit_ids`` names, their parents, and the plans' standing agencies and issuers."""
+        ``unit_ids`` names, the plans' standing agencies and issuers, and their parents."""
         plans = {p.id: p for p in store.plans()}
-        if unit_ids is not None:
-            unit_ids = {*unit_ids, *(p.standing_agency_id for p in plans.values()), *(p.issuer_id for p in plans.values())}
-        return cls({u.id: u for u in store.unit_facts(unit_ids)}, plans)
+        if unit_ids is None:
+            return cls({u.id: u for u in store.unit_facts()}, plans)
+        wanted = {*unit_ids, *(p.standing_agency_id for p in plans.values()), *(p.issuer_id for p in plans.values())}
+        units = {u.id: u for u in store.unit_facts(wanted)}
+        parents = {u.parent_id for u in units.values() if u.parent_id is not None} - set(units)
+        units.update((u.id, u) for u in store.unit_facts(parents))
+        return cls(units, plans)
 
     def name(self, unit_id: str | None) -> str:
         if unit_id is None:

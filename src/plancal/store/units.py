@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
@@ -46,23 +46,14 @@ class Units(Database):
             return list(s.scalars(select(UnitRow).order_by(UnitRow.id)))
 
     def unit_facts(self, unit_ids: Iterable[str] | None = None) -> list[UnitFacts]:
-        """Every unit as :class:`UnitFacts` from one column select, ordered as :meth:`unit_rows`; or only
-        ``unit_ids`` and their parents (in chunks small enough for any driver's parameter limit)."""
+        """Every unit, or only ``unit_ids``, as :class:`UnitFacts` from a column select (in chunks small
+        enough for any driver's parameter limit), ordered as :meth:`unit_rows`."""
         q = select(*(getattr(UnitRow, name) for name in UnitFacts._fields)).order_by(UnitRow.id)
-        if unit_ids is None:
-            queries = [q]
-        else:
-            ids = sorted(set(unit_ids))
-            chunks = [ids[i:i + 500] for i in range(0, len(ids), 500)]
-            queries = [q.where(or_(UnitRow.id.in_(chunk), UnitRow.id.in_(select(UnitRow.parent_id)
-                                                                          .where(UnitRow.id.in_(chunk)))))
-                       for chunk in chunks]
-        found: dict[str, UnitFacts] = {}
+        ids = None if unit_ids is None else sorted(set(unit_ids))
+        queries = [q] if ids is None else [q.where(UnitRow.id.in_(ids[i:i + 500])) for i in range(0, len(ids), 500)]
         with self.session() as s:
-            for query in queries:
-                for i, name, kind, parent, emails, *rest in s.execute(query).tuples():
-                    found[i] = UnitFacts(i, name, kind, parent, tuple(emails or ()), *rest)
-        return sorted(found.values())
+            return [UnitFacts(i, name, kind, parent, tuple(emails or ()), *rest)
+                    for query in queries for i, name, kind, parent, emails, *rest in s.execute(query).tuples()]
 
     def unit_tokens(self) -> list[tuple[str, str, str]]:
         """(id, name, feed token) of every unit, ordered as :meth:`unit_rows`, as plain tuples."""
