@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from datetime import date, timedelta
+from itertools import groupby
+from operator import attrgetter, itemgetter
 
 from plancal.mail.items import Item, UnitBlock, World, _join_names, _only, work_of
 from plancal.mail.leadtimes import LeadTimes, limit_of, mail_days
@@ -36,33 +38,31 @@ def digests(store: Store, settings: Settings, today: date, *, recipients: Collec
             continue
         if lead.reminds(row.kind, row.due_effective, limit_of(row), today, work):
             per_unit[row.unit_id].append(world.item(row, today))
-    per_email: dict[str, list[str]] = defaultdict(list)  # each address's units, in the order its digest shows them
-    for unit_id in sorted(per_unit, key=lambda u: (world.name(u), u)):
-        for email in world.emails(unit_id, today):
-            per_email[email].append(unit_id)
+    # (address, unit) pairs by address, each address's units in the order its digest shows them, then the
+    # addresses grouped by their units: plain tuples, not a list per address for the collector to walk
+    pairs = sorted(((email, unit_id) for unit_id in sorted(per_unit, key=lambda u: (world.name(u), u))
+                    for email in world.emails(unit_id, today)), key=itemgetter(0))
+    units_of = sorted((tuple(u for _, u in group), email) for email, group in groupby(pairs, key=itemgetter(0)))
     # a unit's block is the same in each of its addresses' digests, and addresses of the same units get the
-    # same letter but for the recipient: each block, and each set of units' context, is made once
+    # same digest but for the recipient: each block, and each set of units' context, is made once
     blocks = {unit_id: _block(world, unit_id, items) for unit_id, items in per_unit.items()}
-    by_units: dict[tuple[str, ...], tuple[dict[str, object], str, frozenset[str]]] = {}
     # most addresses hear of the same few plans: their agencies, reply-to and coordinators, once each
-    by_plans: dict[frozenset[str], tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...]]] = {}
+    by_plans: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...]]] = {}
     letters, ident = [], today.isoformat()
-    for email in sorted(per_email):
-        units = tuple(per_email[email])
-        if units not in by_units:
-            shown = tuple(blocks[u] for u in units)
-            plan_ids = frozenset(i.plan_id for u in units for i in per_unit[u])
-            if plan_ids not in by_plans:
-                by_plans[plan_ids] = (world.agencies(plan_ids), world.reply_to(plan_ids), world.coordinators(plan_ids))
-            context = {"today": today, "blocks": shown, "n_today": sum(len(b.due_today) for b in shown),
-                       "n_soon": sum(len(b.soon) for b in shown), "n_overdue": sum(len(b.overdue) for b in shown),
-                       "agencies": by_plans[plan_ids][0]}
-            by_units[units] = (context, _join_names(world.letter_name(u) for u in units), plan_ids)
-        context, to_name, plan_ids = by_units[units]
-        _, reply_to, coordinators = by_plans[plan_ids]
-        letters.append(Letter(kind=MailKind.DIGEST, ident=ident, recipient=email, day=today,
-                              template="digest", context=context, to_name=to_name, reply_to=reply_to,
-                              coordinators=coordinators))
+    for units, group in groupby(units_of, key=itemgetter(0)):
+        shown = tuple(blocks[u] for u in units)
+        plan_ids = tuple(sorted({i.plan_id for u in units for i in per_unit[u]}))
+        if plan_ids not in by_plans:
+            by_plans[plan_ids] = (world.agencies(plan_ids), world.reply_to(plan_ids), world.coordinators(plan_ids))
+        agencies, reply_to, coordinators = by_plans[plan_ids]
+        context = {"today": today, "blocks": shown, "n_today": sum(len(b.due_today) for b in shown),
+                   "n_soon": sum(len(b.soon) for b in shown), "n_overdue": sum(len(b.overdue) for b in shown),
+                   "agencies": agencies}
+        to_name = _join_names(world.letter_name(u) for u in units)
+        letters += [Letter(kind=MailKind.DIGEST, ident=ident, recipient=email, day=today, template="digest",
+                           context=context, to_name=to_name, reply_to=reply_to, coordinators=coordinators)
+                    for _, email in group]
+    letters.sort(key=attrgetter("recipient"))
     return _only(letters, recipients)
 
 
