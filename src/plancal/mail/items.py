@@ -140,7 +140,7 @@ class World:
     @classmethod
     def load(cls, store: Store, unit_ids: Iterable[str] | None = None) -> World:
         """Every unit and plan; or, for a planner that knows whom its letters speak of, only the units
-        ``unit_ids`` names, the plans' standing agencies and issuers, and their parents."""
+        ``unit_ids`` names and the plans' standing agencies and issuers, with the parents of all of them."""
         plans = {p.id: p for p in store.plans()}
         if unit_ids is None:
             return cls({u.id: u for u in store.unit_facts()}, plans)

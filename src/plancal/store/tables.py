@@ -77,7 +77,7 @@ class UnitRow(Base):
 
 class UnitFacts(NamedTuple):
     """A unit as letters read it: the columns of :class:`UnitRow` they use, straight from a column select
-    (no ORM object, no :class:`Unit` per row: a planning run reads the whole directory)."""
+    (no ORM object, no :class:`Unit` per row: a planning run reads thousands of units)."""
 
     id: str
     name: str
