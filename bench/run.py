@@ -617,7 +617,7 @@ class Bench:
             sub._sink = self.sink
             day = sub.day
             settings = sub.settings
-            t = best_of(lambda sub=sub, day=day, settings=settings: due_recipients(sub.store, settings, day), 1)
+            t = best_of(lambda sub=sub, day=day, settings=settings: due_recipients(sub.store, settings, day), 3)
             with contextlib.closing(sqlite3.connect(sub.db_file)) as db:
                 tb = best_of(sub.daily_bound(db, day), 3)
             units = sub.counts()["units"]

@@ -14,10 +14,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from plancal import mail
-from plancal.errors import DeliveryError
+from plancal.errors import DeliveryError, StoreError
 from plancal.lifecycle.issuance import issue_file
 from plancal.mail.composition import Envelope
 from plancal.mail.courier import RetryPolicy, deliver
@@ -91,6 +91,32 @@ def test_claims_are_exclusive_leases_expire_sent_is_final(store: Store) -> None:
     assert a.claim(letters) == {letters[1].key}  # only the row b never finished
     a.release([letters[1].key], "dừng")
     assert rows(store)[letters[1].key].status == "failed"
+
+
+def test_a_mark_writes_what_the_orm_reads_and_a_refused_mark_is_a_store_error(store: Store) -> None:
+    """The mark runs on the driver's cursor (the hot path of a run): it writes the values SQLAlchemy would,
+    a database refusing it is reported like any other refusal of the log, and the held connection is
+    rolled back and usable again."""
+    clock = Clock()
+    clock.now = datetime(2021, 4, 23, 1, 0, 0, 123456, tzinfo=UTC)
+    log = DeliveryLog(store, 60, "worker-a", clock)
+    letters = [_letter(f"m{i}@tinh.gov.vn") for i in range(2)]
+    with log.held():
+        assert log.claim(letters) == {x.key for x in letters}
+        assert log.mark(letters[0].key, "sent", tries=2, message_id="<m0@x>")
+        with store.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE deliveries RENAME TO deliveries_away"))
+        with pytest.raises(StoreError, match="nhật ký gửi thư: cơ sở dữ liệu từ chối thao tác"):
+            log.mark(letters[1].key, "sent", tries=1, message_id="<m1@x>")
+        with store.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE deliveries_away RENAME TO deliveries"))
+        assert rows(store)[letters[1].key].status == "claimed"
+        assert log.mark(letters[1].key, "failed", tries=1, error="451 thử lại sau")
+    state = rows(store)
+    first, second = state[letters[0].key], state[letters[1].key]
+    assert (first.status, first.sent_at, first.message_id, first.attempts, first.lease_until) == (
+        "sent", datetime(2021, 4, 23, 1, 0, 0, 123456), "<m0@x>", 2, None)
+    assert (second.status, second.sent_at, second.error, second.attempts) == ("failed", None, "451 thử lại sau", 1)
 
 
 def test_two_logs_racing_for_the_same_keys_split_them(store: Store, db_url: str) -> None:
@@ -230,6 +256,29 @@ def test_bad_address_is_recorded_and_reported_while_the_rest_go_out(store: Store
     again = send_reminders(store, s, DAY, SmtpMailer(s), retry=FAST)
     assert (again.sent, again.skipped_bad_address, again.skipped_already_sent, again.coordinators_notified) == (0, 1, 1, 0)
     assert len(smtp.received) == 2
+
+
+def test_letters_composed_ahead_of_their_turn_go_once_each_and_one_that_cannot_be_composed_fails_alone(
+        store: Store, settings: Settings, tmp_path: Path) -> None:
+    """A claimed chunk is composed before its first mail goes: the envelopes sent are those composed (same
+    bytes as composing at their turn, apart from the Date), and a letter whose composition fails is handled
+    at its turn while the others go out."""
+    issue_six(store, tmp_path)
+    letters = mail.digests(store, settings, DAY)
+    assert len(letters) == 6
+    broken = replace(letters[2], recipient="khong-phai-dia-chi")
+    letters[2] = broken
+    mailer = RecordingMailer()
+    report = deliver(store, settings, mailer, letters, notify_coordinators=False)
+    assert report.sent == 5 and [b.recipient for b in report.bad_addresses] == [broken.recipient]
+    assert [e.recipient for e in mailer.sent] == [x.recipient for x in letters if x is not broken]
+    def undated(data: bytes) -> bytes:
+        return b"".join(line for line in data.splitlines(keepends=True) if not line.startswith(b"Date:"))
+
+    now = datetime.now(UTC)
+    for envelope, letter in zip(mailer.sent, [x for x in letters if x is not broken], strict=True):
+        assert undated(envelope.data) == undated(mail.compose(letter, settings, now).data)
+    assert rows(store)[broken.key].status == "bad_address"
 
 
 def test_a_message_refused_for_good_fails_alone(store: Store, settings: Settings, smtp: SmtpServer,

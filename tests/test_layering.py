@@ -18,7 +18,7 @@ import plancal
 ROOT = Path(__file__).resolve().parents[1]
 CORE = ROOT / "src" / "plancal"
 # __init__: the public API, loaded lazily
-LAYERS = ("errors", "clock", "files", "workbooks", "settings", "source", "vn", "units", "plans", "schedule", "store",
+LAYERS = ("errors", "clock", "collector", "files", "workbooks", "settings", "source", "vn", "units", "plans", "schedule", "store",
           "tracking", "intake", "feeds", "mail", "views", "web", "lifecycle", "draft", "cli", "__init__")
 FORBIDDEN = ("prefect", "flows")
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import fields
 from datetime import date
+from enum import Enum
 from pathlib import Path
+
+import pytest
 
 from plancal.plans.loading import load_plan
 from plancal.schedule.expansion import expand, expand_plan
-from plancal.schedule.occurrence import Occurrence
+from plancal.schedule.occurrence import Occurrence, content_hashes
 from plancal.units.directory import Unit
 from tests.helpers import write_plan
 
@@ -135,6 +140,21 @@ def test_expansion_is_deterministic_and_ids_stable(tmp_path: Path) -> None:
     theme = next(o for o in a if o.kind == "theme")
     assert theme.title == "Mừng 91 năm Đảng"
     assert theme.audience and "xa-a1" in theme.audience
+
+
+@pytest.mark.parametrize("plan", [*sorted((Path(__file__).parents[1] / "plans").glob("*.yaml")),
+                                  *sorted((Path(__file__).parent / "plans").glob("0*.yaml"))], ids=lambda p: p.stem)
+def test_content_hashes_digest_the_repr_of_every_field(plan: Path) -> None:
+    """The digest stored with each row, assembled from the repr of each distinct value, is the SHA-256 of
+    the repr of the tuple of the occurrence's fields, enums as their text (what the rows already stored hold)."""
+    items = expand(load_plan(plan))
+
+    def digest(o: Occurrence) -> str:
+        values = tuple(str(v) if isinstance(v, Enum) else v for v in (getattr(o, f.name) for f in fields(o)))
+        return hashlib.sha256(repr(values).encode()).hexdigest()[:32]
+
+    assert content_hashes(items) == [digest(o) for o in items]
+    assert len(set(content_hashes(items))) == len(items)
 
 
 def test_conference_pilot_first_and_preparation(tmp_path: Path) -> None:

@@ -77,23 +77,22 @@ class ExportResult:
 
 
 # -- files ----------------------------------------------------------------------------------
-def _write_temp(path: Path, data: bytes | Iterable[bytes]) -> Path:
-    """A temporary file next to ``path`` holding ``data`` (or its chunks, written as they come),
-    readable by the web server."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _write_temp(path: Path, data: bytes | Iterable[bytes]) -> tuple[Path, int]:
+    """A temporary file next to ``path`` (in a folder that exists) holding ``data`` (or its chunks,
+    written as they come), readable by the web server; and its size."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb", buffering=1 << 18) as fh:
+            os.fchmod(fd, 0o644)  # served by nginx; mkstemp creates 0600
             if isinstance(data, bytes):
                 fh.write(data)
             else:
-                for chunk in data:
-                    fh.write(chunk)
-        os.chmod(tmp, 0o644)  # served by nginx; mkstemp creates 0600
+                fh.writelines(data)
+            size = fh.tell()
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return Path(tmp)
+    return Path(tmp), size
 
 
 class _Batch:
@@ -103,15 +102,22 @@ class _Batch:
 
     def __init__(self) -> None:
         self.pending: list[tuple[Path, Path]] = []
+        self._folders: set[Path] = set()  # made (or found) already: one mkdir per folder, not per file
+
+    def _temp(self, path: Path, data: bytes | Iterable[bytes]) -> tuple[Path, int]:
+        if path.parent not in self._folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(path.parent)
+        return _write_temp(path, data)
 
     def add(self, path: Path, data: bytes) -> None:
-        self.pending.append((_write_temp(path, data), path))
+        self.pending.append((self._temp(path, data)[0], path))
 
     def add_stream(self, path: Path, chunks: Iterable[bytes]) -> bool:
         """Write the chunks to a temporary file; False (and nothing pending) if ``path`` holds them already."""
-        tmp = _write_temp(path, chunks)
+        tmp, size = self._temp(path, chunks)
         try:
-            same = path.stat().st_size == tmp.stat().st_size and filecmp.cmp(tmp, path, shallow=False)
+            same = path.stat().st_size == size and filecmp.cmp(tmp, path, shallow=False)
         except OSError:
             same = False
         if same:
@@ -255,7 +261,7 @@ def _same_bytes(path: Path, data: bytes) -> bool:
 
 
 def builder(store: Store, settings: Settings, today: date) -> FeedBuilder:
-    return FeedBuilder(store.unit_rows(), store.plans(), store.occurrence_facts(), settings, today)
+    return FeedBuilder(store.unit_tokens(), store.plans(), store.occurrence_facts(), settings, today)
 
 
 # -- markers ----------------------------------------------------------------------------------
@@ -508,7 +514,7 @@ def _export(store: Store, settings: Settings, today: date) -> ExportResult:
         feeds: Iterable[RenderedFeed | StreamedFeed] = ()
     elif len(dirty) > _FEW:
         index.by_plan.clear()  # only the few-feeds path splices plan feeds: free the row versions
-        b = FeedBuilder(store.unit_rows(), plans, store.occurrence_facts(), settings, today)
+        b = FeedBuilder(units, plans, store.occurrence_facts(), settings, today)
         feeds = (StreamedFeed(f.name, f.chunks, index.markers[f.name]) for f in b.streams(set(dirty)))
     else:
         feeds = _render_few(store, settings, today, index, units, plans, dirty, digests)

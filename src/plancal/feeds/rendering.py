@@ -30,12 +30,15 @@ from plancal.errors import FeedError, Problem
 from plancal.feeds.names import PRODID, PUBLIC, event_uid, plan_feed_name, unit_feed_name
 from plancal.schedule.occurrence import ACTIONABLE, KINDS
 from plancal.settings import Settings
-from plancal.store import OccurrenceFacts, OccurrenceRow, PlanRow, UnitRow
+from plancal.store import OccurrenceFacts, OccurrenceRow, PlanRow, UnitRow, UnitToken
 from plancal.tracking.status import DATE_SOURCE_LABEL, KIND_LABEL
 from plancal.vn.dates import short
 
 #: a row as feeds read it: the ORM object or the plain columns (:meth:`Store.occurrence_facts`)
 Row = OccurrenceRow | OccurrenceFacts
+
+#: a unit as feeds read it: the ORM object or its id, name and token (:meth:`Store.unit_tokens`)
+FeedUnit = UnitRow | UnitToken
 
 #: how often clients should fetch again (Google ignores it and refreshes every 8-24 h)
 REFRESH = timedelta(hours=6)
@@ -104,11 +107,10 @@ def fold(line: bytes, limit: int = 75) -> bytes:
         end = start + room
         while line[end] & 0xC0 == 0x80:  # inside a multi-byte character: cut before it
             end -= 1
-        last = end - 1
-        while line[last] & 0xC0 == 0x80:
-            last -= 1
-        if line[last] in b"\\^" and last > start:  # icalendar keeps an escape with what follows
-            end = last
+        # icalendar keeps an escape with what follows (both are ASCII: the byte before a character's start
+        # is a backslash or caret only if that is the whole last character)
+        if line[end - 1] in b"\\^" and end - 1 > start:
+            end -= 1
         out.append(line[start:end])
         start = end
     out.append(line[start:])
@@ -124,7 +126,8 @@ _HAS_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]").search
 def ical_text(value: str) -> str:
     """Text from the data made fit for a TEXT value: CRLF and CR become a line break, every other
     control character is dropped."""
-    if value.isprintable() or not _HAS_CONTROL(value):  # a line break alone is not a reason to translate
+    # a line break alone is not a reason to translate (isprintable stops at the first one)
+    if value.isprintable() or value.replace("\n", " ").isprintable() or not _HAS_CONTROL(value):
         return value
     return value.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROLS)
 
@@ -132,14 +135,23 @@ def ical_text(value: str) -> str:
 def text_line(name: str, value: str) -> bytes:
     """A TEXT property without parameters: control characters dropped, escaped as icalendar does, folded by
     :func:`fold`."""
-    return fold(name.encode() + b":" + escape_text(ical_text(value)).encode()) + b"\r\n"
+    return _fit_line(name, ical_text(value))
+
+
+def _fit_line(name: str, value: str) -> bytes:
+    """:func:`text_line` of a value that :func:`ical_text` made fit already."""
+    return fold(f"{name}:{escape_text(value)}".encode()) + b"\r\n"
 
 
 def escape_text(value: str) -> str:
     """RFC 5545 TEXT escaping exactly as icalendar 7's ``vText(value).to_ical()`` (its replacements, in
-    its order), without building a vText and its parameters for every line; a test compares both."""
-    return (value.replace(r"\N", "\n").replace("\\", "\\\\").replace(";", r"\;").replace(",", r"\,")
-            .replace("\r\n", r"\n").replace("\n", r"\n").replace("\r", r"\n"))
+    its order, skipping those that cannot apply), without building a vText and its parameters for every
+    line; a test compares both."""
+    if "\\" in value:
+        value = value.replace(r"\N", "\n").replace("\\", "\\\\")
+    if "\r" in value:  # CRLF, then a lone CR, becomes one line break, as icalendar writes them
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value.replace(";", r"\;").replace(",", r"\,").replace("\n", r"\n")
 
 
 def plan_label(plan: PlanRow) -> str:
@@ -201,6 +213,14 @@ class StreamedFeed:
     marker: str | None = None
 
 
+def _serialized(*props: tuple[str, object]) -> bytes:
+    """Content lines of these properties (adjacent in icalendar's order) as icalendar writes them."""
+    comp = Event()
+    for name, value in props:
+        comp.add(name, value)
+    return comp.to_ical()[len(_BEGIN_EVENT):-len(_END_EVENT)]
+
+
 class EventRenderer:
     """Occurrence row → VEVENT bytes, with caches so that nothing shared is serialized twice.
 
@@ -216,7 +236,10 @@ class EventRenderer:
         self._cache: dict[tuple[str, str], bytes] = {}
         #: a row's variant-independent lines, kept until its other variant takes them
         self._bodies: dict[str, bytes] = {}
-        self._pieces: dict[tuple[tuple[str, object], ...], bytes] = {}
+        #: serialized lines shared by many events, by what they are made of
+        self._days: dict[date, bytes] = {}
+        self._stamps: dict[datetime, tuple[bytes, bytes]] = {}
+        self._marks: dict[tuple[int, str, str, bool], tuple[bytes, bytes]] = {}
         self._alarms: dict[tuple[str, bool], bytes] = {}
         self._plan_refs: dict[str, str] = {}
 
@@ -234,10 +257,13 @@ class EventRenderer:
         properties follow icalendar's own order (SUMMARY first, subcomponents last), so the result is
         byte for byte what icalendar writes; a test checks this on every plan."""
         shared = row.kind in INFORMATIONAL
-        key = (row.uid, "" if shared else variant)
-        data = self._cache.get(key)
-        if data is not None:
-            return data
+        if shared:
+            variant = ""
+        whole = shared or row.kind == "conference"  # carried by many feeds: kept whole
+        if whole:
+            data = self._cache.get((row.uid, variant))
+            if data is not None:
+                return data
         timed = self.timed(row)
         # everything between SUMMARY and the alarm is the same in both variants: made once per row
         body = self._bodies.pop(row.uid, None) if not shared else None
@@ -245,39 +271,45 @@ class EventRenderer:
             body = self._body(row, timed)
             if not shared:
                 self._bodies[row.uid] = body
-        parts = [_BEGIN_EVENT, text_line("SUMMARY", self.summary(row, key[1])), body]
-        if self.has_alarm(row, key[1]):
+        parts = [_BEGIN_EVENT, _fit_line("SUMMARY", self.summary(row, variant)), body]
+        if self.has_alarm(row, variant):
             alarm = self._alarms.get((row.title, timed))
             if alarm is None:
                 alarm = self._alarms[(row.title, timed)] = self.alarm(row).to_ical()
             parts.append(alarm)
         parts.append(_END_EVENT)
         data = b"".join(parts)
-        if shared or row.kind == "conference":
-            self._cache[key] = data
+        if whole:
+            self._cache[(row.uid, variant)] = data
         return data
 
     def _body(self, row: Row, timed: bool) -> bytes:
-        """DTSTART to the last property before the alarm, in icalendar's order."""
+        """DTSTART to the last property before the alarm, in icalendar's order. The shared lines are
+        cached by the raw values they come from (a day, a ``modified_at``, a sequence, kind and status)."""
+        dates: bytes | None
         if timed:
             assert row.starts_at is not None and row.ends_at is not None
-            span: tuple[date | datetime, date | datetime] = (_utc(row.starts_at).astimezone(self.tz),
-                                                             _utc(row.ends_at).astimezone(self.tz))
+            dates = _serialized(("dtstart", _utc(row.starts_at).astimezone(self.tz)),
+                                ("dtend", _utc(row.ends_at).astimezone(self.tz)))
         else:
             day = self.first_day(row)
-            span = (day, day + timedelta(days=1))
-        stamp = _utc(row.modified_at)
-        status = "CANCELLED" if row.status == "cancelled" else "CONFIRMED"
-        return b"".join((
-            self._piece(("dtstart", span[0]), ("dtend", span[1])),
-            self._piece(("dtstamp", stamp)),
-            text_line("UID", event_uid(row)),
-            self._piece(("sequence", row.sequence)),
-            self._piece(("categories", tuple(self.categories(row)))),
-            text_line("DESCRIPTION", self.description(row, timed)),
-            self._piece(("last-modified", stamp)),
-            self._piece(*self._tail(status, timed)),
-        ))
+            dates = self._days.get(day)
+            if dates is None:
+                dates = self._days[day] = _serialized(("dtstart", day), ("dtend", day + timedelta(days=1)))
+        stamps = self._stamps.get(row.modified_at)
+        if stamps is None:
+            stamp = _utc(row.modified_at)
+            stamps = self._stamps[row.modified_at] = (_serialized(("dtstamp", stamp)),
+                                                      _serialized(("last-modified", stamp)))
+        marks_key = (row.sequence, row.kind, row.status, timed)
+        marks = self._marks.get(marks_key)
+        if marks is None:
+            status = "CANCELLED" if row.status == "cancelled" else "CONFIRMED"
+            marks = self._marks[marks_key] = (
+                _serialized(("sequence", row.sequence), ("categories", self.categories(row))),
+                _serialized(*self._tail(status, timed)))
+        return b"".join((dates, stamps[0], text_line("UID", event_uid(row)), marks[0],
+                         _fit_line("DESCRIPTION", self.description(row, timed)), stamps[1], marks[1]))
 
     @staticmethod
     def _tail(status: str, timed: bool) -> tuple[tuple[str, object], ...]:
@@ -285,16 +317,6 @@ class EventRenderer:
         if not timed:
             props += (("x-microsoft-cdo-alldayevent", "TRUE"),)
         return (*props, ("x-microsoft-cdo-busystatus", "BUSY" if timed else "FREE"))
-
-    def _piece(self, *props: tuple[str, object]) -> bytes:
-        """Content lines of these properties as icalendar writes them, serialized once per value."""
-        data = self._pieces.get(props)
-        if data is None:
-            comp = Event()
-            for name, value in props:
-                comp.add(name, list(value) if isinstance(value, tuple) else value)
-            data = self._pieces[props] = comp.to_ical()[len(_BEGIN_EVENT):-len(_END_EVENT)]
-        return data
 
     # -- the event --------------------------------------------------------------------------
     def event(self, row: Row, variant: str) -> Event:
@@ -408,7 +430,7 @@ class EventRenderer:
             lines.append(f"Tình trạng: đã hủy{when} (kế hoạch được sửa đổi).")
         if plan is not None:
             lines.append(self.plan_reference(plan))
-        return ical_text("\n".join(line for line in lines if line))
+        return ical_text("\n".join(filter(None, lines)))
 
     def plan_reference(self, plan: PlanRow) -> str:
         """"Theo Kế hoạch số 227/KH-UBND ngày 31/10/2024: <title>" — computed once per plan."""
@@ -457,7 +479,7 @@ def _sort_key(row: Row) -> tuple[date, int, str, str]:
 class FeedBuilder:
     """Every feed for a snapshot of the store. Rows are filtered (expired cancellations dropped) once."""
 
-    def __init__(self, units: Sequence[UnitRow], plans: Sequence[PlanRow], rows: Iterable[Row],
+    def __init__(self, units: Sequence[FeedUnit], plans: Sequence[PlanRow], rows: Iterable[Row],
                  settings: Settings, today: date) -> None:
         self.settings = settings
         self.units = list(units)
@@ -555,10 +577,10 @@ class FeedBuilder:
         return result
 
     # -- feeds ------------------------------------------------------------------------------
-    def unit_feed(self, unit: UnitRow) -> RenderedFeed:
+    def unit_feed(self, unit: FeedUnit) -> RenderedFeed:
         return self._whole(self.unit_stream(unit))
 
-    def unit_stream(self, unit: UnitRow) -> StreamedFeed:
+    def unit_stream(self, unit: FeedUnit) -> StreamedFeed:
         events = [(_sort_key(r), self.renderer.render(r, "unit")) for r in self.actionable.get(unit.id, ())]
         events += self.informational_events(frozenset(self.plans_of.get(unit.id, ())))
         events.sort(key=lambda item: item[0])

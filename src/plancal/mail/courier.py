@@ -31,7 +31,6 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 
@@ -50,6 +49,8 @@ log = logging.getLogger("plancal.mail")
 
 #: letters claimed in one transaction (the lease must cover sending them all)
 CLAIM_CHUNK = 50
+#: a claimed chunk's letters are composed before the first of them goes, up to this many bytes
+AHEAD_BYTES = 4 * 1024 * 1024
 
 #: a letter as it would be planned now (same key), or None when there is nothing left to send
 Replan = Callable[[Letter], "Letter | None"]
@@ -249,9 +250,8 @@ class Courier:
         self._marker: tuple[int, int] | None = None
         self._gone: set[str] = set()
         self._uids: dict[str, set[str]] = {}
-        #: composing the next letter while this one is sent (:meth:`_ahead_of`)
-        self._composer: ThreadPoolExecutor | None = None
-        self._next: tuple[Letter, Future[Envelope]] | None = None
+        #: the envelopes of the chunk composed ahead (:meth:`_compose_ahead`), with the letter each is of
+        self._ready: dict[str, tuple[Letter, Envelope]] = {}
 
     def deliver(self, letters: Iterable[Letter], *, hold: str | None = None) -> _Tally:
         """Send what is not sent yet. With ``hold`` (the server is known to be down), send nothing and
@@ -276,11 +276,9 @@ class Courier:
         # what is owed is durable before the first mail goes out: a run that dies leaves it for the next
         self.log.owe(todo)
         try:
-            with self.log.held(), ThreadPoolExecutor(1, thread_name_prefix="plancal-compose") as composer:
-                self._composer = composer
+            with self.log.held():
                 self._all(todo)
         finally:
-            self._composer, self._next = None, None
             self.mailer.close()
         return self.tally
 
@@ -299,14 +297,15 @@ class Courier:
                                  for letter in letters)
 
     def _chunk(self, chunk: list[Letter]) -> None:
+        renew_after = self.log.lease.total_seconds() / 2
+        claimed_at = time.monotonic()
         mine = self.log.claim(chunk)
         held = [letter for letter in chunk if letter.key in mine]
         self.tally.in_progress += len(chunk) - len(held)
-        self._screen(held)
-        renew_after = self.log.lease.total_seconds() / 2
-        claimed_at = time.monotonic()
         index = 0
         try:
+            self._screen(held)
+            self._compose_ahead(held)
             while index < len(held):
                 if time.monotonic() - claimed_at > renew_after:
                     still = self.log.renew([letter.key for letter in held[index:]])
@@ -317,7 +316,7 @@ class Courier:
                     continue
                 letter = held[index]
                 index += 1
-                self._send(letter, held[index] if index < len(held) else None)
+                self._send(letter)
         except _Stop as stop:
             self.tally.stopped = stop.reason
             rest = held[index:]
@@ -337,6 +336,32 @@ class Courier:
         self.log.marked_marker()  # older than this look: not to be compared with it
         self._marker = self.log.plans_marker()
         self._gone = self.log.withdrawn(set().union(*self._uids.values()))
+
+    def _compose_ahead(self, letters: list[Letter]) -> None:
+        """Compose the chunk's letters in one go before the first is sent (up to :data:`AHEAD_BYTES`): done
+        between SMTP round trips instead, each composition starts with cold caches and costs twice as much.
+        Only a guess, like the screen: a letter planned again before it goes is composed again, and a letter
+        that cannot be composed is left to its turn, where the failure is handled."""
+        self._ready = {}
+        size = 0
+        for letter in letters:
+            if size >= AHEAD_BYTES:
+                return
+            if self._uids.get(letter.key, set()) & self._gone:
+                continue  # to be planned again at its turn
+            try:
+                envelope = compose(letter, self.settings, self.clock())
+            except Exception:  # noqa: BLE001 - composed again at its turn, where the failure is handled
+                continue
+            self._ready[letter.key] = (letter, envelope)
+            size += len(envelope.data)
+
+    def _envelope(self, letter: Letter) -> Envelope:
+        """The envelope of ``letter``: composed ahead when it is that very letter."""
+        ahead = self._ready.pop(letter.key, None)
+        if ahead is not None and ahead[0] is letter:
+            return ahead[1]
+        return compose(letter, self.settings, self.clock())
 
     def _plans_marker(self) -> tuple[int, int]:
         """The plans' marker now: as the previous letter's mark committed (read in that transaction), or read."""
@@ -360,20 +385,7 @@ class Courier:
             letter = fresh
         return None
 
-    def _composed(self, letter: Letter) -> Envelope:
-        """The envelope of ``letter``: composed ahead (:meth:`_ahead_of`) when it is that very letter."""
-        ahead, self._next = self._next, None
-        if ahead is not None and ahead[0] is letter:
-            return ahead[1].result()
-        return compose(letter, self.settings, self.clock())
-
-    def _ahead_of(self, following: Letter | None) -> None:
-        """Compose the next letter while the server answers this one (the reply waits release the GIL).
-        Only a guess: it is used if the next letter, checked again just before it goes, is the same."""
-        if following is not None and self._composer is not None:
-            self._next = (following, self._composer.submit(compose, following, self.settings, self.clock()))
-
-    def _send(self, letter: Letter, following: Letter | None = None) -> None:
+    def _send(self, letter: Letter) -> None:
         key = letter.key
         current = self._current(letter)
         if current is None:
@@ -389,7 +401,7 @@ class Courier:
             self.tally.replanned += 1
             letter = current
         try:
-            envelope = self._composed(letter)
+            envelope = self._envelope(letter)
         except AddressRejected as exc:
             self._bad(letter, str(exc.problems[0].message), tries=0)
             return
@@ -402,7 +414,6 @@ class Courier:
         except BaseException as exc:
             self.log.release([key], f"không soạn được thư: {exc.__class__.__name__}: {exc}")
             raise
-        self._ahead_of(following)
         tries = 0
         while True:
             tries += 1

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from plancal.clock import utc_now
+from plancal.collector import collector_paused
 from plancal.mail.courier import DeliveryReport, deliver
 from plancal.mail.items import World
 from plancal.mail.letters import Letter, MailKind
@@ -60,8 +61,10 @@ DAILY: tuple[DailyMail, ...] = (
 
 def due_recipients(store: Store, settings: Settings, today: date) -> list[str]:
     """Every address that has a time-driven mail due on ``today``: a flow splits this list into batches."""
-    world = World.load(store)
-    return sorted({letter.recipient for daily in DAILY for letter in daily.planner(store, settings, today, world=world)})
+    with collector_paused():
+        world = World.load(store)
+        return sorted({letter.recipient for daily in DAILY
+                       for letter in daily.planner(store, settings, today, world=world)})
 
 
 #: how many past days :func:`send_catch_up` looks back for mails that did not go out
@@ -219,8 +222,10 @@ def send_daily(store: Store, settings: Settings, today: date, mailer: Mailer, *,
     working day catches up."""
     if not mail_day(today):
         return {CATCH_UP_STEP: DeliveryReport(), **{_STEP[daily.kind]: DeliveryReport() for daily in DAILY}}
-    world = World.load(store)
-    planned = {daily.kind: daily.planner(store, settings, today, recipients=recipients, world=world) for daily in DAILY}
+    with collector_paused():
+        world = World.load(store)
+        planned = {daily.kind: daily.planner(store, settings, today, recipients=recipients, world=world)
+                   for daily in DAILY}
     owe(store, settings, [letter for letters in planned.values() for letter in letters])  # before any mail goes out
     reports = {CATCH_UP_STEP: send_catch_up(store, settings, today, mailer, recipients=recipients, **options)}
     down = reports[CATCH_UP_STEP].server_error

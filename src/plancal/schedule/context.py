@@ -14,6 +14,8 @@ from plancal.vn.anniversaries import Registry
 from plancal.vn.periods import Period, last_day
 from plancal.vn.workdays import WorkCalendar
 
+_DATE_SOURCES = {source.value: source for source in DateSource}
+
 
 @dataclass
 class Expansion:
@@ -29,6 +31,10 @@ class Expansion:
     #: due dates per duty id (see :func:`plancal.schedule.duties.due_dates`)
     due_cache: dict[str, list[tuple[Period, date]]] = field(default_factory=dict)
     _duties: dict[str, Duty] = field(default_factory=dict)
+    #: (window start, aim, legal limit) by the arguments of :meth:`add` they come from (see :meth:`_aim_and_limit`)
+    _dates: dict[tuple[object, ...], tuple[date, date, date]] = field(default_factory=dict)
+    #: what :meth:`relation` derives for each unit from the directory
+    _relations: dict[str | None, Relation] = field(default_factory=dict)
 
     def duty(self, duty_id: str) -> Duty:
         if not self._duties:
@@ -69,6 +75,12 @@ class Expansion:
         wherever the plan says ``request``."""
         if request is not None:
             return Relation.REQUESTED if request else Relation.ASSIGNED
+        found = self._relations.get(unit_id)
+        if found is None:  # a unit owes many items: its place in the directory is looked at once
+            found = self._relations[unit_id] = self._derived_relation(unit_id)
+        return found
+
+    def _derived_relation(self, unit_id: str | None) -> Relation:
         if unit_id is not None and unit_id in self._requested():
             return Relation.REQUESTED
         if unit_id is None or unit_id == self.plan.issuer:
@@ -91,7 +103,8 @@ class Expansion:
     def add(self, *, kind: Kind, source_id: str, unit_id: str | None, period: Period, due: date,
             title: str, shift: str | None = None, grace: str | None = None, set_by: str = "plan",
             request: bool | None = None, floor: date | None = None, aim: date | None = None,
-            tentative: bool = False, **extra: object) -> Occurrence:
+            tentative: bool = False, to_unit_id: str | None = None, also_to: Iterable[str] = (),
+            what: str | None = None, **extra: object) -> Occurrence:
         """Add an occurrence whose stated limit is ``due`` (the last day allowed). The aim is the last
         working day on or before it, not before ``floor`` (default: the period's first day); the legal limit
         is ``due``, or with Civil Code art. 148(5) the next working day, never past the period's end.
@@ -102,34 +115,46 @@ class Expansion:
 
         Nothing is owed before the plan existed: an item whose limit precedes the issue date is dropped
         (returned, not kept), and so is an item a unit would owe to itself alone."""
-        shift = shift or self.plan.defaults.shift
-        with_grace = shift == "next" or (grace or self.plan.defaults.grace) == "civil-code-148"
-        start = min(period.start, due)
-        if aim is None:
-            aim = due if shift == "none" else self.work.aim(due, max(floor or start, start))
+        key = (period.start, period.end, due, shift, grace, floor, aim)
+        dates = self._dates.get(key)
+        if dates is None:  # the same for every unit that owes the item: worked out once
+            dates = self._dates[key] = self._aim_and_limit(period, due, shift, grace, floor, aim)
+        start, aim, limit = dates
         if tentative:
             title += " (dự kiến)"
-        to_all = [u for u in (extra.pop("to_unit_id", None), *extra.pop("also_to", ())) if u]  # type: ignore[misc]
+        to_all = [u for u in (to_unit_id, *also_to) if u]
         to_others = [u for u in to_all if u != unit_id]
         if to_all and not to_others:
             to_others = to_all  # owed to itself alone: dropped below
-        ceiling = period.end if due <= period.end else last_day(due.year, due.month)
-        limit = self.work.limit(due, with_grace, ceiling) if shift != "none" else due
+        plan = self.plan
         occ = Occurrence(
-            uid=occurrence_uid(self.plan.id, kind, source_id, unit_id, period.key), plan_id=self.plan.id,
+            uid=occurrence_uid(plan.id, kind, source_id, unit_id, period.key), plan_id=plan.id,
             kind=kind, source_id=source_id, unit_id=unit_id, period_key=period.key, period_label=period.label,
             window_start=start, due_stated=due, due_effective=aim, due_limit=limit, title=title,
-            what=str(extra.pop("what", title)), date_source=DateSource(set_by),
+            what=title if what is None else what, date_source=_DATE_SOURCES[set_by],
             relation=self.relation(unit_id, request),
-            agency_own=unit_id is not None and unit_id == self.plan.standing_agency,
+            agency_own=unit_id is not None and unit_id == plan.standing_agency,
             to_unit_id=to_others[0] if to_others else None, also_to=tuple(to_others[1:]), tentative=tentative,
             **extra)  # type: ignore[arg-type]
-        if due < self.plan.issued:
+        if due < plan.issued:
             return occ  # passed before the plan existed: nobody owes it, nobody is shown it
         if unit_id is not None and occ.to_unit_id == unit_id:
             return occ  # the standing agency does not owe itself
         self.out.append(occ)
         return occ
+
+    def _aim_and_limit(self, period: Period, due: date, shift: str | None, grace: str | None, floor: date | None,
+                       aim: date | None) -> tuple[date, date, date]:
+        """(window start, aim, legal limit) of an item of ``period`` whose stated limit is ``due`` (see
+        :meth:`add`): the period's first and last days are all it uses of it."""
+        shift = shift or self.plan.defaults.shift
+        with_grace = shift == "next" or (grace or self.plan.defaults.grace) == "civil-code-148"
+        start = min(period.start, due)
+        if aim is None:
+            aim = due if shift == "none" else self.work.aim(due, max(floor or start, start))
+        ceiling = period.end if due <= period.end else last_day(due.year, due.month)
+        limit = self.work.limit(due, with_grace, ceiling) if shift != "none" else due
+        return start, aim, limit
 
     def name(self, unit_id: str) -> str:
         unit = self.directory.get(unit_id)

@@ -91,20 +91,23 @@ def recurring_due(ex: Expansion, duty: Duty, per: Period) -> date:
 def duties(ex: Expansion) -> None:
     for duty in ex.plan.duties:
         dates = due_dates(ex, duty)
-        noun = PERIOD_NOUN.get(duty.when.every or "", "")
+        w = duty.when
+        noun = PERIOD_NOUN.get(w.every or "", "")
+        # the same for every unit and period (read once: a national duty has tens of thousands of items)
+        kind, shift = (Kind.ONGOING, "none") if w.ongoing else (Kind.DUTY, w.shift)
+        grace, set_by, tentative = w.grace, w.date_set_by, w.tentative
         to = duty.recipients
+        to_unit_id, also_to, alternatives = to[0] if to else None, tuple(to[1:]), tuple(duty.either or ())
         for assignment in duty.assignments():
             quota = assignment.quota.text() if assignment.quota else None
             title = duty.title + (f" ({quota}/{noun})" if quota and noun else f" ({quota})" if quota else "")
             for unit_id in ex.resolve(assignment.who, exclude=[*duty.except_, *assignment.except_]):
                 detail = duty_detail(ex, duty, unit_id)
+                request = ex.requested(duty.request, unit_id)
                 for per, due in dates:
-                    ex.add(kind=Kind.ONGOING if duty.when.ongoing else Kind.DUTY, source_id=duty.id, unit_id=unit_id,
-                           period=per, due=due, title=title, detail=detail, quota=quota,
-                           shift="none" if duty.when.ongoing else duty.when.shift, grace=duty.when.grace,
-                           set_by=duty.when.date_set_by, request=ex.requested(duty.request, unit_id),
-                           to_unit_id=to[0] if to else None, also_to=tuple(to[1:]),
-                           alternatives=tuple(duty.either or ()), tentative=duty.when.tentative)
+                    ex.add(kind=kind, source_id=duty.id, unit_id=unit_id, period=per, due=due, title=title,
+                           detail=detail, quota=quota, shift=shift, grace=grace, set_by=set_by, request=request,
+                           to_unit_id=to_unit_id, also_to=also_to, alternatives=alternatives, tentative=tentative)
 
 
 def duty_detail(ex: Expansion, duty: Duty, unit_id: str) -> str:

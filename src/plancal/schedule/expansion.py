@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from plancal.collector import collector_paused
 from plancal.plans.loading import LoadedPlan
 from plancal.plans.model import KindSelector, Plan, PlanPeriod
 from plancal.schedule.conferences import conferences
@@ -51,14 +52,16 @@ def expand_plan(plan: Plan, directory: Directory, registry: Registry, work: Work
     if work is None:
         work = WorkCalendar(plan.holidays.extra_off, plan.holidays.extra_work)
     ex = Expansion(plan, directory, registry, work, tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz))
-    sub_plans(ex)
-    duties(ex)
-    reports(ex)
-    conferences(ex)
-    anniversaries(ex, themes(ex))
-    milestones(ex)
-    seen: dict[str, Occurrence] = {}
-    for occ in follow_units(ex.out, directory, notes):
-        seen.setdefault(occ.uid, occ)  # a unit named twice by overlapping selectors gets one occurrence
-    return sorted(seen.values(), key=lambda o: (o.due_effective, KINDS.index(o.kind), o.unit_id or "", o.source_id,
-                                                 o.period_key))
+    with collector_paused():
+        sub_plans(ex)
+        duties(ex)
+        reports(ex)
+        conferences(ex)
+        anniversaries(ex, themes(ex))
+        milestones(ex)
+        seen: dict[str, Occurrence] = {}
+        for occ in follow_units(ex.out, directory, notes):
+            seen.setdefault(occ.uid, occ)  # a unit named twice by overlapping selectors gets one occurrence
+        rank = {kind: i for i, kind in enumerate(KINDS)}
+        return sorted(seen.values(), key=lambda o: (o.due_effective, rank[o.kind], o.unit_id or "", o.source_id,
+                                                     o.period_key))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from enum import StrEnum
@@ -83,8 +84,12 @@ KINDS: tuple[Kind, ...] = tuple(Kind)
 ACTIONABLE = frozenset({Kind.SUB_PLAN, Kind.DUTY, Kind.REPORT, Kind.CONSOLIDATION, Kind.CONFERENCE, Kind.PREPARATION})
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Occurrence:
+    """Never changed once made (a changed occurrence is a new one, :func:`dataclasses.replace`); hashed and
+    compared by every field. Not ``frozen``: a frozen dataclass sets each of these 33 fields through
+    ``object.__setattr__``, which made building one four times dearer (a national plan builds 60,000)."""
+
     uid: str
     plan_id: str
     kind: Kind
@@ -146,21 +151,26 @@ class Occurrence:
     def shifted(self) -> bool:
         return self.due_effective != self.due_stated
 
-    def content_hash(self) -> str:
-        """A digest of everything a calendar or a mail shows; changes raise the event's SEQUENCE."""
-        values = list(_all_fields(self))
-        for i in _ENUM_FIELDS:  # an enum is digested as its text
-            v = values[i]
-            if v is not None:
-                values[i] = str(v)
-        return hashlib.sha256(repr(tuple(values)).encode()).hexdigest()[:32]
+
+#: the fields of an occurrence, in declaration order (what :func:`content_hashes` digests)
+_FIELD_NAMES = tuple(f.name for f in fields(Occurrence))
+#: the fields that hold enums
+_ENUM_FIELDS = frozenset({"kind", "cycle", "cutoff", "date_source", "relation"})
 
 
-#: every field of an occurrence, in declaration order, as one tuple (what :meth:`Occurrence.content_hash` digests)
-_all_fields = attrgetter(*(f.name for f in fields(Occurrence)))
-#: the positions in it of the fields that hold enums
-_ENUM_FIELDS = tuple(i for i, f in enumerate(fields(Occurrence))
-                     if f.name in ("kind", "cycle", "cutoff", "date_source", "relation"))
+def content_hashes(occurrences: Sequence[Occurrence]) -> list[str]:
+    """A digest of everything a calendar or a mail shows of each occurrence; a change raises the event's
+    SEQUENCE. Each is the SHA-256 of the repr of the tuple of the occurrence's fields (an enum as its
+    text), assembled a field at a time from the repr of each distinct value, worked out once (a duty's
+    title, dates and labels repeat across thousands of rows; the values of a field, typed, are equal only
+    when their reprs are)."""
+    columns = []
+    for name in _FIELD_NAMES:
+        column = list(map(attrgetter(name), occurrences))
+        as_text = name in _ENUM_FIELDS
+        reprs = {v: repr(str(v) if as_text and v is not None else v).encode() for v in set(column)}
+        columns.append(map(reprs.__getitem__, column))
+    return [hashlib.sha256(b"(%b)" % b", ".join(row)).hexdigest()[:32] for row in zip(*columns, strict=True)]
 
 
 def escalatable(kind: str, relation: str, agency_own: bool) -> bool:

@@ -14,7 +14,7 @@ from plancal.store.deliveries import (
     withdrawn,
 )
 from plancal.store.engine import open_store, upgrade
-from plancal.store.occurrences import ListedRow, Week, WeekCounts
+from plancal.store.occurrences import ListedRow, Week
 from plancal.store.plans import IssueResult
 from plancal.store.registers import Exemplar
 from plancal.store.submissions import TRANSITION_LABEL, HistoryEntry, StoredFile, Submission, Transition
@@ -29,6 +29,7 @@ from plancal.store.tables import (
     SubmissionRow,
     UnitFacts,
     UnitRow,
+    UnitToken,
     new_token,
     vn_midnight_utc,
 )
@@ -55,9 +56,9 @@ __all__ = [
     "Transition",
     "UnitFacts",
     "UnitRow",
+    "UnitToken",
     "Unsent",
     "Week",
-    "WeekCounts",
     "delivery_counts",
     "needing_attention",
     "new_token",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, select
+from sqlalchemy import ColumnElement, Text, and_, case, func, literal, not_, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
@@ -29,17 +30,6 @@ class Week:
     end: date
     done_from: date
     done_before: date
-
-
-class WeekCounts(NamedTuple):
-    """Per plan, over its rows of the kinds asked for (open or done): how many are late, due this week (on
-    or after today, not late), done last week, and still owed (open: due, not yet due, or late)."""
-
-    plan_id: str
-    late: int
-    due: int
-    done: int
-    open: int
 
 
 class ListedRow(NamedTuple):
@@ -73,10 +63,23 @@ _SHARED = tuple(FACT_COLUMNS.index(c) for c in ("plan_id", "kind", "source_id", 
                                                 "title", "detail", "to_unit_id", "date_source", "relation", "status"))
 
 
+_AUDIENCE = FACT_COLUMNS.index("audience")
+
+
+def _audience(value: str | list[str] | None) -> list[str]:
+    """The audience column as a list: JSON text on SQLite (``[]`` for nearly every row), a list on PostgreSQL."""
+    if value is None or value == "[]":
+        return []
+    return json.loads(value) if isinstance(value, str) else value
+
+
 class Occurrences(Database):
     def occurrences(self, *, plan_id: str | None = None, unit_id: str | None = None, start: date | None = None,
                     end: date | None = None, kinds: Iterable[str] | None = None,
-                    include_cancelled: bool = False, statuses: Iterable[str] | None = None) -> list[OccurrenceRow]:
+                    include_cancelled: bool = False, statuses: Iterable[str] | None = None,
+                    conference_uids: Iterable[str] | None = None) -> list[OccurrenceRow]:
+        """Rows (as ORM objects) by plan, unit, due dates, kinds, status and the conference they prepare,
+        in due date order."""
         q = select(OccurrenceRow)
         if plan_id:
             q = q.where(OccurrenceRow.plan_id == plan_id)
@@ -92,19 +95,23 @@ class Occurrences(Database):
             q = q.where(OccurrenceRow.status.in_(list(statuses)))
         elif not include_cancelled:
             q = q.where(OccurrenceRow.status != "cancelled")
+        if conference_uids is not None:
+            q = q.where(OccurrenceRow.conference_uid.in_(sorted(set(conference_uids))))
         q = q.order_by(OccurrenceRow.due_effective, OccurrenceRow.kind, OccurrenceRow.unit_id, OccurrenceRow.uid)
         with self.session() as s:
             return list(s.scalars(q))
 
-    def week_counts(self, plan_ids: Iterable[str], kinds: Iterable[str], week: Week) -> list[WeekCounts]:
-        """One aggregate over the open and done rows of these plans: the counts of a weekly summary, per plan
-        that has such rows (ordered by plan id)."""
-        o, when = OccurrenceRow, _week_conditions(week)
-        q = (select(o.plan_id, *(func.sum(case((when[k], 1), else_=0)) for k in ("late", "due", "done", "open")))
+    def open_counts(self, plan_ids: Iterable[str], kinds: Iterable[str], week: Week) -> dict[str, int]:
+        """Per plan that has open or done rows of ``kinds``: how many are still owed on ``week.today``
+        (open: due, not yet due, or late; a request past its limit is awaited, not owed), in plan id
+        order. What a weekly summary lists comes from :meth:`week_lists`."""
+        o = OccurrenceRow
+        owed = func.count(case((_week_conditions(week)["open"], 1)))
+        q = (select(o.plan_id, owed)
              .where(o.plan_id.in_(sorted(set(plan_ids))), o.kind.in_(sorted(kinds)), o.status.in_(["open", "done"]))
              .group_by(o.plan_id).order_by(o.plan_id))
         with self.session() as s:
-            return [WeekCounts(p, int(a or 0), int(b or 0), int(c or 0), int(d or 0)) for p, a, b, c, d in s.execute(q)]
+            return {plan_id: int(n) for plan_id, n in s.execute(q).tuples()}
 
     def week_lists(self, plan_ids: Iterable[str], kinds: Iterable[str], week: Week) -> list[ListedRow]:
         """Every row of these plans that is late, due this week or done last week, as plain columns (no ORM
@@ -129,10 +136,13 @@ class Occurrences(Database):
 
     def occurrence_facts(self, *, uids: Iterable[str] | None = None, unit_ids: Iterable[str] | None = None,
                          kinds: Iterable[str] | None = None) -> list[OccurrenceFacts]:
-        """Rows (any status) as :class:`OccurrenceFacts`, from a Core select of their columns: every row,
-        or those with one of ``uids``, held by one of ``unit_ids`` or of one of ``kinds`` (any that
-        match). Texts equal across rows (a duty's title for every commune) are one string in memory."""
-        cols = [getattr(OccurrenceRow, name) for name in FACT_COLUMNS]
+        """Rows (any status) as :class:`OccurrenceFacts`, from a Core select of their columns on the
+        connection (no ORM loading): every row, or those with one of ``uids``, held by one of ``unit_ids``
+        or of one of ``kinds`` (any that match). Texts equal across rows (a duty's title for every
+        commune) are one string in memory. The audience is read as the driver gives it and decoded
+        here: nearly every row has none, and the JSON type would parse each ``[]``."""
+        cols = [type_coerce(OccurrenceRow.audience, Text) if name == "audience" else getattr(OccurrenceRow, name)
+                for name in FACT_COLUMNS]
         wheres: list[Any] = []
         if kinds is not None:
             wheres.append(OccurrenceRow.kind.in_(sorted(kinds)))
@@ -147,14 +157,16 @@ class Occurrences(Database):
         texts: dict[Any, Any] = {}
         share = texts.setdefault
         with self.session() as s:
+            conn = s.connection()
             for q in queries:
-                for r in s.execute(q).tuples():
+                for r in conn.execute(q).tuples():
                     if r[0] in seen:
                         continue
                     seen.add(r[0])
                     row: list[Any] = list(r)
                     for i in _SHARED:
                         row[i] = share(row[i], row[i])
+                    row[_AUDIENCE] = _audience(row[_AUDIENCE])
                     out.append(OccurrenceFacts(*row))
         return out
 

@@ -5,10 +5,8 @@ plan twice changes nothing."""
 
 from __future__ import annotations
 
-import gc
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
@@ -17,9 +15,10 @@ from sqlalchemy import String, Table, select, text, update
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from plancal.collector import collector_paused
 from plancal.errors import Problem, StoreError
 from plancal.plans.loading import LoadedPlan
-from plancal.schedule.occurrence import ACTIONABLE, Occurrence
+from plancal.schedule.occurrence import ACTIONABLE, Occurrence, content_hashes
 from plancal.store.occurrences import rows_by_uid
 from plancal.store.session import insert_rows
 from plancal.store.submissions import Transition, log_change
@@ -65,11 +64,11 @@ def _text_columns(table: Table) -> list[tuple[str, int | None]]:
 def _column_fits(values: Sequence[Any], limit: int | None) -> bool:
     """Whether every text among ``values`` (texts or None) fits a column of ``limit`` characters and
     holds no NUL."""
-    texts = list(filter(None, values))
     try:
+        texts = list(filter(None, set(values)))  # each distinct text once: most rows share their titles
         joined = "".join(texts)
     except TypeError:  # something else than text: look at the texts only
-        texts = [v for v in texts if isinstance(v, str)]
+        texts = [v for v in values if v and isinstance(v, str)]
         joined = "".join(texts)
     if "\x00" in joined:
         return False
@@ -93,9 +92,8 @@ def _misfits(columns: list[tuple[str, int | None]], values: Mapping[str, object]
 
 class Plans(Units):
     def _check_fits(self, loaded: LoadedPlan, plan_values: Mapping[str, object],
-                    occurrences: Sequence[Occurrence], own: Sequence[tuple[Any, ...]]) -> None:
-        """Refuse, before any SQL, what a column could not hold, naming the plan, the row and the field.
-        ``own``: the values of :data:`_OCC_FIELDS` of each occurrence."""
+                    occurrences: Sequence[Occurrence]) -> None:
+        """Refuse, before any SQL, what a column could not hold, naming the plan, the row and the field."""
         path = str(loaded.path)
         tables = Base.metadata.tables
         problems = list(_misfits(_text_columns(tables["plans"]), {"id": loaded.plan.id, **plan_values},
@@ -107,8 +105,7 @@ class Plans(Units):
                 problems += _misfits(unit_columns, u, f"đơn vị '{str(u['id'])[:80]}'", path)
         occ_columns = [(n, limit) for n, limit in _text_columns(tables["occurrences"]) if n in _OCC_FIELDS]
         # one pass per column over every row first: the row-by-row search only when something does not fit
-        by_column = dict(zip(_OCC_FIELDS, zip(*own, strict=True), strict=True)) if own else {}
-        if not all(_column_fits(by_column.get(n, ()), limit) for n, limit in occ_columns):
+        if not all(_column_fits(list(map(attrgetter(n), occurrences)), limit) for n, limit in occ_columns):
             for occ in occurrences:
                 if len(problems) >= _MAX_PROBLEMS:
                     break
@@ -136,18 +133,17 @@ class Plans(Units):
                       revision_date=plan.revision_date, period_start=plan.start, period_end=plan.end,
                       source_path=str(loaded.path), digest=loaded.digest, recipients=list(recipients),
                       doc_type=plan.type, issued_known=plan.issued_known)
-        with _gc_paused():
-            own = [_occ_fields(o) for o in occurrences]
-            self._check_fits(loaded, values, occurrences, own)
+        with collector_paused():
+            self._check_fits(loaded, values, occurrences)
             try:
                 with self.session_factory() as s, s.begin():
                     self._lock_issuing(s)
-                    return self._issue(s, loaded, occurrences, own, values)
+                    return self._issue(s, loaded, occurrences, values)
             except SQLAlchemyError as exc:
                 raise _issue_error(plan.id, str(loaded.path), exc) from exc
 
     def _issue(self, s: Session, loaded: LoadedPlan, occurrences: Sequence[Occurrence],
-               own: Sequence[tuple[Any, ...]], values: Mapping[str, object]) -> IssueResult:
+               values: Mapping[str, object]) -> IssueResult:
         plan = loaded.plan
         units_added, _ = upsert_units(s, loaded.directory)
         s.flush()
@@ -175,14 +171,13 @@ class Plans(Units):
         to_change: dict[str, tuple[Occurrence, str]] = {}
         # an amendment owes nothing before it was made: what it adds for periods already closed is dropped
         amended_on = plan.amended if existing and plan.amended else None
-        for o, fields in zip(occurrences, own, strict=True):
-            digest = o.content_hash()
+        for o, digest in zip(occurrences, content_hashes(occurrences), strict=True):
             stored = existing.get(o.uid)
             if stored is None and amended_on and o.kind in ACTIONABLE and o.due_stated < amended_on:
                 continue
             seen.add(o.uid)
             if stored is None:
-                fresh.append((*fields, o.uid, digest, "open", 0, None, None, modified,
+                fresh.append((*_occ_fields(o), o.uid, digest, "open", 0, None, None, modified,
                               _naive_utc(o.starts_at), _naive_utc(o.ends_at), tuple(o.audience)))
                 added += 1
             elif stored[0] != digest or stored[1] == "cancelled":
@@ -226,20 +221,6 @@ class Plans(Units):
     def plan(self, plan_id: str) -> PlanRow | None:
         with self.session() as s:
             return s.get(PlanRow, plan_id)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while an issue builds its rows: the tens of thousands of tuples it
-    makes (none of them in a cycle) would otherwise set off full collections over every live object, a
-    third of the issue's time. Reference counting still frees everything; collection resumes after."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _issue_error(plan_id: str, path: str, exc: SQLAlchemyError) -> StoreError:

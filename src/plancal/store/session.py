@@ -76,21 +76,22 @@ def _storage_form(type_: object, dialect: str) -> Callable[[Sequence[Any]], list
     if isinstance(type_, JSON):
         return _json_texts
     if dialect == "sqlite" and isinstance(type_, DateTime):
-        return lambda values: [v if v is None else v.isoformat(" ", "microseconds") for v in values]
+        return lambda values: _each_distinct(values, lambda v: v if v is None else v.isoformat(" ", "microseconds"))
     if dialect == "sqlite" and isinstance(type_, Date):
-        return lambda values: [v if v is None else v.isoformat() for v in values]
+        return lambda values: _each_distinct(values, lambda v: v if v is None else v.isoformat())
     return None
 
 
+def _each_distinct(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[Any]:
+    """``convert`` of each value, called once per distinct value (most rows share their dates, their
+    audience, ``[]``...)."""
+    done = {v: convert(v) for v in set(values)}
+    return list(map(done.__getitem__, values))
+
+
 def _json_texts(values: Sequence[Any]) -> list[str]:
-    """``json.dumps`` of each value, once per distinct value (most rows share their audience, ``[]``...)."""
-    memo: dict[Any, str] = {}
-    out = []
-    for v in values:
-        try:
-            out.append(memo[v])
-        except KeyError:
-            out.append(memo.setdefault(v, json.dumps(v)))
-        except TypeError:  # a list: not hashable
-            out.append(json.dumps(v))
-    return out
+    """``json.dumps`` of each value (once per distinct value when every value can be a dict key)."""
+    try:
+        return _each_distinct(values, json.dumps)
+    except TypeError:  # a list: not hashable
+        return [json.dumps(v) for v in values]

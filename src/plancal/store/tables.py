@@ -99,6 +99,14 @@ class UnitFacts(NamedTuple):
         return exists_on(self.valid_from, self.valid_to, d)
 
 
+class UnitToken(NamedTuple):
+    """A unit as feeds name it (id, name, feed token), from a column select: no ORM object per unit."""
+
+    id: str
+    name: str
+    feed_token: str
+
+
 class PlanRow(Base):
     __tablename__ = "plans"
     id: Mapped[str] = mapped_column(String(120), primary_key=True)

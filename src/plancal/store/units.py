@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
 from plancal.store.session import Database, insert_rows
-from plancal.store.tables import Base, UnitFacts, UnitRow, new_token
+from plancal.store.tables import Base, UnitFacts, UnitRow, UnitToken, new_token
 from plancal.units.directory import Directory, Unit
 
 _changes = itertools.count(1)
@@ -55,11 +55,11 @@ class Units(Database):
             return [UnitFacts(i, name, kind, parent, tuple(emails or ()), *rest)
                     for query in queries for i, name, kind, parent, emails, *rest in s.execute(query).tuples()]
 
-    def unit_tokens(self) -> list[tuple[str, str, str]]:
+    def unit_tokens(self) -> list[UnitToken]:
         """(id, name, feed token) of every unit, ordered as :meth:`unit_rows`, as plain tuples."""
         with self.session() as s:
-            return [(a, b, c) for a, b, c in s.execute(select(UnitRow.id, UnitRow.name, UnitRow.feed_token)
-                                                       .order_by(UnitRow.id)).tuples()]
+            q = select(UnitRow.id, UnitRow.name, UnitRow.feed_token).order_by(UnitRow.id)
+            return list(map(UnitToken._make, s.connection().execute(q).tuples()))
 
     def unit_row(self, unit_id: str) -> UnitRow | None:
         with self.session() as s:
@@ -86,11 +86,10 @@ def upsert_units(s: Session, units: Iterable[Unit]) -> tuple[int, int]:
     Plain columns in and out (a national directory has ~8,000 units): ORM objects only for changed units."""
     units = list(units)
     t = Base.metadata.tables["units"]
-    ids = [u.id for u in units]
-    existing: dict[str, dict[str, object]] = {}
-    for i in range(0, len(ids), 500):
-        for r in s.execute(select(t.c.id, *(t.c[k] for k in _VALUE_COLUMNS)).where(t.c.id.in_(ids[i:i + 500]))):
-            existing[r[0]] = dict(zip(_VALUE_COLUMNS, r[1:], strict=True))
+    ids = {u.id for u in units}
+    # every stored unit in one query, no list of ids to send (a directory is most of the store's units)
+    existing = {r[0]: dict(zip(_VALUE_COLUMNS, r[1:], strict=True))
+                for r in s.execute(select(t.c.id, *(t.c[k] for k in _VALUE_COLUMNS))) if r[0] in ids}
     fresh: list[tuple[object, ...]] = []
     changed: dict[str, dict[str, object]] = {}
     for u in units:

@@ -127,6 +127,8 @@ class Directory:
         for kids in self._children.values():
             kids.sort()
         self._of_kind: dict[tuple[str, str | None], list[str]] = {}
+        #: the units with a first or last day: any other holds its own work every day
+        self._bounded = frozenset(u.id for u in self._units.values() if u.valid_from or u.valid_to)
 
     @classmethod
     def build(cls, units: Iterable[Unit]) -> Directory:
@@ -234,6 +236,8 @@ class Directory:
     def holder_on(self, unit_id: str, d: date) -> str | None:
         """Who holds ``unit_id``'s work on ``d``: the unit while it exists, then its successor (and theirs);
         None when nobody does (it has not started yet, or it ended with no successor that exists on ``d``)."""
+        if unit_id not in self._bounded:
+            return unit_id
         seen: set[str] = set()
         cur: str | None = unit_id
         while cur is not None and cur not in seen:

@@ -6,6 +6,7 @@ import calendar as _stdcal
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Literal
 
 from plancal.vn.dates import ROMAN, parse_date, short
@@ -32,7 +33,7 @@ class Period:
     frequency: str
     key: str
 
-    @property
+    @cached_property  # every unit's item of the period shows it
     def label(self) -> str:
         s = self.start
         if self.frequency == "month":

@@ -28,7 +28,7 @@ def conference_steps(store: Store, settings: Settings, today: date, *, recipient
     if not conferences:
         return []
     preparations: dict[str, list[OccurrenceRow]] = defaultdict(list)
-    for p in store.occurrences(kinds=[Kind.PREPARATION]):
+    for p in store.occurrences(kinds=[Kind.PREPARATION], conference_uids=[c.uid for c in conferences]):
         if p.conference_uid:
             preparations[p.conference_uid].append(p)
     letters = []

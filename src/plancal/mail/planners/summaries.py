@@ -4,7 +4,8 @@ Per plan: the counts of each list (late, due this week, done last week, still op
 list — the :data:`TOP` longest late, the :data:`TOP` due soonest. When a list is longer, the mail also
 counts the late items per unit (or per parent unit) and attaches every list in full as an .xlsx workbook,
 so a national plan with tens of thousands of late items still makes a mail of a few hundred kilobytes.
-The counts come from one aggregate query, the lists as plain columns; only the items shown are built.
+The lists come as plain columns (their lengths are the counts), what is still owed from one aggregate
+query; only the items shown are built.
 """
 
 from __future__ import annotations
@@ -72,9 +73,9 @@ Lists = dict[str, list[ListedRow]]
 def plan_summaries(store: Store, world: World, plans: Sequence[PlanRow], week: Week,
                    ) -> tuple[dict[str, PlanSummary], dict[str, Lists]]:
     """The summary of each plan that has open or done items, and each plan's full lists."""
-    counts = {c.plan_id: c for c in store.week_counts([plan.id for plan in plans], ACTIONABLE, week)}
-    lists: dict[str, Lists] = {pid: {"late": [], "due": [], "done": []} for pid in counts}
-    for row in store.week_lists(counts, ACTIONABLE, week):
+    owed = store.open_counts([plan.id for plan in plans], ACTIONABLE, week)
+    lists: dict[str, Lists] = {pid: {"late": [], "due": [], "done": []} for pid in owed}
+    for row in store.week_lists(owed, ACTIONABLE, week):
         lists[row.plan_id][row.which].append(row)
     for plan_lists in lists.values():  # stable: rows late as long are in the store's order
         plan_lists["late"].sort(key=lambda r: (r.due_effective, world.name(r.unit_id), r.title))
@@ -89,17 +90,16 @@ def plan_summaries(store: Store, world: World, plans: Sequence[PlanRow], week: W
     items = _items(store, world, [r.uid for pid, (late, due, own) in shown.items()
                                   for r in (*late[:TOP], *due[:TOP], *own[:TOP], *lists[pid]["done"][:TOP])], week.today)
     out = {}
-    for pid, c in counts.items():
+    for pid, n_open in owed.items():
         late, due, own = shown[pid]
         done = lists[pid]["done"]
         by, by_parent = _late_by(world, late) if len(late) > TOP else ((), False)
         plan = world.plans[pid]
-        n_own_late = sum(1 for r in own if r.which == "late")
         out[pid] = PlanSummary(
             pid, plan.display_number, plan.title,
             due_this_week=tuple(items[r.uid] for r in due[:TOP]), late=tuple(items[r.uid] for r in late[:TOP]),
             done_last_week=tuple(items[r.uid] for r in done[:TOP]),
-            open_total=c.open, n_due=c.due - (len(own) - n_own_late), n_late=c.late - n_own_late, n_done=c.done,
+            open_total=n_open, n_due=len(due), n_late=len(late), n_done=len(done),
             late_by=by, late_by_parent=by_parent, own=tuple(items[r.uid] for r in own[:TOP]))
     return out, lists
 
