@@ -52,8 +52,9 @@ class Units(Database):
         ids = None if unit_ids is None else sorted(set(unit_ids))
         queries = [q] if ids is None else [q.where(UnitRow.id.in_(ids[i:i + 500])) for i in range(0, len(ids), 500)]
         with self.session() as s:
+            run = s.connection().execute  # Core rows: no ORM loading
             return [UnitFacts(i, name, kind, parent, tuple(emails or ()), *rest)
-                    for query in queries for i, name, kind, parent, emails, *rest in s.execute(query).tuples()]
+                    for query in queries for i, name, kind, parent, emails, *rest in run(query).tuples()]
 
     def unit_tokens(self) -> list[UnitToken]:
         """(id, name, feed token) of every unit, ordered as :meth:`unit_rows`, as plain tuples."""
