@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from itertools import groupby
 from operator import attrgetter, itemgetter
 
+from plancal.collector import collector_paused
 from plancal.mail.items import Item, UnitBlock, World, _join_names, _only, work_of
 from plancal.mail.leadtimes import LeadTimes, limit_of, mail_days
 from plancal.mail.letters import Letter, MailKind
@@ -17,6 +18,7 @@ from plancal.store import Store
 
 
 # -- reminder digests -----------------------------------------------------------------------------
+@collector_paused()  # its letters and what they show live on and hold no cycles: nothing to collect
 def digests(store: Store, settings: Settings, today: date, *, recipients: Collection[str] | None = None,
             lead: LeadTimes | None = None, world: World | None = None) -> list[Letter]:
     """One digest per address for ``today``: due today, due in the next days, overdue. Only on working

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import date, timedelta
 
+from plancal.collector import collector_paused
 from plancal.mail.items import Item, World, _by_plan, _join_names, _only, work_of
 from plancal.mail.leadtimes import LeadTimes, limit_of
 from plancal.mail.letters import Letter, MailKind
@@ -26,6 +27,7 @@ def escalatable(row: OccurrenceRow | MarkRow, plan: PlanRow) -> bool:
 
 
 # -- escalations ---------------------------------------------------------------------------------
+@collector_paused()  # its letters and what they show live on and hold no cycles: nothing to collect
 def escalations(store: Store, settings: Settings, today: date, *, recipients: Collection[str] | None = None,
                 lead: LeadTimes | None = None, world: World | None = None) -> list[Letter]:
     """Late items at a rung of the ladder (working days after the legal limit), to the plan's standing
