@@ -149,6 +149,25 @@ def test_escalation_follows_the_ladder_in_working_days(store: Store, settings: S
     assert mail.escalations(store, later, date(2021, 4, 27)) == []
 
 
+def test_digests_and_escalations_planned_alone_say_what_a_whole_world_says(store: Store, settings: Settings,
+                                                                           tmp_path: Path) -> None:
+    """Planned without a World, they read only the units their rows speak of (with their parents, the
+    plans' standing agencies and issuers): the letters are the same, context and all."""
+    body = "duties:\n  - {id: xa, what: Gửi danh sách, who: [xa-a1, xa-a2], to: huyen-a, when: {on: 22/04/2021}}\n"
+    issue_file(store, write_plan(tmp_path / "plan", body))
+    world = mail.World.load(store)
+    some = mail.World.load(store, ["xa-a1"])
+    assert {"xa-a1", "huyen-a", "snv", "tinh"} <= set(some.units) < set(world.units)
+    assert "xa-a2" not in some.units
+    planned = 0
+    for day in days_between(date(2021, 4, 12), date(2021, 5, 12)):
+        for planner in (mail.digests, mail.escalations):
+            alone, whole = planner(store, settings, day), planner(store, settings, day, world=world)
+            assert [(x, dict(x.context)) for x in alone] == [(x, dict(x.context)) for x in whole]
+            planned += len(alone)
+    assert planned > 10
+
+
 def test_plan_notice_has_duties_dates_and_the_units_own_feed(store: Store, settings: Settings, tmp_path: Path) -> None:
     issue_003(store)
     s = replace(outbox_settings(settings), feed_base_url="https://lich.angiang.gov.vn")

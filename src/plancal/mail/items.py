@@ -11,13 +11,13 @@ from plancal.mail.leadtimes import limit_of, working_days_late
 from plancal.mail.letters import Letter
 
 # -- views handed to the templates -------------------------------------------------------------------
-from plancal.store import MarkRow, OccurrenceRow, PlanRow, Store, UnitRow
+from plancal.store import MarkRow, OccurrenceRow, PlanRow, Store, UnitFacts
 from plancal.tracking.status import DATE_SOURCE_LABEL, KIND_LABEL
 from plancal.vn.workdays import WorkCalendar
 
 
 # -- views handed to the templates -------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     """One occurrence as a mail shows it."""
 
@@ -57,7 +57,7 @@ class Item:
         return -self.days
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnitBlock:
     unit_id: str
     unit_name: str
@@ -66,7 +66,7 @@ class UnitBlock:
     overdue: tuple[Item, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlanGroup:
     plan_id: str
     number: str
@@ -127,17 +127,28 @@ class PlanSummary:
 class World:
     """Units and plans by id, read once per planning run."""
 
-    units: dict[str, UnitRow]
+    units: dict[str, UnitFacts]
     plans: dict[str, PlanRow]
     #: the working days that lateness is counted in
     work: WorkCalendar = field(default_factory=WorkCalendar)
     #: letter names worked out once per unit (a formal name is found by matching patterns)
     _letter_names: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     _emails: dict[tuple[str, date | None], tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+    #: a plan's number and title as items show them, once per plan (a plan has thousands of items)
+    _plan_heads: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def load(cls, store: Store) -> World:
-        return cls({u.id: u for u in store.unit_rows()}, {p.id: p for p in store.plans()})
+    def load(cls, store: Store, unit_ids: Iterable[str] | None = None) -> World:
+        """Every unit and plan; or, for a planner that knows whom its letters speak of, only the units
+        ``unit_ids`` names and the plans' standing agencies and issuers, with the parents of all of them."""
+        plans = {p.id: p for p in store.plans()}
+        if unit_ids is None:
+            return cls({u.id: u for u in store.unit_facts()}, plans)
+        wanted = {*unit_ids, *(p.standing_agency_id for p in plans.values()), *(p.issuer_id for p in plans.values())}
+        units = {u.id: u for u in store.unit_facts(wanted)}
+        parents = {u.parent_id for u in units.values() if u.parent_id is not None} - set(units)
+        units.update((u.id, u) for u in store.unit_facts(parents))
+        return cls(units, plans)
 
     def name(self, unit_id: str | None) -> str:
         if unit_id is None:
@@ -195,10 +206,13 @@ class World:
                                    if p in self.plans))
 
     def item(self, row: OccurrenceRow | MarkRow, today: date) -> Item:
-        plan = self.plans.get(row.plan_id)
+        head = self._plan_heads.get(row.plan_id)
+        if head is None:
+            plan = self.plans.get(row.plan_id)
+            head = self._plan_heads[row.plan_id] = (plan.display_number, plan.title) if plan else (row.plan_id, "")
         return Item(uid=row.uid, kind=row.kind, kind_label=KIND_LABEL.get(row.kind, row.kind), title=row.title,
                     what=row.what or row.title, detail=row.detail or "", plan_id=row.plan_id,
-                    plan_number=plan.display_number if plan else row.plan_id, plan_title=plan.title if plan else "",
+                    plan_number=head[0], plan_title=head[1],
                     unit_id=row.unit_id or "", unit_name=self.name(row.unit_id), period_label=row.period_label,
                     due=row.due_effective, due_stated=row.due_stated, days=(row.due_effective - today).days,
                     to_name=self.name(row.to_unit_id), quota=row.quota, status=row.state(today),

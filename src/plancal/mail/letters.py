@@ -30,7 +30,7 @@ class MailKind(StrEnum):
     BAD_ADDRESS = "bad_address"  # to the coordinators: an address that refuses mail
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Letter:
     """One mail to one address: which kind, for which day, rendered from ``templates/mail/<template>``.
 

@@ -242,7 +242,7 @@ class Occurrences(Database):
                     or_(o.due_effective.in_(due_on), o.due_limit.in_(limit_on)))
              .order_by(o.due_effective, o.kind, o.unit_id, o.uid))
         with self.session() as s:
-            return [MarkRow(*r) for r in s.execute(q).tuples()]
+            return list(map(MarkRow._make, s.connection().execute(q).tuples()))  # Core rows: no ORM loading
 
 
 def next_change_number(s: Session) -> int:

@@ -36,7 +36,7 @@ from plancal.schedule.occurrence import (
     escalatable,
 )
 from plancal.settings import DEFAULT_TIMEZONE
-from plancal.units.directory import Unit
+from plancal.units.directory import Unit, exists_on, formal_name
 
 #: the store keeps naive UTC; local times come back in the plans' default zone (the store is opened from a
 #: URL alone and does not see PLANCAL_TIMEZONE)
@@ -74,12 +74,29 @@ class UnitRow(Base):
         return Unit(self.id, self.name, self.kind, self.parent_id, tuple(self.emails or ()), formal_name=self.formal_name,
                     valid_from=self.valid_from, valid_to=self.valid_to, successor=self.successor_id)
 
+
+class UnitFacts(NamedTuple):
+    """A unit as letters read it: the columns of :class:`UnitRow` they use, straight from a column select
+    (no ORM object, no :class:`Unit` per row: a planning run reads thousands of units)."""
+
+    id: str
+    name: str
+    kind: str
+    parent_id: str | None
+    emails: tuple[str, ...]
+    feed_token: str
+    formal_name: str | None
+    valid_from: date | None
+    valid_to: date | None
+
     @property
     def letter_name(self) -> str:
-        return self.to_unit().letter_name
+        """How letters address the unit (see :attr:`Unit.letter_name`)."""
+        return self.formal_name or formal_name(self.kind, self.name)
 
     def exists_on(self, d: date) -> bool:
-        return self.to_unit().exists_on(d)
+        """Whether the unit exists on ``d`` (see :meth:`Unit.exists_on`)."""
+        return exists_on(self.valid_from, self.valid_to, d)
 
 
 class UnitToken(NamedTuple):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
 from plancal.store.session import Database, insert_rows
-from plancal.store.tables import Base, UnitRow, UnitToken, new_token
+from plancal.store.tables import Base, UnitFacts, UnitRow, UnitToken, new_token
 from plancal.units.directory import Directory, Unit
 
 _changes = itertools.count(1)
@@ -44,6 +44,17 @@ class Units(Database):
     def unit_rows(self) -> list[UnitRow]:
         with self.session() as s:
             return list(s.scalars(select(UnitRow).order_by(UnitRow.id)))
+
+    def unit_facts(self, unit_ids: Iterable[str] | None = None) -> list[UnitFacts]:
+        """Every unit, or only ``unit_ids``, as :class:`UnitFacts` from a column select (in chunks small
+        enough for any driver's parameter limit), ordered as :meth:`unit_rows`."""
+        q = select(*(getattr(UnitRow, name) for name in UnitFacts._fields)).order_by(UnitRow.id)
+        ids = None if unit_ids is None else sorted(set(unit_ids))
+        queries = [q] if ids is None else [q.where(UnitRow.id.in_(ids[i:i + 500])) for i in range(0, len(ids), 500)]
+        with self.session() as s:
+            run = s.connection().execute  # Core rows: no ORM loading
+            return [UnitFacts(i, name, kind, parent, tuple(emails or ()), *rest)
+                    for query in queries for i, name, kind, parent, emails, *rest in run(query).tuples()]
 
     def unit_tokens(self) -> list[UnitToken]:
         """(id, name, feed token) of every unit, ordered as :meth:`unit_rows`, as plain tuples."""

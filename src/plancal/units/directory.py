@@ -74,7 +74,12 @@ class Unit:
         return self.formal_name or formal_name(self.kind, self.name)
 
     def exists_on(self, d: date) -> bool:
-        return (self.valid_from is None or self.valid_from <= d) and (self.valid_to is None or d <= self.valid_to)
+        return exists_on(self.valid_from, self.valid_to, d)
+
+
+def exists_on(valid_from: date | None, valid_to: date | None, d: date) -> bool:
+    """Whether a unit with this lifetime (None: since always, still exists) exists on ``d``."""
+    return (valid_from is None or valid_from <= d) and (valid_to is None or d <= valid_to)
 
 
 PEOPLES_COMMITTEE_KINDS = frozenset({"province", "city", "district", "commune", "ward", "special-zone"})

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from datetime import date, timedelta
+from itertools import groupby
+from operator import attrgetter, itemgetter
 
+from plancal.collector import collector_paused
 from plancal.mail.items import Item, UnitBlock, World, _join_names, _only, work_of
 from plancal.mail.leadtimes import LeadTimes, limit_of, mail_days
 from plancal.mail.letters import Letter, MailKind
@@ -15,6 +18,7 @@ from plancal.store import Store
 
 
 # -- reminder digests -----------------------------------------------------------------------------
+@collector_paused()  # its letters and what they show live on and hold no cycles: nothing to collect
 def digests(store: Store, settings: Settings, today: date, *, recipients: Collection[str] | None = None,
             lead: LeadTimes | None = None, world: World | None = None) -> list[Letter]:
     """One digest per address for ``today``: due today, due in the next days, overdue. Only on working
@@ -29,39 +33,43 @@ def digests(store: Store, settings: Settings, today: date, *, recipients: Collec
                                     due_on=lead.digest_aims(today, work), limit_on=lead.digest_limits(today, work))
     if not rows:
         return []
-    world = world or World.load(store)
-    per: dict[str, dict[str, list[Item]]] = defaultdict(lambda: defaultdict(list))
+    world = world or World.load(store, {u for r in rows for u in (r.unit_id, r.to_unit_id) if u})
+    per_unit: dict[str, list[Item]] = defaultdict(list)
     for row in rows:
         if row.unit_id is None or world.active(row.plan_id) is None:
             continue
-        if not lead.reminds(row.kind, row.due_effective, limit_of(row), today, work):
-            continue
-        item = world.item(row, today)
-        for email in world.emails(row.unit_id, today):
-            per[email][row.unit_id].append(item)
+        if lead.reminds(row.kind, row.due_effective, limit_of(row), today, work):
+            per_unit[row.unit_id].append(world.item(row, today))
+    # (address, unit) pairs by address, each address's units in the order its digest shows them, then the
+    # addresses grouped by their units: plain tuples, not a list per address for the collector to walk
+    pairs = sorted(((email, unit_id) for unit_id in sorted(per_unit, key=lambda u: (world.name(u), u))
+                    for email in world.emails(unit_id, today)), key=itemgetter(0))
+    units_of = sorted((tuple(u for _, u in group), email) for email, group in groupby(pairs, key=itemgetter(0)))
+    # a unit's block is the same in each of its addresses' digests, and addresses of the same units get the
+    # same digest but for the recipient: each block, and each set of units' context, is made once
+    blocks = {unit_id: _block(world, unit_id, items) for unit_id, items in per_unit.items()}
     # most addresses hear of the same few plans: their agencies, reply-to and coordinators, once each
-    by_plans: dict[frozenset[str], tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...]]] = {}
-    letters = []
-    for email in sorted(per):
-        blocks = []
-        plan_ids: set[str] = set()
-        for unit_id in sorted(per[email], key=lambda u: (world.name(u), u)):
-            items = per[email][unit_id]
-            plan_ids.update(i.plan_id for i in items)
-            blocks.append(UnitBlock(
-                unit_id, world.name(unit_id),
-                due_today=tuple(i for i in items if i.days == 0),
-                soon=tuple(sorted((i for i in items if i.days > 0), key=lambda i: (i.due, i.title))),
-                overdue=tuple(sorted((i for i in items if i.days < 0), key=lambda i: (i.due, i.title)))))
-        counts = {name: sum(len(getattr(b, name)) for b in blocks) for name in ("due_today", "soon", "overdue")}
-        key = frozenset(plan_ids)
-        if key not in by_plans:
-            by_plans[key] = (world.agencies(plan_ids), world.reply_to(plan_ids), world.coordinators(plan_ids))
-        agencies, reply_to, coordinators = by_plans[key]
-        letters.append(Letter(
-            kind=MailKind.DIGEST, ident=today.isoformat(), recipient=email, day=today, template="digest",
-            context={"today": today, "blocks": tuple(blocks), "n_today": counts["due_today"], "n_soon": counts["soon"],
-                     "n_overdue": counts["overdue"], "agencies": agencies},
-            to_name=_join_names(world.letter_name(b.unit_id) for b in blocks), reply_to=reply_to,
-            coordinators=coordinators))
+    by_plans: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...]]] = {}
+    letters, ident = [], today.isoformat()
+    for units, group in groupby(units_of, key=itemgetter(0)):
+        shown = tuple(blocks[u] for u in units)
+        plan_ids = tuple(sorted({i.plan_id for u in units for i in per_unit[u]}))
+        if plan_ids not in by_plans:
+            by_plans[plan_ids] = (world.agencies(plan_ids), world.reply_to(plan_ids), world.coordinators(plan_ids))
+        agencies, reply_to, coordinators = by_plans[plan_ids]
+        context = {"today": today, "blocks": shown, "n_today": sum(len(b.due_today) for b in shown),
+                   "n_soon": sum(len(b.soon) for b in shown), "n_overdue": sum(len(b.overdue) for b in shown),
+                   "agencies": agencies}
+        to_name = _join_names(world.letter_name(u) for u in units)
+        letters += [Letter(kind=MailKind.DIGEST, ident=ident, recipient=email, day=today, template="digest",
+                           context=context, to_name=to_name, reply_to=reply_to, coordinators=coordinators)
+                    for _, email in group]
+    letters.sort(key=attrgetter("recipient"))
     return _only(letters, recipients)
+
+
+def _block(world: World, unit_id: str, items: list[Item]) -> UnitBlock:
+    """A unit's part of a digest: due today (in the order of the rows), soon and overdue (by date, title)."""
+    return UnitBlock(unit_id, world.name(unit_id), due_today=tuple(i for i in items if i.days == 0),
+                     soon=tuple(sorted((i for i in items if i.days > 0), key=lambda i: (i.due, i.title))),
+                     overdue=tuple(sorted((i for i in items if i.days < 0), key=lambda i: (i.due, i.title))))

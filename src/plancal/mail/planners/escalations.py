@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import date, timedelta
 
+from plancal.collector import collector_paused
 from plancal.mail.items import Item, World, _by_plan, _join_names, _only, work_of
 from plancal.mail.leadtimes import LeadTimes, limit_of
 from plancal.mail.letters import Letter, MailKind
@@ -26,6 +27,7 @@ def escalatable(row: OccurrenceRow | MarkRow, plan: PlanRow) -> bool:
 
 
 # -- escalations ---------------------------------------------------------------------------------
+@collector_paused()  # its letters and what they show live on and hold no cycles: nothing to collect
 def escalations(store: Store, settings: Settings, today: date, *, recipients: Collection[str] | None = None,
                 lead: LeadTimes | None = None, world: World | None = None) -> list[Letter]:
     """Late items at a rung of the ladder (working days after the legal limit), to the plan's standing
@@ -38,7 +40,7 @@ def escalations(store: Store, settings: Settings, today: date, *, recipients: Co
                                     end=today - timedelta(days=1), limit_on=lead.escalation_limits(today, work))
     if not rows:
         return []
-    world = world or World.load(store)
+    world = world or World.load(store, {u for r in rows for u in (r.unit_id, r.to_unit_id) if u})
     per: dict[str, dict[str, list[tuple[Item, str]]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
         plan = world.active(row.plan_id)
