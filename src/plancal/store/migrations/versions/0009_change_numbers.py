@@ -4,7 +4,7 @@ complete export wrote its files from
 
 Revision ID: 0009
 Revises: 0008
-Create Date: 2027-01-20 10:00:00
+Create Date: 2026-12-01 16:30:00
 
 Existing rows take number 0 and the counter starts at 0: the first export after the upgrade has no
 record of a previous one and looks at every row, as before.
