@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass, fields
-import json
 from datetime import UTC, date, datetime, time
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
