@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from plancal.mail.leadtimes import limit_of, working_days_late
 from plancal.mail.letters import Letter
@@ -17,9 +18,8 @@ from plancal.vn.workdays import WorkCalendar
 
 
 # -- views handed to the templates -------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One occurrence as a mail shows it."""
+class Item(NamedTuple):
+    """One occurrence as a mail shows it (a named tuple: a day's digests make thousands)."""
 
     uid: str
     kind: str

@@ -21,9 +21,11 @@ class ReminderError(PlancalError):
     """Lead times that cannot work (an unknown kind of duty, a negative number of days)."""
 
 
+@lru_cache(maxsize=64)
 def mail_days(today: date, work: WorkCalendar) -> tuple[date, ...]:
     """The days whose time-driven mail goes out ``today``: none on a day off; on a working day, itself
-    and the days off just before it (Monday sends what fell due on Saturday and Sunday)."""
+    and the days off just before it (Monday sends what fell due on Saturday and Sunday). Asked for every
+    row a digest considers (a calendar never changes once made)."""
     if not work.is_working_day(today):
         return ()
     days = [today]

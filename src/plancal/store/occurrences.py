@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -14,7 +13,7 @@ from sqlalchemy.orm import Session
 from plancal.errors import Problem, StoreError
 from plancal.schedule.occurrence import Relation
 from plancal.store.session import Database
-from plancal.store.tables import FACT_COLUMNS, ChangeNumberRow, MarkRow, OccurrenceFacts, OccurrenceRow
+from plancal.store.tables import FACT_COLUMNS, ChangeNumberRow, MarkRow, OccurrenceFacts, OccurrenceRow, json_list
 
 #: the columns of :meth:`Occurrences.occurrence_versions`
 VERSION_COLUMNS = ("uid", "plan_id", "kind", "unit_id", "audience", "status", "cancelled_on", "sequence", "content_hash",
@@ -61,16 +60,7 @@ def _week_conditions(week: Week) -> dict[str, ColumnElement[bool]]:
 #: the columns of :class:`OccurrenceFacts` whose values repeat across rows
 _SHARED = tuple(FACT_COLUMNS.index(c) for c in ("plan_id", "kind", "source_id", "unit_id", "period_key", "period_label",
                                                 "title", "detail", "to_unit_id", "date_source", "relation", "status"))
-
-
 _AUDIENCE = FACT_COLUMNS.index("audience")
-
-
-def _audience(value: str | list[str] | None) -> list[str]:
-    """The audience column as a list: JSON text on SQLite (``[]`` for nearly every row), a list on PostgreSQL."""
-    if value is None or value == "[]":
-        return []
-    return json.loads(value) if isinstance(value, str) else value
 
 
 class Occurrences(Database):
@@ -174,7 +164,7 @@ class Occurrences(Database):
                     row: list[Any] = list(r)
                     for i in _SHARED:
                         row[i] = share(row[i], row[i])
-                    row[_AUDIENCE] = _audience(row[_AUDIENCE])
+                    row[_AUDIENCE] = json_list(row[_AUDIENCE])
                     out.append(OccurrenceFacts(*row))
         return out
 
@@ -242,7 +232,7 @@ class Occurrences(Database):
                     or_(o.due_effective.in_(due_on), o.due_limit.in_(limit_on)))
              .order_by(o.due_effective, o.kind, o.unit_id, o.uid))
         with self.session() as s:
-            return list(map(MarkRow._make, s.connection().execute(q).tuples()))  # Core rows: no ORM loading
+            return list(map(MarkRow._make, s.connection().execute(q).tuples().all()))  # one fetchall, no ORM
 
 
 def next_change_number(s: Session) -> int:

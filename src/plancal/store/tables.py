@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -73,6 +74,14 @@ class UnitRow(Base):
     def to_unit(self) -> Unit:
         return Unit(self.id, self.name, self.kind, self.parent_id, tuple(self.emails or ()), formal_name=self.formal_name,
                     valid_from=self.valid_from, valid_to=self.valid_to, successor=self.successor_id)
+
+
+def json_list(value: str | list[Any] | None) -> list[Any]:
+    """A JSON list column read as the driver gives it (JSON text on SQLite, a list on PostgreSQL) and
+    decoded here: nearly every row holds ``[]`` or one short list, and the JSON type parses each."""
+    if value is None or value == "[]":
+        return []
+    return json.loads(value) if isinstance(value, str) else value
 
 
 class UnitFacts(NamedTuple):

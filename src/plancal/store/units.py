@@ -5,12 +5,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
 from plancal.store.session import Database, insert_rows
-from plancal.store.tables import Base, UnitFacts, UnitRow, UnitToken, new_token
+from plancal.store.tables import Base, UnitFacts, UnitRow, UnitToken, json_list, new_token
 from plancal.units.directory import Directory, Unit
 
 _changes = itertools.count(1)
@@ -48,13 +48,15 @@ class Units(Database):
     def unit_facts(self, unit_ids: Iterable[str] | None = None) -> list[UnitFacts]:
         """Every unit, or only ``unit_ids``, as :class:`UnitFacts` from a column select (in chunks small
         enough for any driver's parameter limit), ordered as :meth:`unit_rows`."""
-        q = select(*(getattr(UnitRow, name) for name in UnitFacts._fields)).order_by(UnitRow.id)
+        cols = [type_coerce(UnitRow.emails, Text) if name == "emails" else getattr(UnitRow, name)
+                for name in UnitFacts._fields]  # the addresses decoded by json_list, not the JSON type
+        q = select(*cols).order_by(UnitRow.id)
         ids = None if unit_ids is None else sorted(set(unit_ids))
         queries = [q] if ids is None else [q.where(UnitRow.id.in_(ids[i:i + 500])) for i in range(0, len(ids), 500)]
         with self.session() as s:
             run = s.connection().execute  # Core rows: no ORM loading
-            return [UnitFacts(i, name, kind, parent, tuple(emails or ()), *rest)
-                    for query in queries for i, name, kind, parent, emails, *rest in run(query).tuples()]
+            return [UnitFacts(i, name, kind, parent, tuple(json_list(emails)), *rest)
+                    for query in queries for i, name, kind, parent, emails, *rest in run(query).tuples().all()]
 
     def unit_tokens(self) -> list[UnitToken]:
         """(id, name, feed token) of every unit, ordered as :meth:`unit_rows`, as plain tuples."""

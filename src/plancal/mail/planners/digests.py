@@ -70,6 +70,14 @@ def digests(store: Store, settings: Settings, today: date, *, recipients: Collec
 
 def _block(world: World, unit_id: str, items: list[Item]) -> UnitBlock:
     """A unit's part of a digest: due today (in the order of the rows), soon and overdue (by date, title)."""
-    return UnitBlock(unit_id, world.name(unit_id), due_today=tuple(i for i in items if i.days == 0),
-                     soon=tuple(sorted((i for i in items if i.days > 0), key=lambda i: (i.due, i.title))),
-                     overdue=tuple(sorted((i for i in items if i.days < 0), key=lambda i: (i.due, i.title))))
+    due_today: list[Item] = []
+    soon: list[Item] = []
+    overdue: list[Item] = []
+    for item in items:
+        (due_today if item.days == 0 else soon if item.days > 0 else overdue).append(item)
+    return UnitBlock(unit_id, world.name(unit_id), tuple(due_today), tuple(sorted(soon, key=_BY_DATE)),
+                     tuple(sorted(overdue, key=_BY_DATE)))
+
+
+#: how a block orders what is due soon and what is overdue
+_BY_DATE = attrgetter("due", "title")
