@@ -8,6 +8,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from operator import attrgetter
 from typing import Any
 
@@ -45,11 +46,6 @@ _OCC_FIELDS = ("plan_id", "kind", "source_id", "unit_id", "period_key", "period_
                "cycle", "data_from", "data_to", "cutoff", "conference_uid", "due_limit", "date_source", "relation",
                "agency_own", "also_to", "alternatives", "tentative")
 
-
-#: the columns a first issue writes for each occurrence: the occurrence's own fields, then the store's
-_INSERT_COLUMNS = (*_OCC_FIELDS, "uid", "content_hash", "status", "sequence", "done_on", "cancelled_on",
-                   "modified_at", "starts_at", "ends_at", "audience", "change_number")
-_occ_fields = attrgetter(*_OCC_FIELDS)
 
 #: the advisory lock (PostgreSQL) that makes issues one at a time: units are shared between plans
 _ISSUE_LOCK = zlib.crc32(b"plancal.issue")
@@ -148,7 +144,7 @@ class Plans(Units):
         units_added, _ = upsert_units(s, loaded.directory)
         s.flush()
         modified = vn_midnight_utc(plan.revision_date)
-        added = changed = cancelled = unchanged = 0
+        changed = cancelled = unchanged = 0
         prow = s.get(PlanRow, plan.id)
         if prow is not None and prow.digest == loaded.digest:
             n = len(occurrences)
@@ -167,8 +163,9 @@ class Plans(Units):
         existing: dict[str, tuple[str, str]] = {} if prow is None else {
             uid: (h, st) for uid, h, st in s.execute(select(occ.uid, occ.content_hash, occ.status)
                                                      .where(occ.plan_id == plan.id)).tuples()}
-        seen = set()
-        fresh: list[tuple[Any, ...]] = []
+        seen = set()  # of the stored rows
+        fresh: list[Occurrence] = []
+        fresh_digests: list[str] = []
         to_change: dict[str, tuple[Occurrence, str]] = {}
         # an amendment owes nothing before it was made: what it adds for periods already closed is dropped
         amended_on = plan.amended if existing and plan.amended else None
@@ -176,12 +173,12 @@ class Plans(Units):
             stored = existing.get(o.uid)
             if stored is None and amended_on and o.kind in ACTIONABLE and o.due_stated < amended_on:
                 continue
-            seen.add(o.uid)
             if stored is None:
-                fresh.append((*_occ_fields(o), o.uid, digest, "open", 0, None, None, modified,
-                              _naive_utc(o.starts_at), _naive_utc(o.ends_at), tuple(o.audience), change))
-                added += 1
-            elif stored[0] != digest or stored[1] == "cancelled":
+                fresh.append(o)
+                fresh_digests.append(digest)
+                continue
+            seen.add(o.uid)
+            if stored[0] != digest or stored[1] == "cancelled":
                 to_change[o.uid] = (o, digest)
                 changed += 1
             else:
@@ -203,7 +200,7 @@ class Plans(Units):
             row.modified_at = max(modified, row.modified_at)
             row.change_number = change
         if fresh:
-            insert_rows(s, Base.metadata.tables["occurrences"], _INSERT_COLUMNS, fresh)
+            insert_rows(s, Base.metadata.tables["occurrences"], _insert_columns(fresh, fresh_digests, modified, change))
         for uid in gone:
             row = rows[uid]
             log_change(s, row, Transition.CANCELLED, source="plan", changed_on=plan.revision_date,
@@ -215,7 +212,7 @@ class Plans(Units):
             row.change_number = change
             cancelled += 1
         s.flush()
-        return IssueResult(plan.id, added, changed, cancelled, unchanged, units_added)
+        return IssueResult(plan.id, len(fresh), changed, cancelled, unchanged, units_added)
 
     def plans(self) -> list[PlanRow]:
         with self.session() as s:
@@ -224,6 +221,19 @@ class Plans(Units):
     def plan(self, plan_id: str) -> PlanRow | None:
         with self.session() as s:
             return s.get(PlanRow, plan_id)
+
+
+def _insert_columns(fresh: Sequence[Occurrence], digests: list[str], modified: datetime,
+                    change: int) -> dict[str, Sequence[Any]]:
+    """The columns a first issue writes of each occurrence, a list per column: the occurrence's own fields,
+    then the store's."""
+    n = len(fresh)
+    columns: dict[str, Sequence[Any]] = {f: list(map(attrgetter(f), fresh)) for f in (*_OCC_FIELDS, "uid")}
+    return columns | {"content_hash": digests, "status": ["open"] * n, "sequence": [0] * n, "done_on": [None] * n,
+                      "cancelled_on": [None] * n, "modified_at": [modified] * n,
+                      "starts_at": list(map(_naive_utc, map(attrgetter("starts_at"), fresh))),
+                      "ends_at": list(map(_naive_utc, map(attrgetter("ends_at"), fresh))),
+                      "audience": list(map(attrgetter("audience"), fresh)), "change_number": [change] * n}
 
 
 def _issue_error(plan_id: str, path: str, exc: SQLAlchemyError) -> StoreError:

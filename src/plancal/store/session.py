@@ -4,7 +4,7 @@ many rows go in at the speed of the driver through :func:`insert_rows`."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -38,20 +38,20 @@ class Database:
                 raise
 
 
-def insert_rows(s: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Insert many rows of plain Python values (the values an ORM object would hold: enums, dates, lists
-    or tuples for JSON) in the session's transaction at the speed of the driver: one ``executemany`` of the
-    stored forms on SQLite, ``COPY ... FROM STDIN`` on PostgreSQL. What is stored is what SQLAlchemy's own
-    insert() would store (tests/test_store_bulk.py compares them)."""
-    if not rows:
+def insert_rows(s: Session, table: Table, columns: Mapping[str, Sequence[Any]]) -> None:
+    """Insert many rows, given as the values of each column (one list per column, all of one length, of the
+    plain Python values an ORM object would hold: enums, dates, lists or tuples for JSON), in the session's
+    transaction at the speed of the driver: one ``executemany`` of the stored forms on SQLite,
+    ``COPY ... FROM STDIN`` on PostgreSQL. What is stored is what SQLAlchemy's own insert() would store
+    (tests/test_store_bulk.py compares them)."""
+    if not columns or not next(iter(columns.values())):
         return
     conn = s.connection()
     dialect = conn.dialect
-    by_column: list[Sequence[Any]] = list(zip(*rows, strict=True))
-    for i, name in enumerate(columns):  # converted a column at a time: a few list comprehensions, no call per value
+    by_column: list[Sequence[Any]] = []
+    for name, values in columns.items():  # converted a column at a time: a few list comprehensions, no call per value
         convert = _storage_form(table.c[name].type, dialect.name)
-        if convert is not None:
-            by_column[i] = convert(by_column[i])
+        by_column.append(values if convert is None else convert(values))
     stored = list(zip(*by_column, strict=True))
     names = ", ".join(columns)
     if dialect.name != "postgresql":
