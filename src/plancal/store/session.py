@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Table
+from sqlalchemy import JSON, Boolean, Date, DateTime, String, Table
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -75,6 +75,10 @@ def _storage_form(type_: object, dialect: str) -> Callable[[Sequence[Any]], list
     ``YYYY-MM-DD HH:MM:SS.ffffff``)."""
     if isinstance(type_, JSON):
         return _json_texts
+    if dialect == "sqlite" and isinstance(type_, Boolean):
+        return lambda values: _each_distinct(values, lambda v: v if v is None else int(v))
+    if dialect == "sqlite" and isinstance(type_, String):
+        return _plain_texts
     if dialect == "sqlite" and isinstance(type_, DateTime):
         return lambda values: _each_distinct(values, lambda v: v if v is None else v.isoformat(" ", "microseconds"))
     if dialect == "sqlite" and isinstance(type_, Date):
@@ -87,6 +91,17 @@ def _each_distinct(values: Sequence[Any], convert: Callable[[Any], Any]) -> list
     audience, ``[]``...)."""
     done = {v: convert(v) for v in set(values)}
     return list(map(done.__getitem__, values))
+
+
+def _plain_texts(values: Sequence[Any]) -> Sequence[Any]:
+    """Texts as plain ``str`` (an enum as its text): the SQLite driver adapts any other value, a subclass of
+    ``str`` too, one at a time through its adaptation protocol."""
+    if set(map(type, values)) <= _PLAIN_TEXT:
+        return values
+    return _each_distinct(values, lambda v: v if v is None else str(v))
+
+
+_PLAIN_TEXT = frozenset({str, type(None)})
 
 
 def _json_texts(values: Sequence[Any]) -> list[str]:
