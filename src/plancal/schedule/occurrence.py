@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from enum import StrEnum
@@ -178,13 +178,14 @@ class _RunReprs(dict[tuple[Any, ...], bytes]):
         return text
 
 
-def content_hashes(occurrences: Sequence[Occurrence]) -> list[str]:
+def content_hashes(occurrences: Sequence[Occurrence]) -> Iterator[str]:
     """A digest of everything a calendar or a mail shows of each occurrence; a change raises the event's
     SEQUENCE. Each is the SHA-256 of the repr of the tuple of the occurrence's fields (an enum as its
-    text), assembled from the repr of the uid and of each run of the other fields (see :data:`_RUNS`)."""
-    uids = [repr(uid).encode() for uid in map(attrgetter("uid"), occurrences)]
-    runs = [map(_RunReprs(names).__getitem__, map(attrgetter(*names), occurrences)) for names in _RUNS]
-    return [hashlib.sha256(b"(%b, %b, %b)" % row).hexdigest()[:32] for row in zip(uids, *runs, strict=True)]
+    text), assembled from the repr of the uid and of each run of the other fields (see :data:`_RUNS`).
+    Worked out as they are read (the rows of a first issue go to PostgreSQL meanwhile)."""
+    owners, rest = (map(_RunReprs(names).__getitem__, map(attrgetter(*names), occurrences)) for names in _RUNS)
+    return (hashlib.sha256(b"(%b, %b, %b)" % (repr(o.uid).encode(), a, b)).hexdigest()[:32]
+            for o, a, b in zip(occurrences, owners, rest, strict=True))
 
 
 def escalatable(kind: str, relation: str, agency_own: bool) -> bool:

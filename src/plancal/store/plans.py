@@ -9,6 +9,7 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import repeat
 from operator import attrgetter
 from typing import Any
 
@@ -163,22 +164,21 @@ class Plans(Units):
         existing: dict[str, tuple[str, str]] = {} if prow is None else {
             uid: (h, st) for uid, h, st in s.execute(select(occ.uid, occ.content_hash, occ.status)
                                                      .where(occ.plan_id == plan.id)).tuples()}
-        seen = set()  # of the stored rows
         fresh: list[Occurrence] = []
-        fresh_digests: list[str] = []
-        to_change: dict[str, tuple[Occurrence, str]] = {}
+        kept: list[Occurrence] = []  # stored before
         # an amendment owes nothing before it was made: what it adds for periods already closed is dropped
         amended_on = plan.amended if existing and plan.amended else None
-        for o, digest in zip(occurrences, content_hashes(occurrences), strict=True):
-            stored = existing.get(o.uid)
-            if stored is None and amended_on and o.kind in ACTIONABLE and o.due_stated < amended_on:
-                continue
-            if stored is None:
+        for o in occurrences:
+            if o.uid in existing:
+                kept.append(o)
+            elif not (amended_on and o.kind in ACTIONABLE and o.due_stated < amended_on):
                 fresh.append(o)
-                fresh_digests.append(digest)
-                continue
+        seen = set()
+        to_change: dict[str, tuple[Occurrence, str]] = {}
+        for o, digest in zip(kept, content_hashes(kept), strict=True):
             seen.add(o.uid)
-            if stored[0] != digest or stored[1] == "cancelled":
+            h, status = existing[o.uid]
+            if h != digest or status == "cancelled":
                 to_change[o.uid] = (o, digest)
                 changed += 1
             else:
@@ -200,7 +200,7 @@ class Plans(Units):
             row.modified_at = max(modified, row.modified_at)
             row.change_number = change
         if fresh:
-            insert_rows(s, Base.metadata.tables["occurrences"], _insert_columns(fresh, fresh_digests, modified, change))
+            insert_rows(s, Base.metadata.tables["occurrences"], _insert_columns(fresh, modified, change))
         for uid in gone:
             row = rows[uid]
             log_change(s, row, Transition.CANCELLED, source="plan", changed_on=plan.revision_date,
@@ -223,17 +223,16 @@ class Plans(Units):
             return s.get(PlanRow, plan_id)
 
 
-def _insert_columns(fresh: Sequence[Occurrence], digests: list[str], modified: datetime,
-                    change: int) -> dict[str, Sequence[Any]]:
-    """The columns a first issue writes of each occurrence, a list per column: the occurrence's own fields,
-    then the store's."""
+def _insert_columns(fresh: Sequence[Occurrence], modified: datetime, change: int) -> dict[str, Iterable[Any]]:
+    """The columns a first issue writes of each occurrence, in row order: the occurrence's own fields, then
+    the store's. Read as the rows go out (see :func:`insert_rows`), the digests too."""
     n = len(fresh)
-    columns: dict[str, Sequence[Any]] = {f: list(map(attrgetter(f), fresh)) for f in (*_OCC_FIELDS, "uid")}
-    return columns | {"content_hash": digests, "status": ["open"] * n, "sequence": [0] * n, "done_on": [None] * n,
-                      "cancelled_on": [None] * n, "modified_at": [modified] * n,
-                      "starts_at": list(map(_naive_utc, map(attrgetter("starts_at"), fresh))),
-                      "ends_at": list(map(_naive_utc, map(attrgetter("ends_at"), fresh))),
-                      "audience": list(map(attrgetter("audience"), fresh)), "change_number": [change] * n}
+    columns: dict[str, Iterable[Any]] = {f: map(attrgetter(f), fresh) for f in (*_OCC_FIELDS, "uid")}
+    return columns | {"content_hash": content_hashes(fresh), "status": repeat("open", n), "sequence": repeat(0, n),
+                      "done_on": repeat(None, n), "cancelled_on": repeat(None, n), "modified_at": repeat(modified, n),
+                      "starts_at": map(_naive_utc, map(attrgetter("starts_at"), fresh)),
+                      "ends_at": map(_naive_utc, map(attrgetter("ends_at"), fresh)),
+                      "audience": map(attrgetter("audience"), fresh), "change_number": repeat(change, n)}
 
 
 def _issue_error(plan_id: str, path: str, exc: SQLAlchemyError) -> StoreError:

@@ -4,7 +4,7 @@ many rows go in at the speed of the driver through :func:`insert_rows`."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -38,25 +38,26 @@ class Database:
                 raise
 
 
-def insert_rows(s: Session, table: Table, columns: Mapping[str, Sequence[Any]]) -> None:
-    """Insert many rows, given as the values of each column (one list per column, all of one length, of the
-    plain Python values an ORM object would hold: enums, dates, lists or tuples for JSON), in the session's
+def insert_rows(s: Session, table: Table, columns: Mapping[str, Iterable[Any]]) -> None:
+    """Insert many rows, given as the values of each column in row order (all of one length: the plain
+    Python values an ORM object would hold: enums, dates, lists or tuples for JSON), in the session's
     transaction at the speed of the driver: one ``executemany`` of the stored forms on SQLite,
-    ``COPY ... FROM STDIN`` on PostgreSQL. What is stored is what SQLAlchemy's own insert() would store
-    (tests/test_store_bulk.py compares them)."""
-    if not columns or not next(iter(columns.values())):
+    ``COPY ... FROM STDIN`` on PostgreSQL. A column the driver takes as it is, is read as the rows go out (on
+    PostgreSQL, while the server stores the rows sent before); the others are converted a column at a time.
+    What is stored is what SQLAlchemy's own insert() would store (tests/test_store_bulk.py compares them)."""
+    if not columns:
         return
     conn = s.connection()
     dialect = conn.dialect
-    by_column: list[Sequence[Any]] = []
-    for name, values in columns.items():  # converted a column at a time: a few list comprehensions, no call per value
+    by_column: list[Iterable[Any]] = []
+    for name, values in columns.items():  # a few list comprehensions, no call per value
         convert = _storage_form(table.c[name].type, dialect.name)
-        by_column.append(values if convert is None else convert(values))
-    stored = list(zip(*by_column, strict=True))
+        by_column.append(values if convert is None else convert(list(values)))
+    stored = zip(*by_column, strict=True)
     names = ", ".join(columns)
     if dialect.name != "postgresql":
         conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})",
-                             stored)
+                             list(stored))
         return
     sql = f"COPY {table.name} ({names}) FROM STDIN"
     driver = conn.connection.driver_connection
@@ -69,7 +70,7 @@ def insert_rows(s: Session, table: Table, columns: Mapping[str, Sequence[Any]]) 
         raise DBAPIError.instance(sql, None, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
 
 
-def _storage_form(type_: object, dialect: str) -> Callable[[Sequence[Any]], list[Any]] | None:
+def _storage_form(type_: object, dialect: str) -> Callable[[Sequence[Any]], Sequence[Any]] | None:
     """How the values of a column of ``type_`` go to the driver, as SQLAlchemy's bind processing would
     send them: JSON as its text (``json.dumps``) and, on SQLite, dates and times as ISO text (``YYYY-MM-DD``,
     ``YYYY-MM-DD HH:MM:SS.ffffff``)."""
