@@ -183,9 +183,10 @@ def content_hashes(occurrences: Sequence[Occurrence]) -> Iterator[str]:
     SEQUENCE. Each is the SHA-256 of the repr of the tuple of the occurrence's fields (an enum as its
     text), assembled from the repr of the uid and of each run of the other fields (see :data:`_RUNS`).
     Worked out as they are read (the rows of a first issue go to PostgreSQL meanwhile)."""
+    uids = map(str.encode, map(repr, map(attrgetter("uid"), occurrences)))
     owners, rest = (map(_RunReprs(names).__getitem__, map(attrgetter(*names), occurrences)) for names in _RUNS)
-    return (hashlib.sha256(b"(%b, %b, %b)" % (repr(o.uid).encode(), a, b)).hexdigest()[:32]
-            for o, a, b in zip(occurrences, owners, rest, strict=True))
+    sha256 = hashlib.sha256
+    return (sha256(b"(%b, %b, %b)" % row).hexdigest()[:32] for row in zip(uids, owners, rest, strict=True))
 
 
 def escalatable(kind: str, relation: str, agency_own: bool) -> bool:

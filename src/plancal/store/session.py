@@ -55,14 +55,16 @@ def insert_rows(s: Session, table: Table, columns: Mapping[str, Iterable[Any]]) 
         by_column.append(values if convert is None else convert(list(values)))
     stored = zip(*by_column, strict=True)
     names = ", ".join(columns)
-    if dialect.name != "postgresql":
-        conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})",
-                             list(stored))
-        return
-    sql = f"COPY {table.name} ({names}) FROM STDIN"
+    if dialect.name == "postgresql":
+        sql = f"COPY {table.name} ({names}) FROM STDIN"
+    else:
+        sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})"
     driver = conn.connection.driver_connection
     assert driver is not None
     try:
+        if dialect.name != "postgresql":
+            driver.executemany(sql, stored)  # in the session's transaction: the same connection
+            return
         with driver.cursor() as cur, cur.copy(sql) as copy:
             for row in stored:
                 copy.write_row(row)
