@@ -55,16 +55,14 @@ def insert_rows(s: Session, table: Table, columns: Mapping[str, Iterable[Any]]) 
         by_column.append(values if convert is None else convert(list(values)))
     stored = zip(*by_column, strict=True)
     names = ", ".join(columns)
-    if dialect.name == "postgresql":
-        sql = f"COPY {table.name} ({names}) FROM STDIN"
-    else:
-        sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})"
     driver = conn.connection.driver_connection
     assert driver is not None
+    sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})"
     try:
         if dialect.name != "postgresql":
-            driver.executemany(sql, stored)  # in the session's transaction: the same connection
+            driver.executemany(sql, stored)  # the session's connection, in its transaction
             return
+        sql = f"COPY {table.name} ({names}) FROM STDIN"
         with driver.cursor() as cur, cur.copy(sql) as copy:
             for row in stored:
                 copy.write_row(row)
@@ -75,7 +73,7 @@ def insert_rows(s: Session, table: Table, columns: Mapping[str, Iterable[Any]]) 
 def _storage_form(type_: object, dialect: str) -> Callable[[Sequence[Any]], Sequence[Any]] | None:
     """How the values of a column of ``type_`` go to the driver, as SQLAlchemy's bind processing would
     send them: JSON as its text (``json.dumps``) and, on SQLite, dates and times as ISO text (``YYYY-MM-DD``,
-    ``YYYY-MM-DD HH:MM:SS.ffffff``)."""
+    ``YYYY-MM-DD HH:MM:SS.ffffff``), booleans as integers and texts as plain ``str``."""
     if isinstance(type_, JSON):
         return _json_texts
     if dialect == "sqlite" and isinstance(type_, Boolean):
