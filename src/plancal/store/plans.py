@@ -58,15 +58,11 @@ def _text_columns(table: Table) -> list[tuple[str, int | None]]:
     return [(c.name, c.type.length) for c in table.columns if isinstance(c.type, String)]
 
 
-def _column_fits(values: Sequence[Any], limit: int | None) -> bool:
-    """Whether every text among ``values`` (texts or None) fits a column of ``limit`` characters and
-    holds no NUL."""
-    try:
-        texts = list(filter(None, set(values)))  # each distinct text once: most rows share their titles
-        joined = "".join(texts)
-    except TypeError:  # something else than text: look at the texts only
-        texts = [v for v in values if v and isinstance(v, str)]
-        joined = "".join(texts)
+def _column_fits(values: Iterable[Any], limit: int | None) -> bool:
+    """Whether every text among ``values`` (texts, None or other values that can be a set's) fits a column
+    of ``limit`` characters and holds no NUL."""
+    texts = [v for v in set(values) if v and isinstance(v, str)]  # each distinct text once: rows share titles
+    joined = "".join(texts)
     if "\x00" in joined:
         return False
     return limit is None or len(joined) <= limit or max(map(len, texts)) <= limit
@@ -102,7 +98,7 @@ class Plans(Units):
                 problems += _misfits(unit_columns, u, f"đơn vị '{str(u['id'])[:80]}'", path)
         occ_columns = [(n, limit) for n, limit in _text_columns(tables["occurrences"]) if n in _OCC_FIELDS]
         # one pass per column over every row first: the row-by-row search only when something does not fit
-        if not all(_column_fits(list(map(attrgetter(n), occurrences)), limit) for n, limit in occ_columns):
+        if not all(_column_fits(map(attrgetter(n), occurrences), limit) for n, limit in occ_columns):
             for occ in occurrences:
                 if len(problems) >= _MAX_PROBLEMS:
                     break
