@@ -153,7 +153,7 @@ def test_content_hashes_digest_the_repr_of_every_field(plan: Path) -> None:
         values = tuple(str(v) if isinstance(v, Enum) else v for v in (getattr(o, f.name) for f in fields(o)))
         return hashlib.sha256(repr(values).encode()).hexdigest()[:32]
 
-    assert content_hashes(items) == [digest(o) for o in items]
+    assert list(content_hashes(items)) == [digest(o) for o in items]
     assert len(set(content_hashes(items))) == len(items)
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from enum import StrEnum
 from operator import attrgetter
+from typing import Any
 
 
 class Kind(StrEnum):
@@ -156,21 +157,36 @@ class Occurrence:
 _FIELD_NAMES = tuple(f.name for f in fields(Occurrence))
 #: the fields that hold enums
 _ENUM_FIELDS = frozenset({"kind", "cycle", "cutoff", "date_source", "relation"})
+#: the fields after the uid in runs that repeat across many rows (a duty owed by one unit; the period and all
+#: the rest): their values, as a tuple, key the text of the run, worked out once per distinct run
+_RUNS = (_FIELD_NAMES[1:5], _FIELD_NAMES[5:])
 
 
-def content_hashes(occurrences: Sequence[Occurrence]) -> list[str]:
+class _RunReprs(dict[tuple[Any, ...], bytes]):
+    """The repr of a run of fields' values (an enum as its text), joined as in the repr of a tuple, worked
+    out on first sight of each distinct run (the values of a field, typed, are equal only when their reprs
+    are)."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        super().__init__()
+        self.as_text = tuple(name in _ENUM_FIELDS for name in names)
+
+    def __missing__(self, key: tuple[Any, ...]) -> bytes:
+        text = b", ".join(repr(str(v) if as_text and v is not None else v).encode()
+                          for v, as_text in zip(key, self.as_text, strict=True))
+        self[key] = text
+        return text
+
+
+def content_hashes(occurrences: Sequence[Occurrence]) -> Iterator[str]:
     """A digest of everything a calendar or a mail shows of each occurrence; a change raises the event's
     SEQUENCE. Each is the SHA-256 of the repr of the tuple of the occurrence's fields (an enum as its
-    text), assembled a field at a time from the repr of each distinct value, worked out once (a duty's
-    title, dates and labels repeat across thousands of rows; the values of a field, typed, are equal only
-    when their reprs are)."""
-    columns = []
-    for name in _FIELD_NAMES:
-        column = list(map(attrgetter(name), occurrences))
-        as_text = name in _ENUM_FIELDS
-        reprs = {v: repr(str(v) if as_text and v is not None else v).encode() for v in set(column)}
-        columns.append(map(reprs.__getitem__, column))
-    return [hashlib.sha256(b"(%b)" % b", ".join(row)).hexdigest()[:32] for row in zip(*columns, strict=True)]
+    text), assembled from the repr of the uid and of each run of the other fields (see :data:`_RUNS`).
+    Worked out as they are read (the rows of a first issue go to PostgreSQL meanwhile)."""
+    uids = map(str.encode, map(repr, map(attrgetter("uid"), occurrences)))
+    owners, rest = (map(_RunReprs(names).__getitem__, map(attrgetter(*names), occurrences)) for names in _RUNS)
+    sha256 = hashlib.sha256
+    return (sha256(b"(%b, %b, %b)" % row).hexdigest()[:32] for row in zip(uids, owners, rest, strict=True))
 
 
 def escalatable(kind: str, relation: str, agency_own: bool) -> bool:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from itertools import repeat
 from operator import attrgetter
 from typing import Any
 
@@ -46,11 +48,6 @@ _OCC_FIELDS = ("plan_id", "kind", "source_id", "unit_id", "period_key", "period_
                "agency_own", "also_to", "alternatives", "tentative")
 
 
-#: the columns a first issue writes for each occurrence: the occurrence's own fields, then the store's
-_INSERT_COLUMNS = (*_OCC_FIELDS, "uid", "content_hash", "status", "sequence", "done_on", "cancelled_on",
-                   "modified_at", "starts_at", "ends_at", "audience", "change_number")
-_occ_fields = attrgetter(*_OCC_FIELDS)
-
 #: the advisory lock (PostgreSQL) that makes issues one at a time: units are shared between plans
 _ISSUE_LOCK = zlib.crc32(b"plancal.issue")
 _MAX_PROBLEMS = 20
@@ -61,15 +58,11 @@ def _text_columns(table: Table) -> list[tuple[str, int | None]]:
     return [(c.name, c.type.length) for c in table.columns if isinstance(c.type, String)]
 
 
-def _column_fits(values: Sequence[Any], limit: int | None) -> bool:
-    """Whether every text among ``values`` (texts or None) fits a column of ``limit`` characters and
-    holds no NUL."""
-    try:
-        texts = list(filter(None, set(values)))  # each distinct text once: most rows share their titles
-        joined = "".join(texts)
-    except TypeError:  # something else than text: look at the texts only
-        texts = [v for v in values if v and isinstance(v, str)]
-        joined = "".join(texts)
+def _column_fits(values: Iterable[Any], limit: int | None) -> bool:
+    """Whether every text among ``values`` (texts, None or other values that can be a set's) fits a column
+    of ``limit`` characters and holds no NUL."""
+    texts = [v for v in set(values) if v and isinstance(v, str)]  # each distinct text once: rows share titles
+    joined = "".join(texts)
     if "\x00" in joined:
         return False
     return limit is None or len(joined) <= limit or max(map(len, texts)) <= limit
@@ -105,7 +98,7 @@ class Plans(Units):
                 problems += _misfits(unit_columns, u, f"đơn vị '{str(u['id'])[:80]}'", path)
         occ_columns = [(n, limit) for n, limit in _text_columns(tables["occurrences"]) if n in _OCC_FIELDS]
         # one pass per column over every row first: the row-by-row search only when something does not fit
-        if not all(_column_fits(list(map(attrgetter(n), occurrences)), limit) for n, limit in occ_columns):
+        if not all(_column_fits(map(attrgetter(n), occurrences), limit) for n, limit in occ_columns):
             for occ in occurrences:
                 if len(problems) >= _MAX_PROBLEMS:
                     break
@@ -148,7 +141,7 @@ class Plans(Units):
         units_added, _ = upsert_units(s, loaded.directory)
         s.flush()
         modified = vn_midnight_utc(plan.revision_date)
-        added = changed = cancelled = unchanged = 0
+        changed = cancelled = unchanged = 0
         prow = s.get(PlanRow, plan.id)
         if prow is not None and prow.digest == loaded.digest:
             n = len(occurrences)
@@ -167,21 +160,21 @@ class Plans(Units):
         existing: dict[str, tuple[str, str]] = {} if prow is None else {
             uid: (h, st) for uid, h, st in s.execute(select(occ.uid, occ.content_hash, occ.status)
                                                      .where(occ.plan_id == plan.id)).tuples()}
-        seen = set()
-        fresh: list[tuple[Any, ...]] = []
-        to_change: dict[str, tuple[Occurrence, str]] = {}
+        fresh: list[Occurrence] = []
+        kept: list[Occurrence] = []  # stored before
         # an amendment owes nothing before it was made: what it adds for periods already closed is dropped
         amended_on = plan.amended if existing and plan.amended else None
-        for o, digest in zip(occurrences, content_hashes(occurrences), strict=True):
-            stored = existing.get(o.uid)
-            if stored is None and amended_on and o.kind in ACTIONABLE and o.due_stated < amended_on:
-                continue
+        for o in occurrences:
+            if o.uid in existing:
+                kept.append(o)
+            elif not (amended_on and o.kind in ACTIONABLE and o.due_stated < amended_on):
+                fresh.append(o)
+        seen = set()
+        to_change: dict[str, tuple[Occurrence, str]] = {}
+        for o, digest in zip(kept, content_hashes(kept), strict=True):
             seen.add(o.uid)
-            if stored is None:
-                fresh.append((*_occ_fields(o), o.uid, digest, "open", 0, None, None, modified,
-                              _naive_utc(o.starts_at), _naive_utc(o.ends_at), tuple(o.audience), change))
-                added += 1
-            elif stored[0] != digest or stored[1] == "cancelled":
+            h, status = existing[o.uid]
+            if h != digest or status == "cancelled":
                 to_change[o.uid] = (o, digest)
                 changed += 1
             else:
@@ -203,7 +196,7 @@ class Plans(Units):
             row.modified_at = max(modified, row.modified_at)
             row.change_number = change
         if fresh:
-            insert_rows(s, Base.metadata.tables["occurrences"], _INSERT_COLUMNS, fresh)
+            insert_rows(s, Base.metadata.tables["occurrences"], _insert_columns(fresh, modified, change))
         for uid in gone:
             row = rows[uid]
             log_change(s, row, Transition.CANCELLED, source="plan", changed_on=plan.revision_date,
@@ -215,7 +208,7 @@ class Plans(Units):
             row.change_number = change
             cancelled += 1
         s.flush()
-        return IssueResult(plan.id, added, changed, cancelled, unchanged, units_added)
+        return IssueResult(plan.id, len(fresh), changed, cancelled, unchanged, units_added)
 
     def plans(self) -> list[PlanRow]:
         with self.session() as s:
@@ -224,6 +217,18 @@ class Plans(Units):
     def plan(self, plan_id: str) -> PlanRow | None:
         with self.session() as s:
             return s.get(PlanRow, plan_id)
+
+
+def _insert_columns(fresh: Sequence[Occurrence], modified: datetime, change: int) -> dict[str, Iterable[Any]]:
+    """The columns a first issue writes of each occurrence, in row order: the occurrence's own fields, then
+    the store's. Read as the rows go out (see :func:`insert_rows`), the digests too."""
+    n = len(fresh)
+    columns: dict[str, Iterable[Any]] = {f: map(attrgetter(f), fresh) for f in (*_OCC_FIELDS, "uid")}
+    return columns | {"content_hash": content_hashes(fresh), "status": repeat("open", n), "sequence": repeat(0, n),
+                      "done_on": repeat(None, n), "cancelled_on": repeat(None, n), "modified_at": repeat(modified, n),
+                      "starts_at": map(_naive_utc, map(attrgetter("starts_at"), fresh)),
+                      "ends_at": map(_naive_utc, map(attrgetter("ends_at"), fresh)),
+                      "audience": map(attrgetter("audience"), fresh), "change_number": repeat(change, n)}
 
 
 def _issue_error(plan_id: str, path: str, exc: SQLAlchemyError) -> StoreError:

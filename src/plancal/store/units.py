@@ -102,7 +102,8 @@ def upsert_units(s: Session, units: Iterable[Unit]) -> tuple[int, int]:
             fresh.append((u.id, new_token(), *(values[k] for k in _VALUE_COLUMNS)))
         elif stored != values:
             changed[u.id] = values
-    insert_rows(s, t, ("id", "feed_token", *_VALUE_COLUMNS), fresh)
+    if fresh:
+        insert_rows(s, t, dict(zip(("id", "feed_token", *_VALUE_COLUMNS), zip(*fresh, strict=True), strict=True)))
     for unit_id, values in changed.items():
         row = s.get(UnitRow, unit_id)
         assert row is not None
