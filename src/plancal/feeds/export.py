@@ -293,10 +293,10 @@ def _date(value: date | str) -> date:
     return date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
-def _list(value: list[str] | str | None) -> list[str]:
+def _list(value: Sequence[str] | str | None) -> Sequence[str]:
     if isinstance(value, str):
         return json.loads(value) or []
-    return value or []
+    return value or ()
 
 
 def _row_token(v: Sequence[Any]) -> str:
@@ -353,6 +353,9 @@ class FeedIndex:
         for p in plans:
             for u in p.recipients or ():
                 plans_of[u].add(p.id)
+        # (plan, audience) of the themes and anniversaries: a plan's themes mostly share one audience
+        # (every unit of the country), added to the units once rather than once per row
+        reached: set[tuple[str, str | tuple[str, ...] | None]] = set()
         for v in versions:
             if v[_STATUS] == "cancelled" and (v[_CANCELLED_ON] is None or today > _date(v[_CANCELLED_ON]) + keep):
                 continue
@@ -360,8 +363,8 @@ class FeedIndex:
             plan_tokens[v[_PLAN]].append(token)
             if v[_KIND] in INFORMATIONAL:
                 informational[v[_PLAN]].append(token)
-                for u in _list(v[_AUDIENCE]):
-                    plans_of[u].add(v[_PLAN])
+                audience = v[_AUDIENCE]
+                reached.add((v[_PLAN], audience if audience is None or isinstance(audience, str) else tuple(audience)))
                 continue
             if v[_UNIT]:
                 actionable[v[_UNIT]].append(token)
@@ -369,6 +372,9 @@ class FeedIndex:
                 for u in dict.fromkeys(_list(v[_AUDIENCE])):
                     if u != v[_UNIT]:
                         actionable[u].append(token)
+        for plan_id, audience in reached:
+            for u in _list(audience):
+                plans_of[u].add(plan_id)
         info_digest = {pid: self._digest("info", pid, tokens) for pid, tokens in informational.items()}
         self.markers: dict[str, str] = {
             PUBLIC: self._digest("public", *(info_digest[p.id] for p in plans if p.id in info_digest))}

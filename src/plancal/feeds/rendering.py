@@ -508,8 +508,9 @@ class FeedBuilder:
             for u in p.recipients or ():
                 self.plans_of[u].add(p.id)
         for plan_id, infos in self.informational.items():
-            for r in infos:
-                for u in r.audience or ():
+            # a plan's themes mostly share one audience (every unit of the country): added once
+            for audience in {tuple(r.audience) for r in infos if r.audience}:
+                for u in audience:
                     self.plans_of[u].add(plan_id)
         self._info_cache: dict[frozenset[str], list[tuple[tuple[date, int, str, str], bytes]]] = {}
         self._frame: tuple[bytes, bytes] | None = None
