@@ -37,7 +37,6 @@ from __future__ import annotations
 import fcntl
 import filecmp
 import hashlib
-import json
 import mmap
 import os
 import re
@@ -70,7 +69,7 @@ from plancal.feeds.rendering import (
     cancelled_kept,
 )
 from plancal.settings import Settings
-from plancal.store import FeedExport, OccurrenceFacts, PlanRow, Store, UnitToken
+from plancal.store import FeedExport, OccurrenceFacts, PlanRow, Store, UnitToken, json_list
 
 
 @dataclass(frozen=True)
@@ -200,17 +199,19 @@ def _now() -> datetime:
 
 
 def publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed | StreamedFeed], *, prune: bool,
-            expected: Iterable[str] = (), digests: dict[str, str] | None = None) -> ExportResult:
+            expected: Iterable[str] = (), digests: dict[str, str] | None = None,
+            existing: set[str] | None = None) -> ExportResult:
     """Write the feeds whose bytes differ from their file (or whose file is missing) and remember each
     one's marker (or, for a feed without one, the digest of its bytes). With ``prune``, delete feed
     files and digests that are neither among ``feeds`` nor ``expected`` (a rotated token's old file,
-    for one)."""
+    for one); ``existing``: the feed files there before, if the caller listed them under the lock."""
     with feeds_locked(settings):
-        return _publish(store, settings, feeds, prune=prune, expected=expected, digests=digests)
+        return _publish(store, settings, feeds, prune=prune, expected=expected, digests=digests, existing=existing)
 
 
 def _publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed | StreamedFeed], *, prune: bool,
-             expected: Iterable[str] = (), digests: dict[str, str] | None = None) -> ExportResult:
+             expected: Iterable[str] = (), digests: dict[str, str] | None = None,
+             existing: set[str] | None = None) -> ExportResult:
     if digests is None:
         digests = store.feed_digests()
     written: dict[str, str] = {}
@@ -249,7 +250,8 @@ def _publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed | St
         store.save_feed_digests({**remember, **written}, _now())
     removed = 0
     if prune:
-        stale = _existing_feed_files(settings) - expected
+        # what was there and is not expected: every file written here is expected
+        stale = (_existing_feed_files(settings) if existing is None else existing) - expected
         for name in sorted(stale):
             feed_path(settings, name).unlink(missing_ok=True)
             removed += 1
@@ -291,12 +293,6 @@ _UID, _PLAN, _KIND, _UNIT, _AUDIENCE, _STATUS, _CANCELLED_ON, _SEQUENCE, _HASH, 
 
 def _date(value: date | str) -> date:
     return date.fromisoformat(value[:10]) if isinstance(value, str) else value
-
-
-def _list(value: Sequence[str] | str | None) -> Sequence[str]:
-    if isinstance(value, str):
-        return json.loads(value) or []
-    return value or ()
 
 
 def _row_token(v: Sequence[Any]) -> str:
@@ -369,11 +365,11 @@ class FeedIndex:
             if v[_UNIT]:
                 actionable[v[_UNIT]].append(token)
             if v[_KIND] == "conference":
-                for u in dict.fromkeys(_list(v[_AUDIENCE])):
+                for u in dict.fromkeys(json_list(v[_AUDIENCE])):
                     if u != v[_UNIT]:
                         actionable[u].append(token)
         for plan_id, audience in reached:
-            for u in _list(audience):
+            for u in json_list(audience):
                 plans_of[u].add(plan_id)
         info_digest = {pid: self._digest("info", pid, tokens) for pid, tokens in informational.items()}
         self.markers: dict[str, str] = {
@@ -637,7 +633,7 @@ def _export(store: Store, settings: Settings, today: date) -> ExportResult:
         dirty = [name for name, marker in markers.items() if digests.get(name) != marker or name not in existing]
     spliceable = {name for name in dirty if name in existing and digests.get(name, "").startswith(context)}
     feeds = _render(store, settings, today, units, plans, dirty, markers, changed, spliceable)
-    result = publish(store, settings, feeds, prune=True, expected=names, digests=digests)
+    result = publish(store, settings, feeds, prune=True, expected=names, digests=digests, existing=existing)
     store.save_feed_export(FeedExport(context, change_number, today), _now())
     return ExportResult(result.written, result.unchanged + len(names) - len(dirty), result.removed)
 

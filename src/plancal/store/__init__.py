@@ -31,6 +31,7 @@ from plancal.store.tables import (
     UnitFacts,
     UnitRow,
     UnitToken,
+    json_list,
     new_token,
     vn_midnight_utc,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "Unsent",
     "Week",
     "delivery_counts",
+    "json_list",
     "needing_attention",
     "new_token",
     "new_worker",

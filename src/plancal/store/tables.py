@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time
 from typing import Any, NamedTuple
@@ -76,7 +77,7 @@ class UnitRow(Base):
                     valid_from=self.valid_from, valid_to=self.valid_to, successor=self.successor_id)
 
 
-def json_list(value: str | list[Any] | None) -> list[Any]:
+def json_list(value: str | Sequence[Any] | None) -> Sequence[Any]:
     """A JSON list column read as the driver gives it (JSON text on SQLite, a list on PostgreSQL) and
     decoded here: nearly every row holds ``[]`` or one short list, and the JSON type parses each."""
     if value is None or value == "[]":
