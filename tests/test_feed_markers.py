@@ -302,3 +302,28 @@ def test_a_unit_feed_written_after_its_web_form_keeps_the_export_light(store: St
     with monkeypatch.context() as m:
         m.setattr(EventRenderer, "render", _no_versions)
         assert export_feeds(store, settings, TODAY).written == 0
+
+
+def test_a_first_exports_markers_are_those_every_later_comparison_computes(store: Store, settings: Settings,
+                                                                           tmp_path: Path) -> None:
+    """A first export takes its markers from the rows it renders (typed values); a later export that
+    compares markers takes them from the row versions (what the driver gives: ISO text on SQLite). Both
+    must be the same text, or the first change of a conference would render every feed again: rows done,
+    cancelled and of every kind, on SQLite and PostgreSQL."""
+    from plancal.feeds.export import FeedIndex
+    from plancal.lifecycle.issuance import issue_file
+    issue_all(store)
+    path = write_plan(tmp_path / "plan", DUTIES)
+    issue_file(store, path)
+    row = store.find_occurrence("thu-nghiem", "send", "bao", "2021-02")
+    store.record_submission(Submission(row.uid, "bao", date(2021, 2, 23)))
+    amended = path.read_text(encoding="utf-8").replace("issued: 15/01/2021", "issued: 15/01/2021\namended: 10/04/2021")
+    path.write_text("\n".join(line for line in amended.splitlines() if "id: page" not in line) + "\n", encoding="utf-8")
+    assert issue_file(store, path).result.cancelled == 1
+    kinds = {r.kind for r in store.occurrence_facts()}
+    assert {"theme", "anniversary", "conference", "report"} <= kinds
+    assert store.feed_export() is None
+    export_feeds(store, settings, TODAY)
+    stored = store.feed_digests()
+    by_versions = FeedIndex(store.unit_tokens(), store.plans(), store.occurrence_versions(), settings, TODAY).markers
+    assert stored == by_versions and len(stored) > 3

@@ -39,16 +39,16 @@ import filecmp
 import hashlib
 import mmap
 import os
+import queue
 import re
-import tempfile
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, BinaryIO, NamedTuple, cast
 
 import icalendar
 
@@ -84,56 +84,77 @@ class ExportResult:
 
 
 # -- files ----------------------------------------------------------------------------------
-def _write_temp(path: Path, data: bytes | Iterable[bytes]) -> tuple[Path, int]:
-    """A temporary file next to ``path`` (in a folder that exists) holding ``data`` (or its chunks,
-    written as they come), readable by the web server; and its size."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb", buffering=1 << 18) as fh:
-            os.fchmod(fd, 0o644)  # served by nginx; mkstemp creates 0600
-            if isinstance(data, bytes):
-                fh.write(data)
-            else:
-                fh.writelines(data)
-            size = fh.tell()
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return Path(tmp), size
+#: the bytes of rendered feed the writer may hold before the renderer waits for it (the rest of a feed
+#: is rendered while its start is written), and the most it takes from a feed at a time
+_AHEAD_BYTES = 16 << 20
+_PIECE_BYTES = 1 << 20
+
+
+def _temp_path(path: Path) -> Path:
+    """The temporary file of ``path``: beside it, hidden from the exporter and from nginx's listing. One
+    name per feed: writers hold the export lock, and a file left by a crash is overwritten next time."""
+    return path.with_name(f".{path.name}.tmp")
+
+
+class _Job(NamedTuple):
+    path: Path
+    chunks: list[bytes | memoryview]
+    size: int
+    last: bool  # the feed's last chunks: close, compare, keep
+    compare: bool  # keep the file only if its bytes differ from the target's
 
 
 class _Batch:
     """Many atomic writes with one flush to disk: every temporary file is written, then ``os.sync()``
     once, then each is renamed over its target. A reader sees each file old or new, never half
-    written, and after a crash no renamed file can be empty (its data reached the disk first)."""
+    written, and after a crash no renamed file can be empty (its data reached the disk first).
+
+    The files are written by a thread of the batch while the caller renders the next feed: a file's
+    creation waits on the file system's journal and its bytes on the page cache, which takes the CPU
+    from no one (the calls release the GIL). What the thread is given is bounded (``_AHEAD_BYTES``); a
+    failure of the thread is raised to the caller at its next call."""
 
     def __init__(self) -> None:
-        self.pending: list[tuple[Path, Path]] = []
+        self.pending: list[tuple[Path, Path]] = []  # (temporary, target), renamed by commit()
+        #: per streamed target: True if its bytes differ from the file there (it is pending), else False
+        self.changed: dict[Path, bool] = {}
         self._folders: set[Path] = set()  # made (or found) already: one mkdir per folder, not per file
+        self._held = 0  # bytes given to the writer and not yet written
+        self._written = threading.Condition()
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._open: tuple[Path, Path, BinaryIO] | None = None  # the file being written: target, temporary
 
-    def _temp(self, path: Path, data: bytes | Iterable[bytes]) -> tuple[Path, int]:
-        if path.parent not in self._folders:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(path.parent)
-        return _write_temp(path, data)
-
+    # -- the caller's side ----------------------------------------------------------------------
     def add(self, path: Path, data: bytes) -> None:
-        self.pending.append((self._temp(path, data)[0], path))
+        """Write ``data`` to ``path`` (at commit)."""
+        self._send(path, [data], last=True, compare=False)
 
-    def add_stream(self, path: Path, chunks: Iterable[bytes]) -> bool:
-        """Write the chunks to a temporary file; False (and nothing pending) if ``path`` holds them already."""
-        tmp, size = self._temp(path, chunks)
-        try:
-            same = path.stat().st_size == size and filecmp.cmp(tmp, path, shallow=False)
-        except OSError:
-            same = False
-        if same:
-            tmp.unlink()
-            return False
-        self.pending.append((tmp, path))
-        return True
+    def add_stream(self, path: Path, chunks: Iterable[bytes | memoryview]) -> None:
+        """Write the chunks (rendered here, as they are taken) to ``path`` at commit, unless the file
+        holds them already: :attr:`changed` tells which, once :meth:`finish` returned."""
+        piece: list[bytes | memoryview] = []
+        size = 0
+        for chunk in chunks:
+            piece.append(chunk)
+            size += len(chunk)
+            if size >= _PIECE_BYTES:
+                self._send(path, piece, last=False, compare=True)
+                piece, size = [], 0
+        self._send(path, piece, last=True, compare=True)
+
+    def finish(self) -> None:
+        """Wait for every file given to be written (raising what failed)."""
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            raise self._error
 
     def commit(self) -> None:
+        self.finish()
         if self.pending:
             os.sync()
         for tmp, path in self.pending:
@@ -141,9 +162,74 @@ class _Batch:
         self.pending.clear()
 
     def discard(self) -> None:
+        """Stop the writer and remove every temporary file not renamed (after a failure)."""
+        with suppress(Exception):  # the writer's failure reached the caller already, at a call or in finish()
+            self.finish()
+        if self._open is not None:
+            self._open[2].close()
+            self.pending.append((self._open[1], self._open[0]))
+            self._open = None
         for tmp, _ in self.pending:
             tmp.unlink(missing_ok=True)
         self.pending.clear()
+
+    def _send(self, path: Path, chunks: list[bytes | memoryview], *, last: bool, compare: bool) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="plancal-feed-writer", daemon=True)
+            self._thread.start()
+        size = sum(map(len, chunks))
+        with self._written:
+            while self._held and self._held + size > _AHEAD_BYTES and self._error is None:
+                self._written.wait()
+            self._held += size
+        self._jobs.put(_Job(path, chunks, size, last, compare))
+
+    # -- the writer's side ----------------------------------------------------------------------
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            if self._error is None:
+                try:
+                    self._write(job.path, job.chunks, job.last, job.compare)
+                except BaseException as exc:  # raised to the caller; the jobs after it are dropped
+                    self._error = exc
+            with self._written:
+                self._held -= job.size
+                self._written.notify()
+
+    def _write(self, path: Path, chunks: list[bytes | memoryview], last: bool, compare: bool) -> None:
+        if self._open is None:
+            if path.parent not in self._folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(path.parent)
+            tmp = _temp_path(path)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+            try:
+                os.fchmod(fd, 0o644)  # served by nginx, whatever the umask
+                self._open = (path, tmp, os.fdopen(fd, "wb", buffering=1 << 18))
+            except BaseException:
+                os.close(fd)
+                tmp.unlink(missing_ok=True)
+                raise
+        target, tmp, fh = self._open
+        assert target == path, "feeds are written one after the other"
+        fh.writelines(chunks)
+        if not last:
+            return
+        size = fh.tell()
+        fh.close()
+        self._open = None
+        if compare:
+            try:
+                same = path.stat().st_size == size and filecmp.cmp(tmp, path, shallow=False)
+            except OSError:
+                same = False
+            self.changed[path] = not same
+            if same:
+                tmp.unlink()
+                return
+        self.pending.append((tmp, path))
 
 
 #: the lock file in the calendar folder (not a feed: the exporter only looks at *.ics files)
@@ -218,6 +304,7 @@ def _publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed | St
     remember: dict[str, str] = {}
     expected = set(expected)
     unchanged = 0
+    streamed: dict[Path, tuple[str, str]] = {}  # path → (name, marker) of the feeds streamed to the batch
     batch = _Batch()
     try:
         for feed in feeds:
@@ -227,11 +314,9 @@ def _publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed | St
                 assert feed.marker is not None
                 if digests.get(feed.name) == feed.marker and path.is_file():
                     unchanged += 1
-                elif batch.add_stream(path, feed.chunks):
-                    written[feed.name] = feed.marker
                 else:
-                    unchanged += 1
-                    remember[feed.name] = feed.marker
+                    batch.add_stream(path, feed.chunks)
+                    streamed[path] = (feed.name, feed.marker)
                 continue
             key = feed.marker or feed.digest
             if digests.get(feed.name) == key and path.is_file():
@@ -243,6 +328,13 @@ def _publish(store: Store, settings: Settings, feeds: Iterable[RenderedFeed | St
                 continue
             batch.add(path, feed.data)
             written[feed.name] = key
+        batch.finish()
+        for path, (name, marker) in streamed.items():
+            if batch.changed[path]:
+                written[name] = marker
+            else:  # the file held these bytes already
+                unchanged += 1
+                remember[name] = marker
         batch.commit()
     finally:
         batch.discard()
@@ -296,7 +388,16 @@ def _date(value: date | str) -> date:
 
 
 def _row_token(v: Sequence[Any]) -> str:
-    return f"{v[_UID]}|{v[_SEQUENCE]}|{v[_HASH]}|{v[_STATUS]}|{v[_DONE_ON]}|{v[_CANCELLED_ON]}|{v[_MODIFIED]}"
+    """What of a row version makes its events' bytes, the same text whether the version came from the
+    driver (dates as ISO text on SQLite) or from :class:`OccurrenceFacts` (typed): a feed shows its
+    ``modified_at`` to the second."""
+    return f"{v[_UID]}|{v[_SEQUENCE]}|{v[_HASH]}|{v[_STATUS]}|{v[_DONE_ON]}|{v[_CANCELLED_ON]}|{str(v[_MODIFIED])[:19]}"
+
+
+def _version(r: OccurrenceFacts) -> tuple[Any, ...]:
+    """A row's version (see ``Store.occurrence_versions``) from its facts, already read."""
+    return (r.uid, r.plan_id, r.kind, r.unit_id, r.audience, r.status, r.cancelled_on, r.sequence, r.content_hash,
+            r.done_on, r.modified_at, r.window_start, r.due_effective)
 
 
 def feed_context(units: Sequence[tuple[str, str, str]], plans: Sequence[PlanRow], settings: Settings) -> str:
@@ -550,10 +651,12 @@ def _sort_keys(store: Store) -> Callable[[str], _SortKey]:
 # -- rendering what changed ----------------------------------------------------------------------------
 def _render(store: Store, settings: Settings, today: date, units: Sequence[UnitToken],
             plans: Sequence[PlanRow], dirty: Sequence[str], markers: Mapping[str, str],
-            changed: Sequence[OccurrenceFacts] | None, spliceable: Container[str]) -> Iterator[RenderedFeed | StreamedFeed]:
+            changed: Sequence[OccurrenceFacts] | None, spliceable: Container[str],
+            every_row: Sequence[OccurrenceFacts] | None = None) -> Iterator[RenderedFeed | StreamedFeed]:
     """The ``dirty`` feeds. A plan feed in ``spliceable`` (its file written in this context) is spliced
     from its file and the ``changed`` rows (those changed since every file was written; None: unknown)
-    when they are few; a few other feeds are rendered from the rows they show alone, many from every row."""
+    when they are few; a few other feeds are rendered from the rows they show alone, many from every row
+    (``every_row``, if the caller read them already)."""
     plan_ids = {plan_feed_name(p.id): p.id for p in plans}
     renderer = EventRenderer({uid: name for uid, name, _ in units}, {p.id: p for p in plans}, settings.timezone)
     changed_of: dict[str, list[OccurrenceFacts]] = defaultdict(list)
@@ -576,12 +679,14 @@ def _render(store: Store, settings: Settings, today: date, units: Sequence[UnitT
     if not rest:
         return
     if len(rest) > _FEW:
-        b = FeedBuilder(units, plans, store.occurrence_facts(), settings, today)
+        b = FeedBuilder(units, plans, store.occurrence_facts() if every_row is None else every_row, settings, today)
         yield from (StreamedFeed(f.name, f.chunks, markers[f.name]) for f in b.streams(set(rest)))
         return
     unit_ids = {unit_feed_name(u.feed_token): u.id for u in units}
     mine_units = [unit_ids[n] for n in rest if n in unit_ids]
-    if any(n in plan_ids for n in rest):
+    if every_row is not None:
+        rows = every_row
+    elif any(n in plan_ids for n in rest):
         rows = store.occurrence_facts()
     else:  # the rows of these units, and those that reach many feeds
         rows = store.occurrence_facts(unit_ids=mine_units, kinds=_REACHING)
@@ -614,6 +719,7 @@ def _export(store: Store, settings: Settings, today: date) -> ExportResult:
     names = _feed_names(units, plans)
     existing = _existing_feed_files(settings)
     changed: list[OccurrenceFacts] | None = None
+    rows: list[OccurrenceFacts] | None = None  # every row, when read
     if last is not None:
         expiring = _expiring(last.today, today, settings.cancelled_keep_days)
         changed = [] if change_number == last.change_number and expiring is None else \
@@ -629,10 +735,14 @@ def _export(store: Store, settings: Settings, today: date) -> ExportResult:
         dirty = sorted((touched & names) | foreign | (names - existing))
         markers = {name: _changed_marker(context, name, change_number, today) for name in dirty}
     else:
-        markers = FeedIndex(units, plans, store.occurrence_versions(), settings, today).markers
+        if last is None:  # no export in this context yet: nearly every feed is rendered, from rows read once
+            rows = store.occurrence_facts()
+            markers = FeedIndex(units, plans, map(_version, rows), settings, today).markers
+        else:  # which feeds the changed rows reach is not known: compare every feed's marker
+            markers = FeedIndex(units, plans, store.occurrence_versions(), settings, today).markers
         dirty = [name for name, marker in markers.items() if digests.get(name) != marker or name not in existing]
     spliceable = {name for name in dirty if name in existing and digests.get(name, "").startswith(context)}
-    feeds = _render(store, settings, today, units, plans, dirty, markers, changed, spliceable)
+    feeds = _render(store, settings, today, units, plans, dirty, markers, changed, spliceable, rows)
     result = publish(store, settings, feeds, prune=True, expected=names, digests=digests, existing=existing)
     store.save_feed_export(FeedExport(context, change_number, today), _now())
     return ExportResult(result.written, result.unchanged + len(names) - len(dirty), result.removed)

@@ -243,6 +243,7 @@ class OccurrenceFacts:
     cancelled_on: date | None
     sequence: int
     modified_at: datetime
+    content_hash: str
 
     def state(self, today: date) -> State:
         """The occurrence as of ``today`` (see :func:`occurrence_state`)."""
