@@ -5,6 +5,7 @@ changed from the change number alone. SQLite and PostgreSQL (the store fixtures)
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from icalendar import vText
@@ -13,6 +14,7 @@ from plancal.feeds.export import builder, export_feeds
 from plancal.feeds.rendering import EventRenderer, FeedBuilder, escape_text, ical_text
 from plancal.settings import Settings
 from plancal.store import OccurrenceRow, Store, Submission
+from plancal.units.directory import Unit
 from tests.feedfixtures import PLAN_003_ID, TODAY, issue_all
 
 AWKWARD = ["Báo An Giang — lịch thực hiện", "a,b;c\\d:e\"f^g", "x" * 200, "Ủy ban nhân dân xã " * 9, "tab\there",
@@ -70,3 +72,66 @@ def test_unchanged_export_reads_no_rows_and_any_change_ends_it(store: Store, set
 def test_text_escaping_equals_icalendar() -> None:
     for value in [*AWKWARD, "a\\Nb", "x\r\ny\rz\nw", "\\;\\,", ";;,,\\\\", "Hạn: 25/03; gửi, nhận\\N"]:
         assert escape_text(value).encode() == vText(value).to_ical(), value
+
+
+def _folder(settings: Settings) -> dict[str, bytes]:
+    """Every file of the calendar folder (hidden ones too: a temporary file left behind counts)."""
+    root = settings.calendar_dir
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*")
+            if p.is_file() and p.name != ".plancal-export.lock"}
+
+
+@pytest.mark.parametrize("where", ["rendering", "writing"])
+def test_a_failure_midway_leaves_the_files_and_digests_as_they_were(store: Store, settings: Settings,
+                                                                    monkeypatch: pytest.MonkeyPatch,
+                                                                    where: str) -> None:
+    """The renderer fails three quarters of the way, or the writer's thread cannot create the temporary
+    file of the middle feed: the export raises that error, every feed file is the one of the export before, byte for byte,
+    no temporary file stays behind and the digests are those of the files."""
+    from plancal.feeds import export as export_module
+    issue_all(store)
+    total = export_feeds(store, settings, TODAY).written
+    renders = 0
+    real_render, real_temp = EventRenderer.render, export_module._temp_path
+
+    def count(self: EventRenderer, row: object, variant: str) -> bytes:
+        nonlocal renders
+        renders += 1
+        return real_render(self, row, variant)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as m:
+        m.setattr(EventRenderer, "render", count)
+        list(builder(store, settings, TODAY).feeds())
+    # a renamed unit: every feed is rendered again; every file differs from its new bytes (changed by hand)
+    unit = store.unit_row(_a_duty(store).unit_id or "")
+    assert unit is not None
+    store.import_units([Unit(unit.id, unit.name + " (mới)", unit.kind, unit.parent_id, tuple(unit.emails))])
+    for p in settings.calendar_dir.rglob("*.ics"):
+        p.write_bytes(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    before, digests = _folder(settings), store.feed_digests()
+    calls = 0
+
+    def render(self: EventRenderer, row: object, variant: str) -> bytes:
+        nonlocal calls
+        calls += 1
+        if calls == renders * 3 // 4:  # in the unit feeds, with many files written
+            raise RuntimeError("renderer failed")
+        return real_render(self, row, variant)  # type: ignore[arg-type]
+
+    def temp_path(path: Path) -> Path:
+        nonlocal calls
+        calls += 1
+        return path.parent / "missing-folder" / path.name if calls == total // 2 else real_temp(path)
+
+    if where == "rendering":
+        monkeypatch.setattr(EventRenderer, "render", render)
+    else:
+        monkeypatch.setattr(export_module, "_temp_path", temp_path)
+    with pytest.raises((RuntimeError, FileNotFoundError)):
+        export_feeds(store, settings, TODAY)
+    assert _folder(settings) == before
+    assert store.feed_digests() == digests
+    monkeypatch.undo()
+    assert export_feeds(store, settings, TODAY).written == total  # and the next export writes them
+    assert {f.name: f.data for f in builder(store, settings, TODAY).feeds()} == {
+        str(p.relative_to(settings.calendar_dir)): p.read_bytes() for p in settings.calendar_dir.rglob("*.ics")}
