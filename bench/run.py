@@ -385,25 +385,48 @@ class Bench:
 
     # -- rows: feed exports ------------------------------------------------------------------------
     def row_export(self) -> None:
+        """Three rounds, each a first export and then the bounds, best of each (as the reads are best of 3).
+        No file is deleted while a side is timed: on this machine's ext4 (mounted with ``discard``) the
+        creation of files pays for blocks freed just before, several seconds for 250 MB, and whichever side
+        came first after a deletion would pay for it. Each round's folders are moved aside, not deleted, and
+        go at the end."""
         store, settings = self.store, self.settings
-        if settings.calendar_dir.exists():
-            shutil.rmtree(settings.calendar_dir)
-        with contextlib.closing(sqlite3.connect(self.db_file)) as db, db:
-            db.execute("DELETE FROM feeds")
-        result, t_plancal = self.profiler.run("export_feeds (first)",
-                                              lambda: export_feeds(store, settings, FEEDS_TODAY))
+        aside = self.tmp / "aside"
+        aside.mkdir(exist_ok=True)
+
+        def move_aside(folder: Path) -> None:
+            if folder.exists():
+                folder.rename(aside / f"{folder.name}-{uuid.uuid4().hex}")
+
+        def first_export() -> Any:
+            move_aside(settings.calendar_dir)
+            with contextlib.closing(sqlite3.connect(self.db_file)) as db, db:
+                db.execute("DELETE FROM feeds")
+                db.execute("DELETE FROM feed_exports")
+            os.sync()
+            return self.profiler.run("export_feeds (first)", lambda: export_feeds(store, settings, FEEDS_TODAY))
+
+        plain_dir, atomic_dir = self.tmp / "bound-plain", self.tmp / "bound-atomic"
+        result, t_plancal = first_export()
         files = sorted(p for p in settings.calendar_dir.rglob("*.ics"))
         assert result.written == len(files), (result, len(files))
         size = sum(p.stat().st_size for p in files)
         feeds, pieces = split_feeds(settings.calendar_dir, files)
-        plain_dir, atomic_dir = self.tmp / "bound-plain", self.tmp / "bound-atomic"
-        t_plain = best_of(lambda: write_plain(plain_dir, feeds), 1)
-        t_atomic = best_of(lambda: write_atomic(atomic_dir, feeds), 1)
+        t_plain = t_atomic = math.inf
+        for round_ in range(1 if self.args.profile else 3):
+            if round_:
+                t_plancal = min(t_plancal, first_export()[1])
+            for folder in (plain_dir, atomic_dir):
+                move_aside(folder)
+            os.sync()
+            t_plain = min(t_plain, best_of(lambda: write_plain(plain_dir, feeds), 1))
+            t_atomic = min(t_atomic, best_of(lambda: write_atomic(atomic_dir, feeds), 1))
         assert (plain_dir / files[-1].relative_to(settings.calendar_dir)).read_bytes() == files[-1].read_bytes()
+        shutil.rmtree(aside)
         n_events = sum(len(refs) - 2 for _, refs in feeds)
         self.add(Row(f"first feed export ({len(files):,} files, {size / 1e6:,.0f} MB)", fmt_seconds(t_plancal),
                      f"join+temp+sync+rename {fmt_seconds(t_atomic)}", t_plancal / t_atomic,
-                     f"{n_events:,} events in feeds, {pieces:,} distinct"))
+                     f"{n_events:,} events in feeds, {pieces:,} distinct; best of 3 rounds each"))
         self.add(Row("first feed export, against a plain write", fmt_seconds(t_plancal),
                      f"join+plain write {fmt_seconds(t_plain)}", t_plancal / t_plain))
 
@@ -684,7 +707,10 @@ BOUNDS_DOC = """
 - **first feed export**: the bound takes the bytes plancal wrote, splits each feed into its pieces (header +
   time zone, each VEVENT, the end) and keeps each distinct piece once — the cache a perfect exporter
   would have — then times joining each feed's pieces and writing the files: once as plain writes into
-  fresh folders, once like plancal (each to a temporary file, one `os.sync()`, then renames).
+  fresh folders, once like plancal (each to a temporary file, one `os.sync()`, then renames). Three rounds
+  (plancal's first export into an empty folder, then both bounds), best of each; no file is deleted while a
+  side is timed (each round's folders are moved aside and deleted at the end: on an ext4 mounted with
+  `discard`, creating files right after 250 MB were deleted costs seconds of kernel time).
 - **export when nothing changed**: one SQLite query of a change marker: max(modified_at) and count over
   occurrences, count of units, max(written_at) and count over feeds (best of 5).
 - **export after one submission**: rewriting the two changed files (the commune's feed, the plan feed)
