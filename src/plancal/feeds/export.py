@@ -47,6 +47,7 @@ from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Se
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, cast
 
@@ -85,9 +86,9 @@ class ExportResult:
 
 # -- files ----------------------------------------------------------------------------------
 #: the bytes of rendered feed the writer may hold before the renderer waits for it (the rest of a feed
-#: is rendered while its start is written), and the most it takes from a feed at a time
+#: is rendered while its start is written), and the chunks (events, mostly: 1-2 KB each) it is given at a time
 _AHEAD_BYTES = 16 << 20
-_PIECE_BYTES = 1 << 20
+_PIECE_CHUNKS = 1024
 
 
 def _temp_path(path: Path) -> Path:
@@ -134,14 +135,11 @@ class _Batch:
     def add_stream(self, path: Path, chunks: Iterable[bytes | memoryview]) -> None:
         """Write the chunks (rendered here, as they are taken) to ``path`` at commit, unless the file
         holds them already: :attr:`changed` tells which, once :meth:`finish` returned."""
-        piece: list[bytes | memoryview] = []
-        size = 0
-        for chunk in chunks:
-            piece.append(chunk)
-            size += len(chunk)
-            if size >= _PIECE_BYTES:
-                self._send(path, piece, last=False, compare=True)
-                piece, size = [], 0
+        chunks = iter(chunks)
+        piece = list(islice(chunks, _PIECE_CHUNKS))
+        while len(piece) == _PIECE_CHUNKS:
+            self._send(path, piece, last=False, compare=True)
+            piece = list(islice(chunks, _PIECE_CHUNKS))
         self._send(path, piece, last=True, compare=True)
 
     def finish(self) -> None:

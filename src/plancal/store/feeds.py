@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from plancal.store.session import Database
-from plancal.store.tables import FeedExportRow, FeedRow
+from plancal.store.tables import Base, FeedExportRow, FeedRow
 
 
 @dataclass(frozen=True)
@@ -35,21 +35,23 @@ class FeedDigests(Database):
         if not digests:
             return
         rows = [{"name": name, "digest": digest, "written_at": when} for name, digest in digests.items()]
+        table = Base.metadata.tables["feeds"]  # a Core executemany: no ORM bulk insert (thousands of rows on a first export)
         with self.session() as s:
-            dialect = s.get_bind().dialect.name
+            conn = s.connection()
+            dialect = conn.dialect.name
             if dialect == "postgresql":
-                q: Any = pg_insert(FeedRow)
+                q: Any = pg_insert(table)
             elif dialect == "sqlite":
-                q = sqlite_insert(FeedRow)
+                q = sqlite_insert(table)
             else:  # any other database: delete, then insert
                 names = list(digests)
                 for i in range(0, len(names), 500):
-                    s.execute(delete(FeedRow).where(FeedRow.name.in_(names[i:i + 500])))
-                s.execute(insert(FeedRow), rows)
+                    conn.execute(delete(table).where(table.c.name.in_(names[i:i + 500])))
+                conn.execute(insert(table), rows)
                 return
             q = q.on_conflict_do_update(index_elements=["name"],
                                         set_={"digest": q.excluded.digest, "written_at": q.excluded.written_at})
-            s.execute(q, rows)
+            conn.execute(q, rows)
 
     def forget_feeds(self, names: Iterable[str]) -> None:
         """Drop the digests of feed files that no longer exist (a rotated token, a removed unit)."""
