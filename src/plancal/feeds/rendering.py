@@ -489,30 +489,32 @@ class FeedBuilder:
         self.renderer = EventRenderer({u.id: u.name for u in self.units}, plan_by_id, settings.timezone)
         self.tz_bytes = timezone_component(settings.timezone).to_ical()
         kept = sorted((r for r in rows if cancelled_kept(r, today, settings.cancelled_keep_days)), key=_sort_key)
+        # each row with its place in the order of every feed (an int: sorting a feed's events by it is
+        # cheaper than by their sort keys)
         self.by_plan: dict[str, list[Row]] = defaultdict(list)
-        self.actionable: dict[str, list[Row]] = defaultdict(list)
-        self.informational: dict[str, list[Row]] = defaultdict(list)
-        for r in kept:
+        self.actionable: dict[str, list[tuple[int, Row]]] = defaultdict(list)
+        self.informational: dict[str, list[tuple[int, Row]]] = defaultdict(list)
+        for place, r in enumerate(kept):
             self.by_plan[r.plan_id].append(r)
             if r.kind in INFORMATIONAL:
-                self.informational[r.plan_id].append(r)
+                self.informational[r.plan_id].append((place, r))
                 continue
             if r.unit_id:
-                self.actionable[r.unit_id].append(r)
+                self.actionable[r.unit_id].append((place, r))
             if r.kind == "conference":
                 for u in dict.fromkeys(r.audience or ()):
                     if u != r.unit_id:
-                        self.actionable[u].append(r)
+                        self.actionable[u].append((place, r))
         self.plans_of: dict[str, set[str]] = defaultdict(set)
         for p in self.plans:
             for u in p.recipients or ():
                 self.plans_of[u].add(p.id)
         for plan_id, infos in self.informational.items():
             # a plan's themes mostly share one audience (every unit of the country): added once
-            for audience in {tuple(r.audience) for r in infos if r.audience}:
+            for audience in {tuple(r.audience) for _, r in infos if r.audience}:
                 for u in audience:
                     self.plans_of[u].add(plan_id)
-        self._info_cache: dict[frozenset[str], list[tuple[tuple[date, int, str, str], bytes]]] = {}
+        self._info_cache: dict[frozenset[str], list[tuple[int, bytes]]] = {}
         self._frame: tuple[bytes, bytes] | None = None
 
     # -- pieces -----------------------------------------------------------------------------
@@ -555,25 +557,26 @@ class FeedBuilder:
         yield from events
         yield _END
 
-    def informational_events(self, plan_ids: frozenset[str]) -> list[tuple[tuple[date, int, str, str], bytes]]:
-        """Themes and anniversaries of these plans; one anniversary per day even if several plans name it."""
+    def informational_events(self, plan_ids: frozenset[str]) -> list[tuple[int, bytes]]:
+        """Themes and anniversaries of these plans, with their places in the feeds' order; one anniversary
+        per day even if several plans name it."""
         cached = self._info_cache.get(plan_ids)
         if cached is not None:
             return cached
         ordered = sorted(plan_ids, key=lambda p: self.plan_order.get(p, len(self.plan_order)))
-        chosen: dict[tuple[str, date], Row] = {}
-        out: list[Row] = []
+        chosen: dict[tuple[str, date], tuple[int, Row]] = {}
+        out: list[tuple[int, Row]] = []
         for plan_id in ordered:
-            for r in self.informational.get(plan_id, ()):
+            for place, r in self.informational.get(plan_id, ()):
                 if r.kind != "anniversary":
-                    out.append(r)
+                    out.append((place, r))
                     continue
                 key = (r.source_id, r.due_effective)
                 first = chosen.get(key)
-                if first is None or (first.status == "cancelled" and r.status != "cancelled"):
-                    chosen[key] = r
+                if first is None or (first[1].status == "cancelled" and r.status != "cancelled"):
+                    chosen[key] = (place, r)
         out.extend(chosen.values())
-        result = sorted(((_sort_key(r), self.renderer.render(r, "")) for r in out), key=lambda item: item[0])
+        result = sorted((place, self.renderer.render(r, "")) for place, r in out)  # places are distinct
         self._info_cache[plan_ids] = result
         return result
 
@@ -582,9 +585,10 @@ class FeedBuilder:
         return self._whole(self.unit_stream(unit))
 
     def unit_stream(self, unit: FeedUnit) -> StreamedFeed:
-        events = [(_sort_key(r), self.renderer.render(r, "unit")) for r in self.actionable.get(unit.id, ())]
+        render = self.renderer.render
+        events = [(place, render(r, "unit")) for place, r in self.actionable.get(unit.id, ())]
         events += self.informational_events(frozenset(self.plans_of.get(unit.id, ())))
-        events.sort(key=lambda item: item[0])
+        events.sort()  # two runs in order, merged; places are distinct (no bytes compared)
         header = self.header(
             key=f"unit:{unit.id}", name=f"{unit.name} — lịch thực hiện kế hoạch",
             description=f"Hạn gửi kế hoạch, báo cáo, bài viết; hội nghị; chủ đề tuyên truyền và ngày kỷ niệm "
