@@ -242,6 +242,9 @@ class EventRenderer:
         self._marks: dict[tuple[int, str, str, bool], tuple[bytes, bytes]] = {}
         self._alarms: dict[tuple[str, bool], bytes] = {}
         self._plan_refs: dict[str, str] = {}
+        #: the lines of a duty's description around the unit's name, by what they are made of (the names
+        #: of the units it is sent to are read when first needed)
+        self._duty_lines: dict[tuple[object, ...], tuple[str, str]] = {}
 
     def name(self, unit_id: str | None) -> str:
         if unit_id is None:
@@ -414,14 +417,19 @@ class EventRenderer:
             if row.detail:
                 lines.append(row.detail)
         else:
-            lines.append(f"{KIND_LABEL.get(row.kind, row.kind)}: {row.title}")
-            lines.append(f"Đơn vị thực hiện: {self.name(row.unit_id)}")
-            if row.to_unit_id:
-                lines.append(f"Gửi đến: {self.name(row.to_unit_id)}")
-            lines.append(f"{'Thời gian thực hiện' if row.period_key.endswith('once') else 'Kỳ'}: {row.period_label}")
-            lines.append(f"Hạn: {deadline_text(row.due_stated, row.due_effective, row.date_source)}")
-            if row.detail:
-                lines.append(row.detail)
+            # the same for every unit that owes this duty in this period, but for the unit's name
+            key = (row.kind, row.title, row.to_unit_id, row.period_key.endswith("once"), row.period_label,
+                   row.due_stated, row.due_effective, row.date_source, row.detail)
+            parts = self._duty_lines.get(key)
+            if parts is None:
+                rest = [f"Gửi đến: {self.name(row.to_unit_id)}"] if row.to_unit_id else []
+                rest.append(f"{'Thời gian thực hiện' if key[3] else 'Kỳ'}: {row.period_label}")
+                rest.append(f"Hạn: {deadline_text(row.due_stated, row.due_effective, row.date_source)}")
+                if row.detail:
+                    rest.append(row.detail)
+                parts = self._duty_lines[key] = (f"{KIND_LABEL.get(row.kind, row.kind)}: {row.title}\n"
+                                                 "Đơn vị thực hiện: ", "\n" + "\n".join(rest))
+            lines.append(f"{parts[0]}{self.name(row.unit_id)}{parts[1]}")
         if row.status == "done" and row.done_on is not None:
             late = " (muộn)" if row.state(row.done_on) == "done_late" else ""
             lines.append(f"Tình trạng: đã hoàn thành, nhận ngày {short(row.done_on)}{late}.")
