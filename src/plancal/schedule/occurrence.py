@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from enum import StrEnum
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 
@@ -159,32 +159,52 @@ _FIELD_NAMES = tuple(f.name for f in fields(Occurrence))
 _ENUM_FIELDS = frozenset({"kind", "cycle", "cutoff", "date_source", "relation"})
 #: the fields after the uid in runs that repeat across many rows (a duty owed by one unit; the period and all
 #: the rest): their values, as a tuple, key the text of the run, worked out once per distinct run
-_RUNS = (_FIELD_NAMES[1:5], _FIELD_NAMES[5:])
+CONTENT_RUNS = (_FIELD_NAMES[1:5], _FIELD_NAMES[5:])
 
 
-class _RunReprs(dict[tuple[Any, ...], bytes]):
-    """The repr of a run of fields' values (an enum as its text), joined as in the repr of a tuple, worked
-    out on first sight of each distinct run (the values of a field, typed, are equal only when their reprs
-    are)."""
+class _Runs(dict[tuple[Any, ...], tuple[bytes, Any]]):
+    """The repr of a run of fields' values (an enum as its text), joined as in the repr of a tuple, and what
+    ``form`` makes of the values (None without one), worked out on first sight of each distinct run (the
+    values of a field, typed, are equal only when their reprs are)."""
 
-    def __init__(self, names: tuple[str, ...]) -> None:
+    def __init__(self, names: tuple[str, ...], form: Callable[[tuple[Any, ...]], Any] | None = None) -> None:
         super().__init__()
         self.as_text = tuple(name in _ENUM_FIELDS for name in names)
+        self.form = form
 
-    def __missing__(self, key: tuple[Any, ...]) -> bytes:
+    def __missing__(self, key: tuple[Any, ...]) -> tuple[bytes, Any]:
         text = b", ".join(repr(str(v) if as_text and v is not None else v).encode()
                           for v, as_text in zip(key, self.as_text, strict=True))
-        self[key] = text
-        return text
+        entry = self[key] = (text, None if self.form is None else self.form(key))
+        return entry
+
+
+_TEXT, _FORM = itemgetter(0), itemgetter(1)
 
 
 def content_hashes(occurrences: Sequence[Occurrence]) -> Iterator[str]:
     """A digest of everything a calendar or a mail shows of each occurrence; a change raises the event's
     SEQUENCE. Each is the SHA-256 of the repr of the tuple of the occurrence's fields (an enum as its
-    text), assembled from the repr of the uid and of each run of the other fields (see :data:`_RUNS`).
-    Worked out as they are read (the rows of a first issue go to PostgreSQL meanwhile)."""
+    text), assembled from the repr of the uid and of each run of the other fields (see :data:`CONTENT_RUNS`).
+    Worked out as they are read."""
+    owners, rest = (map(_TEXT, map(_Runs(names).__getitem__, map(attrgetter(*names), occurrences)))
+                    for names in CONTENT_RUNS)
+    return _digests(occurrences, owners, rest)
+
+
+def content_runs(occurrences: Sequence[Occurrence], forms: tuple[Callable[[tuple[Any, ...]], Any], ...]
+                 ) -> tuple[Iterator[str], list[Any], list[Any]]:
+    """:func:`content_hashes` (worked out as they are read), and what each of ``forms`` makes of the values of
+    each occurrence's run of :data:`CONTENT_RUNS` (the owner's, then the rest), called once per distinct run:
+    the fields of each occurrence are read once for both."""
+    owners, rest = (list(map(_Runs(names, form).__getitem__, map(attrgetter(*names), occurrences)))
+                    for names, form in zip(CONTENT_RUNS, forms, strict=True))
+    return (_digests(occurrences, map(_TEXT, owners), map(_TEXT, rest)), list(map(_FORM, owners)),
+            list(map(_FORM, rest)))
+
+
+def _digests(occurrences: Sequence[Occurrence], owners: Iterable[bytes], rest: Iterable[bytes]) -> Iterator[str]:
     uids = map(str.encode, map(repr, map(attrgetter("uid"), occurrences)))
-    owners, rest = (map(_RunReprs(names).__getitem__, map(attrgetter(*names), occurrences)) for names in _RUNS)
     sha256 = hashlib.sha256
     return (sha256(b"(%b, %b, %b)" % row).hexdigest()[:32] for row in zip(uids, owners, rest, strict=True))
 

@@ -6,11 +6,11 @@ plan twice changes nothing."""
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import repeat
-from operator import attrgetter
+from operator import add, attrgetter
 from typing import Any
 
 from sqlalchemy import String, Table, select, text, update
@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 from plancal.collector import collector_paused
 from plancal.errors import Problem, StoreError
 from plancal.plans.loading import LoadedPlan
-from plancal.schedule.occurrence import ACTIONABLE, Occurrence, content_hashes
+from plancal.schedule.occurrence import ACTIONABLE, CONTENT_RUNS, Occurrence, content_hashes, content_runs
 from plancal.store.occurrences import next_change_number, rows_by_uid
-from plancal.store.session import insert_rows
+from plancal.store.session import insert_stored, storage_form, stored_column
 from plancal.store.submissions import Transition, log_change
 from plancal.store.tables import Base, PlanRow, _naive_utc, vn_midnight_utc
-from plancal.store.units import Units, _values, upsert_units
+from plancal.store.units import UNIT_ATTRIBUTES, Units, _values, upsert_units
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,17 @@ def _column_fits(values: Iterable[Any], limit: int | None) -> bool:
     return limit is None or len(joined) <= limit or max(map(len, texts)) <= limit
 
 
+def _distinct_columns(occurrences: Sequence[Occurrence], columns: list[tuple[str, int | None]]
+                      ) -> list[tuple[tuple[str, int | None], tuple[Any, ...]]]:
+    """Each of ``columns`` (name, limit) of the occurrences with the values it takes among the distinct
+    combinations of values of them all (each distinct value at least once, read in one pass over the rows)."""
+    if not columns:
+        return []
+    values = map(attrgetter(*(name for name, _ in columns)), occurrences)
+    distinct = set(values if len(columns) > 1 else zip(values, strict=True))  # attrgetter of one name: the value itself
+    return list(zip(columns, zip(*distinct, strict=True) if distinct else [() for _ in columns], strict=True))
+
+
 def _misfits(columns: list[tuple[str, int | None]], values: Mapping[str, object], what: str,
              path: str) -> Iterable[Problem]:
     """What the database would refuse in one row: text longer than its column, or a NUL character."""
@@ -92,13 +103,17 @@ class Plans(Units):
         problems = list(_misfits(_text_columns(tables["plans"]), {"id": loaded.plan.id, **plan_values},
                                  f"kế hoạch '{loaded.plan.id}'", path))
         unit_columns = _text_columns(tables["units"])
-        units = [{"id": u.id, **_values(u)} for u in loaded.directory]
-        if not all(_column_fits([u.get(name) for u in units], limit) for name, limit in unit_columns):
-            for u in units:
+        attributes = {"id": "id", **UNIT_ATTRIBUTES}  # the feed token is the store's own
+        directory = list(loaded.directory)
+        if not all(_column_fits(map(attrgetter(attributes[name]), directory), limit)
+                   for name, limit in unit_columns if name in attributes):
+            for u in ({"id": u.id, **_values(u)} for u in directory):
                 problems += _misfits(unit_columns, u, f"đơn vị '{str(u['id'])[:80]}'", path)
         occ_columns = [(n, limit) for n, limit in _text_columns(tables["occurrences"]) if n in _OCC_FIELDS]
-        # one pass per column over every row first: the row-by-row search only when something does not fit
-        if not all(_column_fits(map(attrgetter(n), occurrences), limit) for n, limit in occ_columns):
+        # each distinct run of values first (rows share their owner, their period and the rest: see
+        # CONTENT_RUNS): the row-by-row search only when something does not fit
+        if not all(_column_fits(values, limit) for run in CONTENT_RUNS
+                   for (_n, limit), values in _distinct_columns(occurrences, [c for c in occ_columns if c[0] in run])):
             for occ in occurrences:
                 if len(problems) >= _MAX_PROBLEMS:
                     break
@@ -196,7 +211,9 @@ class Plans(Units):
             row.modified_at = max(modified, row.modified_at)
             row.change_number = change
         if fresh:
-            insert_rows(s, Base.metadata.tables["occurrences"], _insert_columns(fresh, modified, change))
+            table = Base.metadata.tables["occurrences"]
+            names, stored = _stored_rows(fresh, modified, change, table, self.engine.dialect.name)
+            insert_stored(s, table, names, stored)
         for uid in gone:
             row = rows[uid]
             log_change(s, row, Transition.CANCELLED, source="plan", changed_on=plan.revision_date,
@@ -219,16 +236,34 @@ class Plans(Units):
             return s.get(PlanRow, plan_id)
 
 
-def _insert_columns(fresh: Sequence[Occurrence], modified: datetime, change: int) -> dict[str, Iterable[Any]]:
-    """The columns a first issue writes of each occurrence, in row order: the occurrence's own fields, then
-    the store's. Read as the rows go out (see :func:`insert_rows`), the digests too."""
-    n = len(fresh)
-    columns: dict[str, Iterable[Any]] = {f: map(attrgetter(f), fresh) for f in (*_OCC_FIELDS, "uid")}
-    return columns | {"content_hash": content_hashes(fresh), "status": repeat("open", n), "sequence": repeat(0, n),
-                      "done_on": repeat(None, n), "cancelled_on": repeat(None, n), "modified_at": repeat(modified, n),
-                      "starts_at": map(_naive_utc, map(attrgetter("starts_at"), fresh)),
-                      "ends_at": map(_naive_utc, map(attrgetter("ends_at"), fresh)),
-                      "audience": map(attrgetter("audience"), fresh), "change_number": repeat(change, n)}
+#: the columns a first issue sets of each row beside an occurrence's own fields
+_STORE_COLUMNS = ("status", "sequence", "done_on", "cancelled_on", "modified_at", "change_number")
+#: the fields of an occurrence stored in another form than the occurrence holds (times of day, aware, as UTC)
+_AS_UTC = frozenset({"starts_at", "ends_at"})
+
+
+def _stored_rows(fresh: Sequence[Occurrence], modified: datetime, change: int, table: Table,
+                 dialect: str) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+    """The columns a first issue writes and each occurrence's row of them as the driver takes it (see
+    :func:`insert_stored`): its uid and digest, its fields, then the store's. Each distinct run of fields
+    (an owner, a period and all the rest: see :data:`CONTENT_RUNS`) is converted once; the rows and their
+    digests are put together as they go out."""
+    owner_names, rest_names = CONTENT_RUNS
+    owner_form, rest_stored = (storage_form(table, names, dialect) for names in CONTENT_RUNS)
+    utc = [i for i, name in enumerate(rest_names) if name in _AS_UTC]
+
+    def rest_form(values: tuple[Any, ...]) -> tuple[Any, ...]:
+        listed = list(values)
+        for i in utc:
+            listed[i] = _naive_utc(listed[i])
+        return rest_stored(listed)
+
+    digests, owners, rests = content_runs(fresh, (owner_form, rest_form))
+    heads = zip(stored_column(table, "uid", dialect, list(map(attrgetter("uid"), fresh))), digests,
+                strict=True)
+    tail = storage_form(table, _STORE_COLUMNS, dialect)(("open", 0, None, None, modified, change))
+    rows = map(add, map(add, map(add, heads, owners), rests), repeat(tail))  # tuples joined, no call per row
+    return ["uid", "content_hash", *owner_names, *rest_names, *_STORE_COLUMNS], rows
 
 
 def _issue_error(plan_id: str, path: str, exc: SQLAlchemyError) -> StoreError:
