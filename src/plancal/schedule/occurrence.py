@@ -214,5 +214,15 @@ def escalatable(kind: str, relation: str, agency_own: bool) -> bool:
 
 
 def occurrence_uid(plan_id: str, kind: str, source_id: str, unit_id: str | None, period_key: str) -> str:
-    raw = f"{plan_id}|{kind}|{source_id}|{unit_id or '-'}|{period_key}"
-    return hashlib.sha256(raw.encode()).hexdigest()[:24]
+    return uid_maker(plan_id, kind, source_id, unit_id)(period_key)
+
+
+def uid_maker(plan_id: str, kind: str, source_id: str, unit_id: str | None) -> Callable[[str], str]:
+    """:func:`occurrence_uid` of one item of one unit, for each period key (the rest of the text once)."""
+    head = f"{plan_id}|{kind}|{source_id}|{unit_id or '-'}|"
+    sha256 = hashlib.sha256
+
+    def uid(period_key: str) -> str:
+        return sha256((head + period_key).encode()).hexdigest()[:24]
+
+    return uid
