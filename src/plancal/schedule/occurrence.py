@@ -192,15 +192,35 @@ def content_hashes(occurrences: Sequence[Occurrence]) -> Iterator[str]:
     return _digests(occurrences, owners, rest)
 
 
-def content_runs(occurrences: Sequence[Occurrence], forms: tuple[Callable[[tuple[Any, ...]], Any], ...]
-                 ) -> tuple[Iterator[str], list[Any], list[Any]]:
-    """:func:`content_hashes` (worked out as they are read), and what each of ``forms`` makes of the values of
-    each occurrence's run of :data:`CONTENT_RUNS` (the owner's, then the rest), called once per distinct run:
-    the fields of each occurrence are read once for both."""
-    owners, rest = (list(map(_Runs(names, form).__getitem__, map(attrgetter(*names), occurrences)))
-                    for names, form in zip(CONTENT_RUNS, forms, strict=True))
-    return (_digests(occurrences, map(_TEXT, owners), map(_TEXT, rest)), list(map(_FORM, owners)),
-            list(map(_FORM, rest)))
+class ContentRuns:
+    """Each occurrence's runs of fields (see :data:`CONTENT_RUNS`), read once for both its digest
+    (:func:`content_hashes`) and what ``forms`` (one per run) make of its values: each distinct run is
+    worked out once (a national plan has 60,000 occurrences, 10,000 distinct owners and 100 distinct rests)."""
+
+    def __init__(self, occurrences: Sequence[Occurrence],
+                 forms: tuple[Callable[[tuple[Any, ...]], Any] | None, ...] = (None, None)) -> None:
+        self.occurrences = occurrences
+        #: each run's distinct values (tuples in the order of its fields), with their text and form
+        self.distinct = tuple(_Runs(names, form) for names, form in zip(CONTENT_RUNS, forms, strict=True))
+        self._entries = [list(map(runs.__getitem__, map(attrgetter(*names), occurrences)))
+                         for runs, names in zip(self.distinct, CONTENT_RUNS, strict=True)]
+
+    def only(self, indexes: Sequence[int]) -> ContentRuns:
+        """The same for the occurrences at ``indexes``, in their order (nothing worked out again)."""
+        picked = object.__new__(ContentRuns)
+        picked.occurrences = [self.occurrences[i] for i in indexes]
+        picked.distinct = self.distinct
+        picked._entries = [[entries[i] for i in indexes] for entries in self._entries]
+        return picked
+
+    def digests(self) -> Iterator[str]:
+        """:func:`content_hashes` of the occurrences, worked out as they are read."""
+        owners, rest = (map(_TEXT, entries) for entries in self._entries)
+        return _digests(self.occurrences, owners, rest)
+
+    def forms(self) -> tuple[list[Any], ...]:
+        """What each run's form made of the values of each occurrence's run (the owner's, then the rest)."""
+        return tuple(list(map(_FORM, entries)) for entries in self._entries)
 
 
 def _digests(occurrences: Sequence[Occurrence], owners: Iterable[bytes], rest: Iterable[bytes]) -> Iterator[str]:
