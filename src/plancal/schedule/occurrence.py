@@ -169,13 +169,15 @@ class _Runs(dict[tuple[Any, ...], tuple[bytes, Any]]):
 
     def __init__(self, names: tuple[str, ...], form: Callable[[tuple[Any, ...]], Any] | None = None) -> None:
         super().__init__()
-        self.as_text = tuple(name in _ENUM_FIELDS for name in names)
+        self.enums = [i for i, name in enumerate(names) if name in _ENUM_FIELDS]
         self.form = form
 
     def __missing__(self, key: tuple[Any, ...]) -> tuple[bytes, Any]:
-        text = b", ".join(repr(str(v) if as_text and v is not None else v).encode()
-                          for v, as_text in zip(key, self.as_text, strict=True))
-        entry = self[key] = (text, None if self.form is None else self.form(key))
+        values = list(key)
+        for i in self.enums:
+            if values[i] is not None:
+                values[i] = str(values[i])
+        entry = self[key] = (", ".join(map(repr, values)).encode(), None if self.form is None else self.form(key))
         return entry
 
 

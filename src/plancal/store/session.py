@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, String, Table
@@ -114,7 +115,7 @@ def _value_form(type_: object, dialect: str) -> Callable[[Any], Any] | None:
     send it: JSON as its text (``json.dumps``) and, on SQLite, dates and times as ISO text (``YYYY-MM-DD``,
     ``YYYY-MM-DD HH:MM:SS.ffffff``), booleans as integers and texts as plain ``str``. None: as it is."""
     if isinstance(type_, JSON):
-        return json.dumps
+        return _json_text
     if dialect != "sqlite":
         return None
     if isinstance(type_, Boolean):
@@ -153,6 +154,17 @@ _PLAIN_TEXT = frozenset({str, type(None)})
 def _json_texts(values: Sequence[Any]) -> list[str]:
     """``json.dumps`` of each value (once per distinct value when every value can be a dict key)."""
     try:
-        return _each_distinct(values, json.dumps)
+        return _each_distinct(values, _json_text)
     except TypeError:  # a list: not hashable
-        return [json.dumps(v) for v in values]
+        return [_json_text(v) for v in values]
+
+
+def _json_text(value: Any) -> str:
+    """``json.dumps(value)``; a list or tuple of plain texts (a unit's addresses, an audience) without the
+    encoder's layers of Python calls: each text quoted as the encoder does (ASCII, escapes), ", " between."""
+    if type(value) in _SEQUENCES and all(type(v) is str for v in value):
+        return "[" + ", ".join(map(encode_basestring_ascii, value)) + "]"
+    return json.dumps(value)
+
+
+_SEQUENCES = frozenset({list, tuple})
