@@ -12,7 +12,7 @@ import pytest
 
 from plancal.plans.loading import load_plan
 from plancal.schedule.expansion import expand, expand_plan
-from plancal.schedule.occurrence import Occurrence, content_hashes
+from plancal.schedule.occurrence import CONTENT_RUNS, ContentRuns, Occurrence, content_hashes
 from plancal.units.directory import Unit
 from tests.helpers import write_plan
 
@@ -155,6 +155,15 @@ def test_content_hashes_digest_the_repr_of_every_field(plan: Path) -> None:
 
     assert list(content_hashes(items)) == [digest(o) for o in items]
     assert len(set(content_hashes(items))) == len(items)
+    # read once for the digests and the stored rows of an issue: the same digests, of any part of the rows
+    seen: list[tuple[object, ...]] = []
+    runs = ContentRuns(items, (seen.append, tuple))
+    assert list(runs.digests()) == [digest(o) for o in items]
+    assert len(seen) == len(set(seen)) == len(runs.distinct[0])  # each distinct owner worked out once
+    assert runs.forms()[1] == [tuple(getattr(o, f) for f in CONTENT_RUNS[1]) for o in items]
+    picked = runs.only(range(len(items) - 1, -1, -3))
+    assert list(picked.digests()) == [digest(o) for o in items[::-1][::3]]
+    assert picked.occurrences == items[::-1][::3]
 
 
 def test_conference_pilot_first_and_preparation(tmp_path: Path) -> None:

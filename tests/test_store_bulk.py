@@ -3,16 +3,20 @@ insert() stores, and the same rows on both databases."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import insert, select
 
 from plancal.lifecycle.issuance import issue_file
 from plancal.plans.loading import load_plan
 from plancal.schedule.expansion import expand
 from plancal.store import Store, open_store
-from plancal.store.tables import Base
+from plancal.store.session import _json_text
+from plancal.store.tables import Base, new_token, new_tokens
 from tests.conftest import PLANS
 
 #: seed plans: a district's plan and a commune's plan under it (conferences with times of day, audiences)
@@ -83,3 +87,15 @@ def _fresh_pg_database() -> str:
     from tests.conftest import PG_ADMIN, make_pg_database
 
     return make_pg_database(PG_ADMIN)
+
+
+@pytest.mark.parametrize("value", [[], (), ["a@b.vn"], ("Đà Nẵng", 'say "x"\\', "\n\t\x00\u2028", "\ud800"),
+                                   [1, "a"], [None], {"a": [1]}, None, "text", (("a",),)])
+def test_json_texts_are_what_json_dumps_makes(value: Any) -> None:
+    assert _json_text(value) == json.dumps(value)
+
+
+def test_feed_tokens_made_in_one_read_look_like_one_made_alone() -> None:
+    tokens = new_tokens(500)
+    assert len(set(tokens)) == 500 and new_tokens(0) == []
+    assert {len(t) for t in tokens} == {len(new_token())} and all(re.fullmatch(r"[A-Za-z0-9_-]+", t) for t in tokens)

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from plancal.plans.model import Duty, KindSelector, Plan
-from plancal.schedule.occurrence import DateSource, Kind, Occurrence, Relation, occurrence_uid
+from plancal.schedule.occurrence import DateSource, Kind, Occurrence, Relation, uid_maker
 from plancal.units.directory import Directory
 from plancal.vn.anniversaries import Registry
 from plancal.vn.periods import Period, last_day
 from plancal.vn.workdays import WorkCalendar
 
 _DATE_SOURCES = {source.value: source for source in DateSource}
+#: the fields of an occurrence after its title, and their defaults
+_TAIL = {f.name: f.default for f in fields(Occurrence)[[f.name for f in fields(Occurrence)].index("title") + 1:]}
+assert all(v is not MISSING for v in _TAIL.values())
+
+
+def _occurrence_tail(**values: object) -> tuple[Any, ...]:
+    """The values of the fields of an occurrence after its title, in their order: ``values``, else defaults."""
+    unknown = values.keys() - _TAIL.keys()
+    if unknown:
+        raise TypeError(f"Occurrence has no field {', '.join(sorted(unknown))}")
+    return tuple((_TAIL | values).values())
 
 
 @dataclass
@@ -115,11 +127,18 @@ class Expansion:
 
         Nothing is owed before the plan existed: an item whose limit precedes the issue date is dropped
         (returned, not kept), and so is an item a unit would owe to itself alone."""
-        key = (period.start, period.end, due, shift, grace, floor, aim)
-        dates = self._dates.get(key)
-        if dates is None:  # the same for every unit that owes the item: worked out once
-            dates = self._dates[key] = self._aim_and_limit(period, due, shift, grace, floor, aim)
-        start, aim, limit = dates
+        return self.add_each(((period, due),), kind=kind, source_id=source_id, unit_id=unit_id, title=title,
+                             shift=shift, grace=grace, set_by=set_by, request=request, floor=floor, aim=aim,
+                             tentative=tentative, to_unit_id=to_unit_id, also_to=also_to, what=what, **extra)[0]
+
+    def add_each(self, dates: Iterable[tuple[Period, date]], *, kind: Kind, source_id: str, unit_id: str | None,
+                 title: str, shift: str | None = None, grace: str | None = None, set_by: str = "plan",
+                 request: bool | None = None, floor: date | None = None, aim: date | None = None,
+                 tentative: bool = False, to_unit_id: str | None = None, also_to: Iterable[str] = (),
+                 what: str | None = None, **extra: object) -> list[Occurrence]:
+        """:meth:`add` of the same item for each (period, stated limit) of ``dates`` in turn (a duty of one
+        unit in every period: what does not depend on the period is worked out once). Returns every
+        occurrence made, kept or dropped."""
         if tentative:
             title += " (dự kiến)"
         to_all = [u for u in (to_unit_id, *also_to) if u]
@@ -127,21 +146,30 @@ class Expansion:
         if to_all and not to_others:
             to_others = to_all  # owed to itself alone: dropped below
         plan = self.plan
-        occ = Occurrence(
-            uid=occurrence_uid(plan.id, kind, source_id, unit_id, period.key), plan_id=plan.id,
-            kind=kind, source_id=source_id, unit_id=unit_id, period_key=period.key, period_label=period.label,
-            window_start=start, due_stated=due, due_effective=aim, due_limit=limit, title=title,
-            what=title if what is None else what, date_source=_DATE_SOURCES[set_by],
-            relation=self.relation(unit_id, request),
-            agency_own=unit_id is not None and unit_id == plan.standing_agency,
-            to_unit_id=to_others[0] if to_others else None, also_to=tuple(to_others[1:]), tentative=tentative,
-            **extra)  # type: ignore[arg-type]
-        if due < plan.issued:
-            return occ  # passed before the plan existed: nobody owes it, nobody is shown it
-        if unit_id is not None and occ.to_unit_id == unit_id:
-            return occ  # the standing agency does not owe itself
-        self.out.append(occ)
-        return occ
+        plan_id, issued = plan.id, plan.issued
+        to_unit = to_others[0] if to_others else None
+        # the fields after the title, the same for every period, in their order (positional: a national plan
+        # makes 60,000)
+        tail = _occurrence_tail(what=title if what is None else what, date_source=_DATE_SOURCES[set_by],
+                                relation=self.relation(unit_id, request),
+                                agency_own=unit_id is not None and unit_id == plan.standing_agency,
+                                to_unit_id=to_unit, also_to=tuple(to_others[1:]), tentative=tentative, **extra)
+        dropped = unit_id is not None and to_unit == unit_id  # the standing agency does not owe itself
+        uid = uid_maker(plan_id, kind, source_id, unit_id)
+        known = self._dates
+        made = []
+        for period, due in dates:
+            key = (period.start, period.end, due, shift, grace, floor, aim)
+            found = known.get(key)
+            if found is None:  # the same for every unit that owes the item: worked out once
+                found = known[key] = self._aim_and_limit(period, due, shift, grace, floor, aim)
+            start, aim_on, limit = found
+            occ = Occurrence(uid(period.key), plan_id, kind, source_id, unit_id, period.key, period.label, start,
+                             due, aim_on, limit, title, *tail)
+            made.append(occ)
+            if not dropped and due >= issued:  # passed before the plan existed: nobody owes it, nobody is shown it
+                self.out.append(occ)
+        return made
 
     def _aim_and_limit(self, period: Period, due: date, shift: str | None, grace: str | None, floor: date | None,
                        aim: date | None) -> tuple[date, date, date]:

@@ -104,10 +104,9 @@ def duties(ex: Expansion) -> None:
             for unit_id in ex.resolve(assignment.who, exclude=[*duty.except_, *assignment.except_]):
                 detail = duty_detail(ex, duty, unit_id)
                 request = ex.requested(duty.request, unit_id)
-                for per, due in dates:
-                    ex.add(kind=kind, source_id=duty.id, unit_id=unit_id, period=per, due=due, title=title,
-                           detail=detail, quota=quota, shift=shift, grace=grace, set_by=set_by, request=request,
-                           to_unit_id=to_unit_id, also_to=also_to, alternatives=alternatives, tentative=tentative)
+                ex.add_each(dates, kind=kind, source_id=duty.id, unit_id=unit_id, title=title, detail=detail,
+                            quota=quota, shift=shift, grace=grace, set_by=set_by, request=request,
+                            to_unit_id=to_unit_id, also_to=also_to, alternatives=alternatives, tentative=tentative)
 
 
 def duty_detail(ex: Expansion, duty: Duty, unit_id: str) -> str:

@@ -37,8 +37,11 @@ class Dropped:
 def follow_units(occurrences: Iterable[Occurrence], directory: Directory, notes: list[Dropped] | None = None
                  ) -> list[Occurrence]:
     out: list[Occurrence] = []
+    bounded = directory.bounded
     for occ in occurrences:
-        if occ.kind is Kind.ONGOING and occ.unit_id:
+        if occ.unit_id and occ.kind in ACTIONABLE and occ.unit_id not in bounded and occ.to_unit_id not in bounded:
+            out.append(occ)  # its unit and its recipient hold their own work every day (most occurrences)
+        elif occ.kind is Kind.ONGOING and occ.unit_id:
             out.extend(_ongoing(occ, directory, notes))
         elif occ.kind in ACTIONABLE and occ.unit_id:
             moved = _owed(occ, directory, notes)
@@ -120,6 +123,9 @@ def _ongoing(occ: Occurrence, directory: Directory, notes: list[Dropped] | None)
 def _audience(occ: Occurrence, directory: Directory) -> Occurrence:
     if not occ.audience:
         return occ
-    added = [directory.holder_on(u, occ.due_effective) for u in occ.audience]
-    audience = tuple(dict.fromkeys([*occ.audience, *(a for a in added if a)]))
+    if directory.bounded.isdisjoint(occ.audience):  # each holds its own work (a national audience: 8,000 units)
+        audience = tuple(dict.fromkeys(occ.audience))
+    else:
+        added = [directory.holder_on(u, occ.due_effective) for u in occ.audience]
+        audience = tuple(dict.fromkeys([*occ.audience, *(a for a in added if a)]))
     return occ if audience == occ.audience else replace(occ, audience=audience)

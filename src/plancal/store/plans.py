@@ -6,11 +6,11 @@ plan twice changes nothing."""
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import repeat
-from operator import attrgetter
+from operator import add, attrgetter, itemgetter
 from typing import Any
 
 from sqlalchemy import String, Table, select, text, update
@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 from plancal.collector import collector_paused
 from plancal.errors import Problem, StoreError
 from plancal.plans.loading import LoadedPlan
-from plancal.schedule.occurrence import ACTIONABLE, Occurrence, content_hashes
+from plancal.schedule.occurrence import ACTIONABLE, CONTENT_RUNS, ContentRuns, Occurrence
 from plancal.store.occurrences import next_change_number, rows_by_uid
-from plancal.store.session import insert_rows
+from plancal.store.session import insert_stored, storage_form, stored_column
 from plancal.store.submissions import Transition, log_change
 from plancal.store.tables import Base, PlanRow, _naive_utc, vn_midnight_utc
-from plancal.store.units import Units, _values, upsert_units
+from plancal.store.units import UNIT_ATTRIBUTES, Units, _values, upsert_units
 
 
 @dataclass(frozen=True)
@@ -84,22 +84,26 @@ def _misfits(columns: list[tuple[str, int | None]], values: Mapping[str, object]
 
 
 class Plans(Units):
-    def _check_fits(self, loaded: LoadedPlan, plan_values: Mapping[str, object],
-                    occurrences: Sequence[Occurrence]) -> None:
+    def _check_fits(self, loaded: LoadedPlan, plan_values: Mapping[str, object], runs: ContentRuns) -> None:
         """Refuse, before any SQL, what a column could not hold, naming the plan, the row and the field."""
         path = str(loaded.path)
         tables = Base.metadata.tables
         problems = list(_misfits(_text_columns(tables["plans"]), {"id": loaded.plan.id, **plan_values},
                                  f"kế hoạch '{loaded.plan.id}'", path))
         unit_columns = _text_columns(tables["units"])
-        units = [{"id": u.id, **_values(u)} for u in loaded.directory]
-        if not all(_column_fits([u.get(name) for u in units], limit) for name, limit in unit_columns):
-            for u in units:
+        attributes = {"id": "id", **UNIT_ATTRIBUTES}  # the feed token is the store's own
+        directory = list(loaded.directory)
+        if not all(_column_fits(map(attrgetter(attributes[name]), directory), limit)
+                   for name, limit in unit_columns if name in attributes):
+            for u in ({"id": u.id, **_values(u)} for u in directory):
                 problems += _misfits(unit_columns, u, f"đơn vị '{str(u['id'])[:80]}'", path)
         occ_columns = [(n, limit) for n, limit in _text_columns(tables["occurrences"]) if n in _OCC_FIELDS]
-        # one pass per column over every row first: the row-by-row search only when something does not fit
-        if not all(_column_fits(map(attrgetter(n), occurrences), limit) for n, limit in occ_columns):
-            for occ in occurrences:
+        # each distinct run of values first (rows share their owner, their period and the rest: see
+        # ContentRuns): the row-by-row search only when something does not fit
+        if not all(_column_fits(map(itemgetter(names.index(name)), distinct), limit)
+                   for names, distinct in zip(CONTENT_RUNS, runs.distinct, strict=True)
+                   for name, limit in occ_columns if name in names):
+            for occ in runs.occurrences:
                 if len(problems) >= _MAX_PROBLEMS:
                     break
                 problems += _misfits(occ_columns, {f: getattr(occ, f) for f, _ in occ_columns},
@@ -127,17 +131,19 @@ class Plans(Units):
                       source_path=str(loaded.path), digest=loaded.digest, recipients=list(recipients),
                       doc_type=plan.type, issued_known=plan.issued_known)
         with collector_paused():
-            self._check_fits(loaded, values, occurrences)
+            # each distinct run of fields read, checked and converted once (see ContentRuns)
+            runs = ContentRuns(occurrences, _stored_forms(Base.metadata.tables["occurrences"], self.engine.dialect.name))
+            self._check_fits(loaded, values, runs)
             try:
                 with self.session_factory() as s, s.begin():
                     self._lock_issuing(s)
-                    return self._issue(s, loaded, occurrences, values)
+                    return self._issue(s, loaded, runs, values)
             except SQLAlchemyError as exc:
                 raise _issue_error(plan.id, str(loaded.path), exc) from exc
 
-    def _issue(self, s: Session, loaded: LoadedPlan, occurrences: Sequence[Occurrence],
-               values: Mapping[str, object]) -> IssueResult:
+    def _issue(self, s: Session, loaded: LoadedPlan, runs: ContentRuns, values: Mapping[str, object]) -> IssueResult:
         plan = loaded.plan
+        occurrences = runs.occurrences
         units_added, _ = upsert_units(s, loaded.directory)
         s.flush()
         modified = vn_midnight_utc(plan.revision_date)
@@ -160,18 +166,20 @@ class Plans(Units):
         existing: dict[str, tuple[str, str]] = {} if prow is None else {
             uid: (h, st) for uid, h, st in s.execute(select(occ.uid, occ.content_hash, occ.status)
                                                      .where(occ.plan_id == plan.id)).tuples()}
-        fresh: list[Occurrence] = []
-        kept: list[Occurrence] = []  # stored before
+        fresh_at: list[int] = []
+        kept_at: list[int] = []  # stored before
         # an amendment owes nothing before it was made: what it adds for periods already closed is dropped
         amended_on = plan.amended if existing and plan.amended else None
-        for o in occurrences:
+        for i, o in enumerate(occurrences):
             if o.uid in existing:
-                kept.append(o)
+                kept_at.append(i)
             elif not (amended_on and o.kind in ACTIONABLE and o.due_stated < amended_on):
-                fresh.append(o)
+                fresh_at.append(i)
+        kept = runs.only(kept_at)
+        fresh = runs if len(fresh_at) == len(occurrences) else runs.only(fresh_at)
         seen = set()
         to_change: dict[str, tuple[Occurrence, str]] = {}
-        for o, digest in zip(kept, content_hashes(kept), strict=True):
+        for o, digest in zip(kept.occurrences, kept.digests(), strict=True):
             seen.add(o.uid)
             h, status = existing[o.uid]
             if h != digest or status == "cancelled":
@@ -195,8 +203,10 @@ class Plans(Units):
             row.sequence += 1
             row.modified_at = max(modified, row.modified_at)
             row.change_number = change
-        if fresh:
-            insert_rows(s, Base.metadata.tables["occurrences"], _insert_columns(fresh, modified, change))
+        if fresh.occurrences:
+            table = Base.metadata.tables["occurrences"]
+            names, stored = _stored_rows(fresh, modified, change, table, self.engine.dialect.name)
+            insert_stored(s, table, names, stored)
         for uid in gone:
             row = rows[uid]
             log_change(s, row, Transition.CANCELLED, source="plan", changed_on=plan.revision_date,
@@ -208,7 +218,7 @@ class Plans(Units):
             row.change_number = change
             cancelled += 1
         s.flush()
-        return IssueResult(plan.id, len(fresh), changed, cancelled, unchanged, units_added)
+        return IssueResult(plan.id, len(fresh.occurrences), changed, cancelled, unchanged, units_added)
 
     def plans(self) -> list[PlanRow]:
         with self.session() as s:
@@ -219,16 +229,38 @@ class Plans(Units):
             return s.get(PlanRow, plan_id)
 
 
-def _insert_columns(fresh: Sequence[Occurrence], modified: datetime, change: int) -> dict[str, Iterable[Any]]:
-    """The columns a first issue writes of each occurrence, in row order: the occurrence's own fields, then
-    the store's. Read as the rows go out (see :func:`insert_rows`), the digests too."""
-    n = len(fresh)
-    columns: dict[str, Iterable[Any]] = {f: map(attrgetter(f), fresh) for f in (*_OCC_FIELDS, "uid")}
-    return columns | {"content_hash": content_hashes(fresh), "status": repeat("open", n), "sequence": repeat(0, n),
-                      "done_on": repeat(None, n), "cancelled_on": repeat(None, n), "modified_at": repeat(modified, n),
-                      "starts_at": map(_naive_utc, map(attrgetter("starts_at"), fresh)),
-                      "ends_at": map(_naive_utc, map(attrgetter("ends_at"), fresh)),
-                      "audience": map(attrgetter("audience"), fresh), "change_number": repeat(change, n)}
+#: the columns a first issue sets of each row beside an occurrence's own fields
+_STORE_COLUMNS = ("status", "sequence", "done_on", "cancelled_on", "modified_at", "change_number")
+#: the fields of an occurrence stored in another form than the occurrence holds (times of day, aware, as UTC)
+_AS_UTC = frozenset({"starts_at", "ends_at"})
+
+
+def _stored_forms(table: Table, dialect: str) -> tuple[Callable[[tuple[Any, ...]], tuple[Any, ...]], ...]:
+    """How the values of each run of an occurrence's fields (see :data:`CONTENT_RUNS`) go to the driver (see
+    :func:`insert_stored`), times of day as naive UTC."""
+    owner_form, rest_stored = (storage_form(table, names, dialect) for names in CONTENT_RUNS)
+    utc = [i for i, name in enumerate(CONTENT_RUNS[1]) if name in _AS_UTC]
+
+    def rest_form(values: tuple[Any, ...]) -> tuple[Any, ...]:
+        listed = list(values)
+        for i in utc:
+            listed[i] = _naive_utc(listed[i])
+        return rest_stored(listed)
+
+    return owner_form, rest_form
+
+
+def _stored_rows(fresh: ContentRuns, modified: datetime, change: int, table: Table,
+                 dialect: str) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+    """The columns a first issue writes and each occurrence's row of them as the driver takes it (see
+    :func:`insert_stored`): its uid and digest, its runs of fields as :func:`_stored_forms` made them once per
+    distinct run, then the store's columns. The rows and their digests are put together as they go out."""
+    owners, rests = fresh.forms()
+    uids = stored_column(table, "uid", dialect, list(map(attrgetter("uid"), fresh.occurrences)))
+    heads = zip(uids, fresh.digests(), strict=True)
+    tail = storage_form(table, _STORE_COLUMNS, dialect)(("open", 0, None, None, modified, change))
+    rows = map(add, map(add, map(add, heads, owners), rests), repeat(tail))  # tuples joined, no call per row
+    return ["uid", "content_hash", *CONTENT_RUNS[0], *CONTENT_RUNS[1], *_STORE_COLUMNS], rows
 
 
 def _issue_error(plan_id: str, path: str, exc: SQLAlchemyError) -> StoreError:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, String, Table
@@ -41,49 +42,90 @@ class Database:
 def insert_rows(s: Session, table: Table, columns: Mapping[str, Iterable[Any]]) -> None:
     """Insert many rows, given as the values of each column in row order (all of one length: the plain
     Python values an ORM object would hold: enums, dates, lists or tuples for JSON), in the session's
-    transaction at the speed of the driver: one ``executemany`` of the stored forms on SQLite,
-    ``COPY ... FROM STDIN`` on PostgreSQL. A column the driver takes as it is, is read as the rows go out (on
-    PostgreSQL, while the server stores the rows sent before); the others are converted a column at a time.
-    What is stored is what SQLAlchemy's own insert() would store (tests/test_store_bulk.py compares them)."""
+    transaction at the speed of the driver (see :func:`insert_stored`). A column the driver takes as it is,
+    is read as the rows go out; the others are converted a column at a time."""
     if not columns:
         return
-    conn = s.connection()
-    dialect = conn.dialect
+    dialect = s.connection().dialect.name
     by_column: list[Iterable[Any]] = []
     for name, values in columns.items():  # a few list comprehensions, no call per value
-        convert = _storage_form(table.c[name].type, dialect.name)
+        convert = _storage_form(table.c[name].type, dialect)
         by_column.append(values if convert is None else convert(list(values)))
-    stored = zip(*by_column, strict=True)
-    names = ", ".join(columns)
+    insert_stored(s, table, list(columns), zip(*by_column, strict=True))
+
+
+def insert_stored(s: Session, table: Table, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Insert many rows of the columns ``names``, each already as the driver takes it (see
+    :func:`storage_form`), in the session's transaction at the speed of the driver: one ``executemany`` on
+    SQLite, ``COPY ... FROM STDIN`` on PostgreSQL. ``rows`` are read as they go out (on PostgreSQL, while
+    the server stores the rows sent before). What is stored is what SQLAlchemy's own insert() would store
+    (tests/test_store_bulk.py compares them)."""
+    conn = s.connection()
+    dialect = conn.dialect
+    listed = ", ".join(names)
     driver = conn.connection.driver_connection
     assert driver is not None
-    sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})"
+    sql = f"INSERT INTO {table.name} ({listed}) VALUES ({', '.join('?' * len(names))})"
     try:
         if dialect.name != "postgresql":
-            driver.executemany(sql, stored)  # the session's connection, in its transaction
+            driver.executemany(sql, rows)  # the session's connection, in its transaction
             return
-        sql = f"COPY {table.name} ({names}) FROM STDIN"
+        sql = f"COPY {table.name} ({listed}) FROM STDIN"
         with driver.cursor() as cur, cur.copy(sql) as copy:
-            for row in stored:
+            for row in rows:
                 copy.write_row(row)
     except dialect.loaded_dbapi.Error as exc:  # the SQLAlchemy error the same refusal raises from insert()
         raise DBAPIError.instance(sql, None, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
 
 
+def stored_column(table: Table, name: str, dialect: str, values: list[Any]) -> Sequence[Any]:
+    """The values of one column as :func:`insert_rows` sends them to the driver."""
+    convert = _storage_form(table.c[name].type, dialect)
+    return values if convert is None else convert(values)
+
+
+def storage_form(table: Table, names: Sequence[str], dialect: str) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """How one row of values of the columns ``names`` goes to the driver: each value as :func:`insert_rows`
+    sends it (for the values many rows share: converted once, then reused)."""
+    converts = [(i, convert) for i, name in enumerate(names)
+                if (convert := _value_form(table.c[name].type, dialect)) is not None]
+
+    def form(values: Sequence[Any]) -> tuple[Any, ...]:
+        stored = list(values)
+        for i, convert in converts:
+            stored[i] = convert(stored[i])
+        return tuple(stored)
+
+    return form
+
+
 def _storage_form(type_: object, dialect: str) -> Callable[[Sequence[Any]], Sequence[Any]] | None:
-    """How the values of a column of ``type_`` go to the driver, as SQLAlchemy's bind processing would
-    send them: JSON as its text (``json.dumps``) and, on SQLite, dates and times as ISO text (``YYYY-MM-DD``,
-    ``YYYY-MM-DD HH:MM:SS.ffffff``), booleans as integers and texts as plain ``str``."""
+    """How the values of a column of ``type_`` go to the driver (see :func:`_value_form`), a column at a
+    time: each distinct value converted once."""
     if isinstance(type_, JSON):
         return _json_texts
-    if dialect == "sqlite" and isinstance(type_, Boolean):
-        return lambda values: _each_distinct(values, lambda v: v if v is None else int(v))
     if dialect == "sqlite" and isinstance(type_, String):
         return _plain_texts
-    if dialect == "sqlite" and isinstance(type_, DateTime):
-        return lambda values: _each_distinct(values, lambda v: v if v is None else v.isoformat(" ", "microseconds"))
-    if dialect == "sqlite" and isinstance(type_, Date):
-        return lambda values: _each_distinct(values, lambda v: v if v is None else v.isoformat())
+    convert = _value_form(type_, dialect)
+    return None if convert is None else lambda values: _each_distinct(values, convert)
+
+
+def _value_form(type_: object, dialect: str) -> Callable[[Any], Any] | None:
+    """How one value of a column of ``type_`` goes to the driver, as SQLAlchemy's bind processing would
+    send it: JSON as its text (``json.dumps``) and, on SQLite, dates and times as ISO text (``YYYY-MM-DD``,
+    ``YYYY-MM-DD HH:MM:SS.ffffff``), booleans as integers and texts as plain ``str``. None: as it is."""
+    if isinstance(type_, JSON):
+        return _json_text
+    if dialect != "sqlite":
+        return None
+    if isinstance(type_, Boolean):
+        return lambda v: v if v is None else int(v)
+    if isinstance(type_, String):
+        return _plain_text
+    if isinstance(type_, DateTime):
+        return lambda v: v if v is None else v.isoformat(" ", "microseconds")
+    if isinstance(type_, Date):
+        return lambda v: v if v is None else v.isoformat()
     return None
 
 
@@ -99,7 +141,11 @@ def _plain_texts(values: Sequence[Any]) -> Sequence[Any]:
     ``str`` too, one at a time through its adaptation protocol."""
     if set(map(type, values)) <= _PLAIN_TEXT:
         return values
-    return _each_distinct(values, lambda v: v if v is None else str(v))
+    return _each_distinct(values, _plain_text)
+
+
+def _plain_text(value: Any) -> Any:
+    return value if value is None or type(value) is str else str(value)
 
 
 _PLAIN_TEXT = frozenset({str, type(None)})
@@ -108,6 +154,17 @@ _PLAIN_TEXT = frozenset({str, type(None)})
 def _json_texts(values: Sequence[Any]) -> list[str]:
     """``json.dumps`` of each value (once per distinct value when every value can be a dict key)."""
     try:
-        return _each_distinct(values, json.dumps)
+        return _each_distinct(values, _json_text)
     except TypeError:  # a list: not hashable
-        return [json.dumps(v) for v in values]
+        return [_json_text(v) for v in values]
+
+
+def _json_text(value: Any) -> str:
+    """``json.dumps(value)``; a list or tuple of plain texts (a unit's addresses, an audience) without the
+    encoder's layers of Python calls: each text quoted as the encoder does (ASCII, escapes), ", " between."""
+    if type(value) in _SEQUENCES and all(type(v) is str for v in value):
+        return "[" + ", ".join(map(encode_basestring_ascii, value)) + "]"
+    return json.dumps(value)
+
+
+_SEQUENCES = frozenset({list, tuple})

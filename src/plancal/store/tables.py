@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 from collections.abc import Sequence
@@ -52,7 +53,18 @@ def vn_midnight_utc(d: date) -> datetime:
 
 def new_token() -> str:
     """An unguessable feed token: 192 random bits, URL-safe."""
-    return secrets.token_urlsafe(24)
+    return secrets.token_urlsafe(_TOKEN_BYTES)
+
+
+def new_tokens(n: int) -> list[str]:
+    """``n`` tokens as :func:`new_token` makes them, from one read of the system's random source (24 bytes
+    make 32 characters of URL-safe base64, no padding: the tokens are the text's 32-character pieces)."""
+    text = base64.urlsafe_b64encode(secrets.token_bytes(_TOKEN_BYTES * n)).decode("ascii")
+    return [text[i:i + _TOKEN_CHARS] for i in range(0, len(text), _TOKEN_CHARS)]
+
+
+_TOKEN_BYTES = 24
+_TOKEN_CHARS = _TOKEN_BYTES * 4 // 3
 
 
 class Base(DeclarativeBase):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
+from operator import attrgetter
 
 from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
 from plancal.store.session import Database, insert_rows
-from plancal.store.tables import Base, UnitFacts, UnitRow, UnitToken, json_list, new_token
+from plancal.store.tables import Base, UnitFacts, UnitRow, UnitToken, json_list, new_token, new_tokens
 from plancal.units.directory import Directory, Unit
 
 _changes = itertools.count(1)
@@ -93,17 +94,17 @@ def upsert_units(s: Session, units: Iterable[Unit]) -> tuple[int, int]:
     # every stored unit in one query, no list of ids to send (a directory is most of the store's units)
     existing = {r[0]: dict(zip(_VALUE_COLUMNS, r[1:], strict=True))
                 for r in s.execute(select(t.c.id, *(t.c[k] for k in _VALUE_COLUMNS))) if r[0] in ids}
-    fresh: list[tuple[object, ...]] = []
+    fresh: list[Unit] = []
     changed: dict[str, dict[str, object]] = {}
     for u in units:
-        values = _values(u)
         stored = existing.get(u.id)
         if stored is None:
-            fresh.append((u.id, new_token(), *(values[k] for k in _VALUE_COLUMNS)))
-        elif stored != values:
+            fresh.append(u)
+        elif stored != (values := _values(u)):
             changed[u.id] = values
     if fresh:
-        insert_rows(s, t, dict(zip(("id", "feed_token", *_VALUE_COLUMNS), zip(*fresh, strict=True), strict=True)))
+        columns = zip(*map(attrgetter("id", *UNIT_ATTRIBUTES.values()), fresh), strict=True)
+        insert_rows(s, t, dict(zip(("id", *_VALUE_COLUMNS), columns, strict=True)) | {"feed_token": new_tokens(len(fresh))})
     for unit_id, values in changed.items():
         row = s.get(UnitRow, unit_id)
         assert row is not None
@@ -112,11 +113,14 @@ def upsert_units(s: Session, units: Iterable[Unit]) -> tuple[int, int]:
     return len(fresh), len(changed)
 
 
-#: the columns :func:`_values` sets
-_VALUE_COLUMNS = ("name", "kind", "parent_id", "emails", "formal_name", "valid_from", "valid_to", "successor_id")
+#: the columns a unit file sets (the feed token is the store's own), each with the attribute of a unit it holds
+UNIT_ATTRIBUTES = {"name": "name", "kind": "kind", "parent_id": "parent", "emails": "emails",
+                   "formal_name": "formal_name", "valid_from": "valid_from", "valid_to": "valid_to",
+                   "successor_id": "successor"}
+_VALUE_COLUMNS = tuple(UNIT_ATTRIBUTES)
 
 
 def _values(u: Unit) -> dict[str, object]:
-    """The columns a unit file sets (the feed token is the store's own)."""
+    """The columns a unit file sets, as a stored row reads them back (the addresses as a list)."""
     return {"name": u.name, "kind": u.kind, "parent_id": u.parent, "emails": list(u.emails), "formal_name": u.formal_name,
             "valid_from": u.valid_from, "valid_to": u.valid_to, "successor_id": u.successor}

@@ -233,6 +233,11 @@ class Directory:
             cur = self._units[cur].parent if cur in self._units else None
         return out
 
+    @property
+    def bounded(self) -> frozenset[str]:
+        """The units with a first or last day: any other holds its own work every day."""
+        return self._bounded
+
     def holder_on(self, unit_id: str, d: date) -> str | None:
         """Who holds ``unit_id``'s work on ``d``: the unit while it exists, then its successor (and theirs);
         None when nobody does (it has not started yet, or it ended with no successor that exists on ``d``)."""
