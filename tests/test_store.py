@@ -263,7 +263,10 @@ def test_an_older_store_upgrades_to_change_numbers_and_back(store: Store, tmp_pa
     tables = inspect(store.engine)
     assert "change_number" not in {c["name"] for c in tables.get_columns("occurrences")}
     assert not {"change_numbers", "feed_exports"} & set(tables.get_table_names())
+    assert "ix_occurrences_kind" not in {i["name"] for i in tables.get_indexes("occurrences")}
     upgrade(store.engine)
+    # 0010: the few conferences, themes and anniversaries a unit's feed shows are found by an index
+    assert "ix_occurrences_kind" in {i["name"] for i in inspect(store.engine).get_indexes("occurrences")}
     assert store.last_change_number() == 0
     assert {r.change_number for r in store.occurrences()} == {0}
     row = store.find_occurrence("thu-nghiem", "send", "bao", "2021-02")

@@ -159,7 +159,7 @@ class OccurrenceRow(Base):
     __tablename__ = "occurrences"
     uid: Mapped[str] = mapped_column(String(40), primary_key=True)
     plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20), index=True)  # the few rows of kinds that reach many feeds
     source_id: Mapped[str] = mapped_column(String(160))
     unit_id: Mapped[str | None] = mapped_column(String(80))
     period_key: Mapped[str] = mapped_column(String(80))
