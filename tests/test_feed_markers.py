@@ -142,12 +142,27 @@ def _no_versions(*args: object, **kwargs: object) -> object:
     raise AssertionError("an export after a few changes of deadlines read every row's version or a whole plan")
 
 
+@pytest.mark.parametrize("copy", ["kernel", "fallback"])
 def test_each_change_of_a_deadline_renders_its_two_feeds_alone(store: Store, settings: Settings, tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                monkeypatch: pytest.MonkeyPatch, copy: str) -> None:
     """A submission, a corrected one, a withdrawal, a waiver, two submissions at once: the export reads
     the changed rows alone (no version of every row, no plan rendered whole) and its files are a full
-    render's."""
+    render's; the plan feed's unchanged spans are copied by the kernel, or read and written where the
+    file system cannot (``copy_file_range`` refused)."""
+    import errno
+    import os
+
     from plancal.lifecycle.issuance import issue_file
+    copied: list[int] = []
+    real_copy = os.copy_file_range
+
+    def copy_file_range(src: int, dst: int, count: int, offset_src: int | None = None) -> int:
+        if copy == "fallback":
+            raise OSError(errno.EXDEV, "cross-device")
+        copied.append(count)
+        return real_copy(src, dst, count, offset_src)
+
+    monkeypatch.setattr(export_module.os, "copy_file_range", copy_file_range)
     issue_file(store, write_plan(tmp_path / "plan", DUTIES))
     export_feeds(store, settings, TODAY)
     row = store.find_occurrence("thu-nghiem", "send", "bao", "2021-02")
@@ -168,6 +183,7 @@ def test_each_change_of_a_deadline_renders_its_two_feeds_alone(store: Store, set
             m.setattr(FeedBuilder, "plan_stream", _no_versions)
             assert export_feeds(store, settings, TODAY).written == expected_written
         assert _on_disk(settings) == _full_render(store, settings)
+    assert bool(copied) == (copy == "kernel")
 
 
 def _move(store: Store, uid: str, day: date) -> None:

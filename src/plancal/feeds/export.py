@@ -47,7 +47,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, BinaryIO
 
 import icalendar
 
@@ -95,17 +95,27 @@ def _write_temp(path: Path, data: bytes | Iterable[bytes]) -> tuple[Path, int]:
     """The temporary file of ``path`` (in a folder that exists) holding ``data`` (or its chunks, written
     as they come), readable by the web server; and its size."""
     tmp = _temp_path(path)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except BaseException:
+        if isinstance(data, _Spliced):
+            data.close()
+        raise
     try:
         with os.fdopen(fd, "wb", buffering=1 << 18) as fh:
             os.fchmod(fd, 0o644)  # served by nginx, whatever the umask
             if isinstance(data, bytes):
                 fh.write(data)
+            elif isinstance(data, _Spliced):
+                data.write_to(fd)  # on the descriptor: nothing is buffered in fh
             else:
                 fh.writelines(data)
-            size = fh.tell()
+            fh.flush()
+            size = os.fstat(fd).st_size
     except BaseException:
         tmp.unlink(missing_ok=True)
+        if isinstance(data, _Spliced):
+            data.close()
         raise
     return tmp, size
 
@@ -433,25 +443,85 @@ class _NotOurs(Exception):
     """A feed file that is not what this module wrote for the rows it is spliced with."""
 
 
+#: a range (start, stop) of the bytes of the file being spliced
+_Span = tuple[int, int]
+
+
+class _Spliced(Iterator[bytes]):
+    """A spliced feed: spans of the file it replaces and the new events between them. Written to a file
+    (:meth:`write_to`), the spans are copied by the kernel (``copy_file_range``: tens of MB never pass
+    through Python); read as an iterator, they are read. The old file is closed when done."""
+
+    def __init__(self, source: BinaryIO, parts: list[bytes | _Span]) -> None:
+        self._source = source
+        self._parts = parts
+        self._read = self._chunks()
+
+    def __next__(self) -> bytes:
+        return next(self._read)
+
+    def close(self) -> None:
+        self._source.close()
+
+    def _chunks(self) -> Iterator[bytes]:
+        try:
+            for part in self._parts:
+                yield part if isinstance(part, bytes) else os.pread(self._source.fileno(), part[1] - part[0], part[0])
+        finally:
+            self._source.close()
+
+    def write_to(self, fd: int) -> None:
+        """Write every part at the position of ``fd`` (a regular file)."""
+        src = self._source.fileno()
+        try:
+            for part in self._parts:
+                if isinstance(part, bytes):
+                    _write_all(fd, part)
+                    continue
+                start, stop = part
+                while start < stop:
+                    try:
+                        copied = os.copy_file_range(src, fd, stop - start, start)
+                    except OSError:  # a file system that cannot (another device, an old kernel)
+                        copied = 0
+                    if not copied:  # read and write what is left of the span
+                        _write_all(fd, os.pread(src, stop - start, start))
+                        break
+                    start += copied
+        finally:
+            self._source.close()
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 def _spliced(path: Path, changed: Iterable[str], events: Iterable[tuple[_SortKey, bytes]],
-             key_of: Callable[[str], _SortKey]) -> list[bytes | memoryview] | None:
-    """The chunks of the feed file ``path`` with the events of the ``changed`` uids taken out and
-    ``events`` (sort key, bytes) put in, each before the first remaining event of a greater key; the
-    rest of the file is kept as it is (views of it, not copies). ``key_of``: the sort key of an
-    unchanged row. None if the file is missing or not a feed as this module writes them."""
+             key_of: Callable[[str], _SortKey]) -> _Spliced | None:
+    """The feed file ``path`` with the events of the ``changed`` uids taken out and ``events`` (sort key,
+    bytes) put in, each before the first remaining event of a greater key; the rest of the file is kept
+    as it is (spans of it, not copies). ``key_of``: the sort key of an unchanged row. None if the file
+    is missing or not a feed as this module writes them."""
     try:
-        with open(path, "rb") as fh:
-            data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):  # missing, or empty (an empty file cannot be mapped)
+        source = open(path, "rb")  # noqa: SIM115 (closed by the _Spliced, or here)
+    except OSError:
         return None
     try:
-        return _splice(data, changed, events, key_of)
-    except _NotOurs:
+        with mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            parts = _splice(data, changed, events, key_of)
+    except (OSError, ValueError, _NotOurs):  # empty (an empty file cannot be mapped), or not ours
+        source.close()
         return None
+    except BaseException:
+        source.close()
+        raise
+    return _Spliced(source, parts)
 
 
 def _splice(data: mmap.mmap, changed: Iterable[str], events: Iterable[tuple[_SortKey, bytes]],
-            key_of: Callable[[str], _SortKey]) -> list[bytes | memoryview]:
+            key_of: Callable[[str], _SortKey]) -> list[bytes | _Span]:
     end = len(data) - len(_END)
     if end < 0 or data[end:] != _END:
         raise _NotOurs
@@ -485,27 +555,26 @@ def _splice(data: mmap.mmap, changed: Iterable[str], events: Iterable[tuple[_Sor
             at = next((a for a, b in gaps if a < at <= b), at)  # the place before a gap stands for all of it
         placed.append((at, key, event))
     placed.sort(key=lambda item: item[:2])
-    view = memoryview(data)
-    out: list[bytes | memoryview] = [view[:start]]
+    out: list[bytes | _Span] = [(0, start)]
     pos = start
     for at, _, event in placed:
-        pos = _kept(view, pos, at, gaps, out)
+        pos = _kept(pos, at, gaps, out)
         out.append(event)
-    _kept(view, pos, end, gaps, out)
+    _kept(pos, end, gaps, out)
     out.append(_END)
     return out
 
 
-def _kept(view: memoryview, pos: int, stop: int, gaps: Sequence[Sequence[int]], out: list[bytes | memoryview]) -> int:
-    """Add the bytes from ``pos`` to ``stop`` but the gaps (neither is inside one) to ``out``."""
+def _kept(pos: int, stop: int, gaps: Sequence[Sequence[int]], out: list[bytes | _Span]) -> int:
+    """Add the spans from ``pos`` to ``stop`` but the gaps (neither is inside one) to ``out``."""
     for a, b in gaps:
         if b <= pos or a >= stop:
             continue
         if pos < a:
-            out.append(view[pos:a])
+            out.append((pos, a))
         pos = b
     if pos < stop:
-        out.append(view[pos:stop])
+        out.append((pos, stop))
     return stop
 
 
@@ -594,8 +663,7 @@ def _render(store: Store, settings: Settings, today: date, units: Sequence[UnitT
         if chunks is None:
             rest.append(name)
         else:
-            # views of the old file among them: written as they are (the file object takes any buffer)
-            yield StreamedFeed(name, cast("Iterator[bytes]", iter(chunks)), markers[name])
+            yield StreamedFeed(name, chunks, markers[name])
     if not rest:
         return
     if len(rest) > _FEW:
