@@ -164,3 +164,33 @@ def test_the_export_renders_with_the_cyclic_collector_paused_and_resumes_it(stor
     with pytest.raises(RuntimeError):
         export_feeds(store, settings, TODAY)
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("files", [2, 40])
+def test_a_batch_flushes_a_few_files_each_and_many_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           files: int) -> None:
+    """Every file's data reaches the disk before it is renamed over its target: a few by ``fdatasync`` of
+    each (not every dirty page of the system), many by one ``os.sync``; the targets then hold the bytes."""
+    import os
+
+    from plancal.feeds import export as export_module
+    calls: list[str] = []
+    real_fdatasync = os.fdatasync
+
+    def fdatasync(fd: int) -> None:
+        calls.append("fdatasync")
+        real_fdatasync(fd)
+
+    monkeypatch.setattr(export_module.os, "sync", lambda: calls.append("sync"))
+    monkeypatch.setattr(export_module.os, "fdatasync", fdatasync)
+    real_replace = os.replace
+    monkeypatch.setattr(export_module.os, "replace", lambda a, b: (calls.append("replace"), real_replace(a, b)))
+    batch = export_module._Batch()
+    targets = [tmp_path / "u" / f"{i}.ics" for i in range(files)]
+    for i, target in enumerate(targets):
+        assert batch.add_stream(target, iter([b"BEGIN:VCALENDAR\r\n", str(i).encode()]))
+    batch.commit()
+    flushes = ["fdatasync"] * files if files <= export_module._SYNCED_ONE_BY_ONE else ["sync"]
+    assert calls == flushes + ["replace"] * files
+    assert [t.read_bytes() for t in targets] == [b"BEGIN:VCALENDAR\r\n" + str(i).encode() for i in range(files)]
+    assert sorted(p.name for p in (tmp_path / "u").iterdir()) == sorted(t.name for t in targets)

@@ -278,8 +278,10 @@ def test_change_numbers_grow_with_every_write_of_a_row(store: Store, tmp_path: P
     assert [r.uid for r in store.occurrence_facts(changed_after=first)] == [row.uid]
 
 
+@pytest.mark.parametrize("moved", [(1, 4), (9, 20)])  # changed rows found one by one, or by one pattern
 def test_random_moves_and_submissions_keep_the_order_of_a_full_render(store: Store, settings: Settings,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                       monkeypatch: pytest.MonkeyPatch,
+                                                                       moved: tuple[int, int]) -> None:
     import random
 
     from plancal.lifecycle.issuance import issue_file
@@ -289,7 +291,7 @@ def test_random_moves_and_submissions_keep_the_order_of_a_full_render(store: Sto
     rows = [r for r in store.occurrences(plan_id=PLAN_003_ID) if r.unit_id and r.kind in ("duty", "report")]
     days = sorted({r.due_effective for r in rows})
     for _ in range(8):
-        for r in pick.sample(rows, pick.randint(1, 4)):
+        for r in pick.sample(rows, pick.randint(*moved)):
             _move(store, r.uid, pick.choice(days))
         with monkeypatch.context() as m:
             m.setattr(FeedBuilder, "plan_stream", _no_versions)
