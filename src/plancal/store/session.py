@@ -16,6 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from plancal.errors import StoreError
 
+#: the key, in a pooled SQLite connection's info, of its page cache size before an issue widened it (see
+#: :func:`plancal.store.plans._widen_page_cache`)
+CACHE_SIZE_BEFORE = "plancal.cache_size_before"
+
 
 class Database:
     """An engine and a session factory. One short transaction per ``with store.session()``."""
