@@ -157,6 +157,8 @@ class Occurrence:
 _FIELD_NAMES = tuple(f.name for f in fields(Occurrence))
 #: the fields that hold enums
 _ENUM_FIELDS = frozenset({"kind", "cycle", "cutoff", "date_source", "relation"})
+#: the fields that hold tuples (of texts), which many runs share: a national theme's audience of 8,000 units
+_TUPLE_FIELDS = frozenset({"audience", "also_to", "alternatives"})
 #: the fields after the uid in runs that repeat across many rows (a duty owed by one unit; the period and all
 #: the rest): their values, as a tuple, key the text of the run, worked out once per distinct run
 CONTENT_RUNS = (_FIELD_NAMES[1:5], _FIELD_NAMES[5:])
@@ -165,19 +167,32 @@ CONTENT_RUNS = (_FIELD_NAMES[1:5], _FIELD_NAMES[5:])
 class _Runs(dict[tuple[Any, ...], tuple[bytes, Any]]):
     """The repr of a run of fields' values (an enum as its text), joined as in the repr of a tuple, and what
     ``form`` makes of the values (None without one), worked out on first sight of each distinct run (the
-    values of a field, typed, are equal only when their reprs are)."""
+    values of a field, typed, are equal only when their reprs are). The repr of a tuple that several runs
+    hold (the very same object: an audience) is made once."""
 
     def __init__(self, names: tuple[str, ...], form: Callable[[tuple[Any, ...]], Any] | None = None) -> None:
         super().__init__()
         self.enums = [i for i, name in enumerate(names) if name in _ENUM_FIELDS]
+        self.tuples = [i for i, name in enumerate(names) if name in _TUPLE_FIELDS]
         self.form = form
+        #: the repr of each tuple seen, by its identity (the tuple kept, so that its id stays its own)
+        self._reprs: dict[int, tuple[tuple[Any, ...], str]] = {}
 
     def __missing__(self, key: tuple[Any, ...]) -> tuple[bytes, Any]:
         values = list(key)
         for i in self.enums:
             if values[i] is not None:
                 values[i] = str(values[i])
-        entry = self[key] = (", ".join(map(repr, values)).encode(), None if self.form is None else self.form(key))
+        shared = [(i, v) for i in self.tuples if type(v := values[i]) is tuple and v]
+        for i, _ in shared:
+            values[i] = None
+        texts = list(map(repr, values))
+        for i, v in shared:
+            seen = self._reprs.get(id(v))
+            if seen is None:
+                seen = self._reprs[id(v)] = (v, repr(v))
+            texts[i] = seen[1]
+        entry = self[key] = (", ".join(texts).encode(), None if self.form is None else self.form(key))
         return entry
 
 

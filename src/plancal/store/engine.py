@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     create_engine,
@@ -18,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from plancal.errors import StoreError
 from plancal.store.database import Store
+from plancal.store.session import CACHE_SIZE_BEFORE
 
 
 def migrations_dir() -> Path:
@@ -90,6 +92,7 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
                          hint="ví dụ sqlite:///var/plancal.db hoặc postgresql+psycopg://user@host/db") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "checkin", restore_page_cache)
     if migrate:
         try:
             upgrade(engine)
@@ -97,6 +100,14 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
             raise StoreError(f"không kết nối được cơ sở dữ liệu {engine.url.render_as_string(hide_password=True)}: "
                              f"{exc.orig}", hint="kiểm tra máy chủ cơ sở dữ liệu đang chạy") from None
     return Store(engine)
+
+
+def restore_page_cache(dbapi_conn: object, record: Any) -> None:
+    """A SQLite connection back in the pool: the page cache an issue widened is given back its own size
+    (the pages above it freed)."""
+    before = record.info.pop(CACHE_SIZE_BEFORE, None)
+    if before is not None and dbapi_conn is not None:
+        dbapi_conn.execute(f"PRAGMA cache_size={int(before)}")  # type: ignore[attr-defined]
 
 
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:

@@ -16,6 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from plancal.errors import StoreError
 
+#: the key, in a pooled SQLite connection's info, of its page cache size before an issue widened it (see
+#: :func:`plancal.store.plans._widen_page_cache`)
+CACHE_SIZE_BEFORE = "plancal.cache_size_before"
+
 
 class Database:
     """An engine and a session factory. One short transaction per ``with store.session()``."""
@@ -87,7 +91,7 @@ def stored_column(table: Table, name: str, dialect: str, values: list[Any]) -> S
 def storage_form(table: Table, names: Sequence[str], dialect: str) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
     """How one row of values of the columns ``names`` goes to the driver: each value as :func:`insert_rows`
     sends it (for the values many rows share: converted once, then reused)."""
-    converts = [(i, convert) for i, name in enumerate(names)
+    converts = [(i, _shared_json_text() if convert is _json_text else convert) for i, name in enumerate(names)
                 if (convert := _value_form(table.c[name].type, dialect)) is not None]
 
     def form(values: Sequence[Any]) -> tuple[Any, ...]:
@@ -168,3 +172,19 @@ def _json_text(value: Any) -> str:
 
 
 _SEQUENCES = frozenset({list, tuple})
+
+
+def _shared_json_text() -> Callable[[Any], str]:
+    """:func:`_json_text`, made once for each tuple however many rows hold that very tuple (an audience of
+    8,000 units that many runs share): by the tuple's identity (the tuple kept, so that its id stays its own)."""
+    done: dict[int, tuple[tuple[Any, ...], str]] = {}
+
+    def text(value: Any) -> str:
+        if type(value) is not tuple:
+            return _json_text(value)
+        found = done.get(id(value))
+        if found is None:
+            found = done[id(value)] = (value, _json_text(value))
+        return found[1]
+
+    return text
