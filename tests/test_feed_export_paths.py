@@ -85,7 +85,7 @@ def _folder(settings: Settings) -> dict[str, bytes]:
 def test_a_failure_midway_leaves_the_files_and_digests_as_they_were(store: Store, settings: Settings,
                                                                     monkeypatch: pytest.MonkeyPatch,
                                                                     where: str) -> None:
-    """The renderer fails three quarters of the way, or the writer's thread cannot create the temporary
+    """The renderer fails three quarters of the way, or the writer cannot create the temporary
     file of the middle feed: the export raises that error, every feed file is the one of the export before, byte for byte,
     no temporary file stays behind and the digests are those of the files."""
     from plancal.feeds import export as export_module
