@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import cProfile
 import pstats
+import shutil
 import smtplib
 import sqlite3
 import sys
@@ -90,6 +91,7 @@ def main() -> None:
     bound, bound_cpu = time.perf_counter() - t0, time.process_time() - c0
     print(f"bound (smtplib): wall {bound:6.2f} s  cpu {bound_cpu:6.2f} s  -> {bound / wall:.2f} of the bound")
     b.sink.stop()
+    shutil.rmtree(b.tmp, ignore_errors=True)
     if prof is not None:
         pstats.Stats(prof).sort_stats(args.profile).print_stats(40)
 
