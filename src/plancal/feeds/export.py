@@ -93,25 +93,21 @@ def _temp_path(path: Path) -> Path:
 
 def _write_temp(path: Path, data: bytes | Iterable[bytes]) -> tuple[Path, int]:
     """The temporary file of ``path`` (in a folder that exists) holding ``data`` (or its chunks, written
-    as they come), readable by the web server; and its size."""
+    as they come), readable by the web server; and its size. A spliced feed's old file is closed, whatever
+    happens."""
     tmp = _temp_path(path)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-    except BaseException:
-        if isinstance(data, _Spliced):
-            data.close()
-        raise
-    try:
         with os.fdopen(fd, "wb", buffering=1 << 18) as fh:
             os.fchmod(fd, 0o644)  # served by nginx, whatever the umask
-            if isinstance(data, bytes):
-                fh.write(data)
-            elif isinstance(data, _Spliced):
-                data.write_to(fd)  # on the descriptor: nothing is buffered in fh
+            if isinstance(data, _Spliced):
+                data.write_to(fd)  # on the descriptor: nothing goes through fh
+                size = os.fstat(fd).st_size
+            elif isinstance(data, bytes):
+                size = fh.write(data)
             else:
                 fh.writelines(data)
-            fh.flush()
-            size = os.fstat(fd).st_size
+                size = fh.tell()
     except BaseException:
         tmp.unlink(missing_ok=True)
         if isinstance(data, _Spliced):
