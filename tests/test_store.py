@@ -6,11 +6,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, text
 
 from plancal.errors import PlanError, StoreError
 from plancal.lifecycle.issuance import issue_file
-from plancal.store import OccurrenceRow, Store, Submission
+from plancal.mail.leadtimes import LeadTimes
+from plancal.settings import Settings
+from plancal.store import OccurrenceRow, Store, Submission, open_store
+from plancal.vn.workdays import WorkCalendar
 from tests.conftest import PLANS
 from tests.helpers import write_plan
 
@@ -286,3 +289,44 @@ def test_concurrent_changes_take_distinct_numbers_in_commit_order(store: Store, 
     numbers = sorted(r.change_number for r in store.occurrences_by_uid([r.uid for r in rows]))
     assert numbers == list(range(first + 1, first + 9))
     assert store.last_change_number() == first + 8
+
+
+def test_sqlite_knows_its_occurrences_after_an_issue_and_after_the_upgrade(tmp_path: Path) -> None:
+    """Without statistics SQLite took the index on kind for the day's mark query (nearly every row is a
+    duty: it read the whole table); an issue measures the occurrences, and so does migration 0011 for a
+    store issued before it."""
+    url = f"sqlite:///{tmp_path / 'plancal.db'}"
+    store = open_store(url)
+    issue_file(store, PLANS / "003-an-giang-2021.yaml")
+    marks: list[tuple[str, object]] = []
+
+    def keep(_conn: object, _cursor: object, statement: str, parameters: object, *_: object) -> None:
+        if "due_limit IN" in statement:
+            marks.append((statement, parameters))
+
+    def plan_of_marks() -> str:
+        marks.clear()
+        event.listen(store.engine, "before_cursor_execute", keep)
+        try:
+            day = date(2021, 4, 23)
+            lead = LeadTimes.from_settings(Settings.from_env({}))
+            store.open_rows_at_marks(kinds=["duty", "report"], start=date(2021, 3, 1), end=date(2021, 5, 31),
+                                     due_on=lead.digest_aims(day, WorkCalendar()), limit_on=[day])
+        finally:
+            event.remove(store.engine, "before_cursor_execute", keep)
+        [(statement, parameters)] = marks
+        with store.engine.connect() as conn:
+            return " ".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
+
+    plan = plan_of_marks()
+    assert "ix_occurrences_due_effective" in plan and "ix_occurrences_kind" not in plan, plan
+    with store.engine.begin() as conn:  # a store as 0010 left it: no statistics
+        conn.execute(text("DELETE FROM sqlite_stat1"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0010'"))
+    store.engine.dispose()
+    assert "ix_occurrences_kind" in plan_of_marks()  # what the query did before
+    store.engine.dispose()
+    store = open_store(url)  # upgraded to 0011
+    plan = plan_of_marks()
+    assert "ix_occurrences_due_effective" in plan and "ix_occurrences_kind" not in plan, plan
+    store.engine.dispose()

@@ -25,6 +25,7 @@ the same Message-ID; see :meth:`DeliveryLog.held`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import logging
@@ -36,6 +37,7 @@ from datetime import UTC, date, datetime, tzinfo
 
 from plancal.clock import utc_now
 from plancal.errors import DeliveryError, Problem
+from plancal.mail.composer import Composer
 from plancal.mail.composition import Envelope, compose
 from plancal.mail.items import Item, World
 from plancal.mail.letters import Letter, MailKind
@@ -51,6 +53,9 @@ log = logging.getLogger("plancal.mail")
 CLAIM_CHUNK = 50
 #: a claimed chunk's letters are composed before the first of them goes, up to this many bytes
 AHEAD_BYTES = 4 * 1024 * 1024
+#: a batch of at least this many letters has the next chunk composed by a child process while the current
+#: one is sent (see :mod:`plancal.mail.composer`); a smaller one is not worth starting it (~1 s of imports)
+COMPOSE_APART_AT = 1000
 
 #: a letter as it would be planned now (same key), or None when there is nothing left to send
 Replan = Callable[[Letter], "Letter | None"]
@@ -236,7 +241,8 @@ class Courier:
     """Sends letters through a mailer under the delivery log."""
 
     def __init__(self, store: Store, settings: Settings, mailer: Mailer, *, clock: Callable[[], datetime] = utc_now,
-                 retry: RetryPolicy | None = None, worker: str | None = None, replan: Replan | None = None) -> None:
+                 retry: RetryPolicy | None = None, worker: str | None = None, replan: Replan | None = None,
+                 compose_apart_at: int | None = COMPOSE_APART_AT) -> None:
         self.store = store
         self.settings = settings
         self.mailer = mailer
@@ -252,6 +258,8 @@ class Courier:
         self._uids: dict[str, set[str]] = {}
         #: the envelopes of the chunk composed ahead (:meth:`_compose_ahead`), with the letter each is of
         self._ready: dict[str, tuple[Letter, Envelope]] = {}
+        #: batches of at least this many letters are composed by a child process ahead (None: never)
+        self.compose_apart_at = compose_apart_at
 
     def deliver(self, letters: Iterable[Letter], *, hold: str | None = None) -> _Tally:
         """Send what is not sent yet. With ``hold`` (the server is known to be down), send nothing and
@@ -283,12 +291,18 @@ class Courier:
         return self.tally
 
     def _all(self, todo: list[Letter]) -> None:
-        for start in range(0, len(todo), CLAIM_CHUNK):
-            try:
-                self._chunk(todo[start:start + CLAIM_CHUNK])
-            except _Stop as stop:
-                self._give_up(todo[start + CLAIM_CHUNK:], stop.reason)
-                return
+        chunks = [todo[start:start + CLAIM_CHUNK] for start in range(0, len(todo), CLAIM_CHUNK)]
+        apart = self.compose_apart_at is not None and len(todo) >= self.compose_apart_at
+        with Composer(self.settings) if apart else contextlib.nullcontext() as composer:
+            for index, chunk in enumerate(chunks):
+                composed = composer.take(index) if composer is not None else {}
+                if composer is not None and index + 1 < len(chunks):
+                    composer.submit(index + 1, chunks[index + 1], self.clock())  # while this chunk is sent
+                try:
+                    self._chunk(chunk, composed)
+                except _Stop as stop:
+                    self._give_up([letter for later in chunks[index + 1:] for letter in later], stop.reason)
+                    return
 
     def _give_up(self, letters: list[Letter], reason: str) -> None:
         self.tally.stopped = self.tally.stopped or reason
@@ -296,7 +310,7 @@ class Courier:
         self.tally.failed.extend(Failure(letter.recipient, letter.kind, letter.key, f"chưa gửi: {reason}")
                                  for letter in letters)
 
-    def _chunk(self, chunk: list[Letter]) -> None:
+    def _chunk(self, chunk: list[Letter], composed: dict[str, tuple[Letter, Envelope]]) -> None:
         renew_after = self.log.lease.total_seconds() / 2
         claimed_at = time.monotonic()
         mine = self.log.claim(chunk)
@@ -305,7 +319,7 @@ class Courier:
         index = 0
         try:
             self._screen(held)
-            self._compose_ahead(held)
+            self._compose_ahead(held, composed)
             while index < len(held):
                 if time.monotonic() - claimed_at > renew_after:
                     still = self.log.renew([letter.key for letter in held[index:]])
@@ -337,11 +351,12 @@ class Courier:
         self._marker = self.log.plans_marker()
         self._gone = self.log.withdrawn(set().union(*self._uids.values()))
 
-    def _compose_ahead(self, letters: list[Letter]) -> None:
-        """Compose the chunk's letters in one go before the first is sent (up to :data:`AHEAD_BYTES`): done
-        between SMTP round trips instead, each composition starts with cold caches and costs twice as much.
-        Only a guess, like the screen: a letter planned again before it goes is composed again, and a letter
-        that cannot be composed is left to its turn, where the failure is handled."""
+    def _compose_ahead(self, letters: list[Letter], composed: dict[str, tuple[Letter, Envelope]]) -> None:
+        """Compose the chunk's letters in one go before the first is sent (up to :data:`AHEAD_BYTES`), but
+        those the composer process made already (``composed``): done between SMTP round trips instead, each
+        composition starts with cold caches and costs twice as much. Only a guess, like the screen: a letter
+        planned again before it goes is composed again, and a letter that cannot be composed is left to its
+        turn, where the failure is handled."""
         self._ready = {}
         size = 0
         for letter in letters:
@@ -349,10 +364,14 @@ class Courier:
                 return
             if self._uids.get(letter.key, set()) & self._gone:
                 continue  # to be planned again at its turn
-            try:
-                envelope = compose(letter, self.settings, self.clock())
-            except Exception:  # noqa: BLE001 - composed again at its turn, where the failure is handled
-                continue
+            ahead = composed.get(letter.key)
+            if ahead is not None and ahead[0] is letter:
+                envelope = ahead[1]
+            else:
+                try:
+                    envelope = compose(letter, self.settings, self.clock())
+                except Exception:  # noqa: BLE001 - composed again at its turn, where the failure is handled
+                    continue
             self._ready[letter.key] = (letter, envelope)
             size += len(envelope.data)
 
