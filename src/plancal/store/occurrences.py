@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Text, and_, case, func, literal, not_, or_, select, type_coerce, update
+from sqlalchemy import ColumnElement, Text, and_, case, func, literal, not_, or_, select, type_coerce, union_all, update
 from sqlalchemy.orm import Session
 
 from plancal.errors import Problem, StoreError
@@ -94,26 +94,37 @@ class Occurrences(Database):
     def open_counts(self, plan_ids: Iterable[str], kinds: Iterable[str], week: Week) -> dict[str, int]:
         """Per plan that has open or done rows of ``kinds``: how many are still owed on ``week.today``
         (open: due, not yet due, or late; a request past its limit is awaited, not owed), in plan id
-        order. What a weekly summary lists comes from :meth:`week_lists`."""
+        order. What a weekly summary lists comes from :meth:`week_lists`. Counted within the index on
+        (plan, status, limit, relation, kind): no row is read."""
         o = OccurrenceRow
         owed = func.count(case((_week_conditions(week)["open"], 1)))
         q = (select(o.plan_id, owed)
-             .where(o.plan_id.in_(sorted(set(plan_ids))), o.kind.in_(sorted(kinds)), o.status.in_(["open", "done"]))
+             .where(o.plan_id.in_(sorted(set(plan_ids))), o.status.in_(["open", "done"]), o.kind.in_(sorted(kinds)))
              .group_by(o.plan_id).order_by(o.plan_id))
         with self.session() as s:
             return {plan_id: int(n) for plan_id, n in s.execute(q).tuples()}
 
     def week_lists(self, plan_ids: Iterable[str], kinds: Iterable[str], week: Week) -> list[ListedRow]:
         """Every row of these plans that is late, due this week or done last week, as plain columns (no ORM
-        objects: a national plan lists tens of thousands), in the order of :meth:`occurrences`."""
+        objects: a national plan lists tens of thousands), in the order of :meth:`occurrences`.
+
+        One query per list, each through its own index: the late and the done through the index on
+        (plan, status, limit …), the due through the window of due days — where only the days are asked
+        of SQLite and the rest is picked here (SQLite keeps no statistics: given any equality on an indexed
+        column it would read through that index instead of the window). Was one scan of every row."""
         o, when = OccurrenceRow, _week_conditions(week)
-        which = case((when["late"], literal("late")), (when["due"], literal("due")), else_=literal("done"))
-        q = (select(which, o.uid, o.plan_id, o.kind, o.unit_id, o.title, o.period_label, o.due_effective, o.due_limit)
-             .where(o.plan_id.in_(sorted(set(plan_ids))), o.kind.in_(sorted(kinds)),
-                    or_(when["late"], when["due"], when["done"]))
-             .order_by(o.due_effective, o.kind, o.unit_id, o.uid))
+        plans, wanted = sorted(set(plan_ids)), frozenset(kinds)
+        cols = (o.uid, o.plan_id, o.kind, o.unit_id, o.title, o.period_label, o.due_effective, o.due_limit, o.status)
+        late = select(literal("late").label("which"), *cols).where(o.plan_id.in_(plans), when["late"])
+        due = select(literal("due").label("which"), *cols).where(
+            o.due_effective >= week.today, o.due_effective <= week.end, o.due_limit >= week.today)
+        done = select(literal("done").label("which"), *cols).where(o.plan_id.in_(plans), when["done"])
+        lists = union_all(late, due, done)
+        q = lists.order_by(*(lists.selected_columns[c] for c in ("due_effective", "kind", "unit_id", "uid")))
+        plan_set = frozenset(plans)
         with self.session() as s:
-            return [ListedRow(*row) for row in s.execute(q).tuples()]
+            return [ListedRow(*row[:-1]) for row in s.execute(q).tuples()
+                    if row[3] in wanted and row[2] in plan_set and (row[0] != "due" or row[-1] == "open")]
 
     def occurrence_versions(self) -> list[tuple[Any, ...]]:
         """What decides each row's place and bytes in the feeds, as plain tuples straight from the driver
@@ -222,17 +233,29 @@ class Occurrences(Database):
                            limit_on: Iterable[date] = ()) -> list[MarkRow]:
         """The open rows of ``kinds`` due (aim) from ``start`` to ``end`` whose aim is one of ``due_on`` or
         whose legal limit is one of ``limit_on`` (the day's lead-time and working-days-late marks), as
-        plain :class:`MarkRow` tuples from one column select, in the order of :meth:`occurrences`."""
+        plain :class:`MarkRow` tuples from one column select, in the order of :meth:`occurrences`.
+
+        The kinds are picked here, not in the query: SQLite, which keeps no statistics of its own, takes a
+        ``kind IN (…)`` condition for a selective one and reads the rows through the index on kind (nearly
+        every row is a duty: the whole table, twice as slow at national scale) instead of the window of
+        due days through the index on them. The other kinds in the window are a few themes and
+        anniversaries."""
         o = OccurrenceRow
         due_on, limit_on = sorted(set(due_on)), sorted(set(limit_on))
         if not due_on and not limit_on:
             return []
+        wanted = frozenset(kinds)
         q = (select(*(getattr(o, name) for name in MarkRow._fields))
-             .where(o.status == "open", o.kind.in_(sorted(kinds)), o.due_effective >= start, o.due_effective <= end,
+             .where(o.status == "open", o.due_effective >= start, o.due_effective <= end,
                     or_(o.due_effective.in_(due_on), o.due_limit.in_(limit_on)))
              .order_by(o.due_effective, o.kind, o.unit_id, o.uid))
         with self.session() as s:
-            return list(map(MarkRow._make, s.connection().execute(q).tuples().all()))  # one fetchall, no ORM
+            rows = s.connection().execute(q).tuples().all()  # one fetchall, no ORM
+        return [MarkRow._make(r) for r in rows if r[_MARK_KIND] in wanted]
+
+
+#: where a row of :meth:`Occurrences.open_rows_at_marks`'s select holds its kind
+_MARK_KIND = MarkRow._fields.index("kind")
 
 
 def next_change_number(s: Session) -> int:

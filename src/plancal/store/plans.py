@@ -121,18 +121,6 @@ class Plans(Units):
             s.execute(update(PlanRow).where(PlanRow.id.is_(None)).values(revision=PlanRow.revision))
             _widen_page_cache(s)
 
-    def _refresh_statistics(self, s: Session) -> None:
-        """SQLite: what the query planner knows of the occurrences, measured again (``ANALYZE`` on a sample,
-        a few milliseconds). Without statistics SQLite takes any index for a good one: the day's mark queries
-        (status, kind, a window of due days) went through the index on kind — nearly every row is a duty —
-        and read the whole table, twice as slow as through the index on due days. PostgreSQL's autovacuum
-        keeps its own statistics."""
-        if self.engine.dialect.name != "sqlite":
-            return
-        conn = s.connection()
-        conn.exec_driver_sql(f"PRAGMA analysis_limit={_ANALYSIS_LIMIT}")
-        conn.exec_driver_sql("ANALYZE occurrences")
-
     def issue(self, loaded: LoadedPlan, occurrences: Sequence[Occurrence], recipients: Sequence[str] = ()) -> IssueResult:
         """Store a plan, its units (and their feed tokens) and its occurrences in one transaction: all or
         nothing. ``recipients``: the unit ids the plan is sent to (its recipients, standing agency and
@@ -150,10 +138,7 @@ class Plans(Units):
             try:
                 with self.session_factory() as s, s.begin():
                     self._lock_issuing(s)
-                    result = self._issue(s, loaded, runs, values)
-                    if result.added or result.changed or result.cancelled:
-                        self._refresh_statistics(s)
-                    return result
+                    return self._issue(s, loaded, runs, values)
             except SQLAlchemyError as exc:
                 raise _issue_error(plan.id, str(loaded.path), exc) from exc
 
@@ -284,9 +269,6 @@ def _stored_rows(fresh: ContentRuns, modified: datetime, change: int, table: Tab
 #: pages to the WAL again and again before the commit (an issue took 0.4-0.5 s more CPU, measured)
 _ISSUE_CACHE_KIB = 65536
 
-
-#: rows SQLite samples per index when an issue measures the occurrences again (see Store._refresh_statistics)
-_ANALYSIS_LIMIT = 1000
 
 def _widen_page_cache(s: Session) -> None:
     """A larger page cache for this issue's SQLite connection, given back its own size when the connection

@@ -158,7 +158,7 @@ class PlanRow(Base):
 class OccurrenceRow(Base):
     __tablename__ = "occurrences"
     uid: Mapped[str] = mapped_column(String(40), primary_key=True)
-    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"))  # indexed by ix_occ_plan_status
     kind: Mapped[str] = mapped_column(String(20), index=True)  # the few rows of kinds that reach many feeds
     source_id: Mapped[str] = mapped_column(String(160))
     unit_id: Mapped[str | None] = mapped_column(String(80))
@@ -198,7 +198,10 @@ class OccurrenceRow(Base):
     #: the :class:`ChangeNumberRow` number of the row's insert or last change (see ``next_change_number``)
     change_number: Mapped[int] = mapped_column(Integer, default=0, index=True)
 
-    __table_args__ = (Index("ix_occ_unit_due", "unit_id", "due_effective"),)
+    __table_args__ = (Index("ix_occ_unit_due", "unit_id", "due_effective"),
+                      # a plan's rows (its first column); the weekly summary's counts, read within it, and
+                      # its late and done lists
+                      Index("ix_occ_plan_status", "plan_id", "status", "due_limit", "relation", "kind", "done_on"))
 
     def to_occurrence(self) -> Occurrence:
         return Occurrence(
