@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from datetime import date, timedelta
-from itertools import groupby
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 
 from plancal.collector import collector_paused
 from plancal.mail.items import Item, UnitBlock, World, _join_names, _only, work_of
@@ -40,30 +39,34 @@ def digests(store: Store, settings: Settings, today: date, *, recipients: Collec
             continue
         if lead.reminds(row.kind, row.due_effective, limit_of(row), today, work):
             per_unit[row.unit_id].append(world.item(row, today))
-    # (address, unit) pairs by address, each address's units in the order its digest shows them, then the
-    # addresses grouped by their units: plain tuples, not a list per address for the collector to walk
-    pairs = sorted(((email, unit_id) for unit_id in sorted(per_unit, key=lambda u: (world.name(u), u))
-                    for email in world.emails(unit_id, today)), key=itemgetter(0))
-    units_of = sorted((tuple(u for _, u in group), email) for email, group in groupby(pairs, key=itemgetter(0)))
-    # a unit's block is the same in each of its addresses' digests, and addresses of the same units get the
-    # same digest but for the recipient: each block, and each set of units' context, is made once
+    # each address's units in the order its digest shows them (by name), then the addresses grouped by
+    # their units: a unit's block is the same in each of its addresses' digests, and addresses of the same
+    # units get the same digest but for the recipient, so each block and each units' context is made once
+    units_of: dict[str, list[str]] = defaultdict(list)
+    for unit_id in sorted(per_unit, key=lambda u: (world.name(u), u)):
+        for email in world.emails(unit_id, today):
+            units_of[email].append(unit_id)
+    addresses: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for email, units in units_of.items():
+        addresses[tuple(units)].append(email)
     blocks = {unit_id: _block(world, unit_id, items) for unit_id, items in per_unit.items()}
+    plans_of = {unit_id: {i.plan_id for i in items} for unit_id, items in per_unit.items()}
     # most addresses hear of the same few plans: their agencies, reply-to and coordinators, once each
     by_plans: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...]]] = {}
     letters, ident = [], today.isoformat()
-    for units, group in groupby(units_of, key=itemgetter(0)):
+    for units, emails in addresses.items():
         shown = tuple(blocks[u] for u in units)
-        plan_ids = tuple(sorted({i.plan_id for u in units for i in per_unit[u]}))
+        plan_ids = tuple(sorted(plans_of[units[0]] if len(units) == 1 else set().union(*map(plans_of.get, units))))
         if plan_ids not in by_plans:
             by_plans[plan_ids] = (world.agencies(plan_ids), world.reply_to(plan_ids), world.coordinators(plan_ids))
         agencies, reply_to, coordinators = by_plans[plan_ids]
         context = {"today": today, "blocks": shown, "n_today": sum(len(b.due_today) for b in shown),
                    "n_soon": sum(len(b.soon) for b in shown), "n_overdue": sum(len(b.overdue) for b in shown),
                    "agencies": agencies}
-        to_name = _join_names(world.letter_name(u) for u in units)
+        to_name = world.letter_name(units[0]) if len(units) == 1 else _join_names(map(world.letter_name, units))
         letters += [Letter(kind=MailKind.DIGEST, ident=ident, recipient=email, day=today, template="digest",
                            context=context, to_name=to_name, reply_to=reply_to, coordinators=coordinators)
-                    for _, email in group]
+                    for email in emails]
     letters.sort(key=attrgetter("recipient"))
     return _only(letters, recipients)
 
