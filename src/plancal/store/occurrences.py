@@ -168,7 +168,7 @@ class Occurrences(Database):
         with self.session() as s:
             conn = s.connection()
             for q in queries:
-                for r in conn.execute(q).tuples():
+                for r in conn.execute(q).tuples().all():  # one fetchall, not a fetch per row
                     if r[0] in seen:
                         continue
                     seen.add(r[0])

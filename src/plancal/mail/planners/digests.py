@@ -47,8 +47,8 @@ def digests(store: Store, settings: Settings, today: date, *, recipients: Collec
         for email in world.emails(unit_id, today):
             units_of[email].append(unit_id)
     addresses: dict[tuple[str, ...], list[str]] = defaultdict(list)
-    for email, units in units_of.items():
-        addresses[tuple(units)].append(email)
+    for email, held in units_of.items():
+        addresses[tuple(held)].append(email)
     blocks = {unit_id: _block(world, unit_id, items) for unit_id, items in per_unit.items()}
     plans_of = {unit_id: {i.plan_id for i in items} for unit_id, items in per_unit.items()}
     # most addresses hear of the same few plans: their agencies, reply-to and coordinators, once each
@@ -56,7 +56,7 @@ def digests(store: Store, settings: Settings, today: date, *, recipients: Collec
     letters, ident = [], today.isoformat()
     for units, emails in addresses.items():
         shown = tuple(blocks[u] for u in units)
-        plan_ids = tuple(sorted(plans_of[units[0]] if len(units) == 1 else set().union(*map(plans_of.get, units))))
+        plan_ids = tuple(sorted(plans_of[units[0]] if len(units) == 1 else set().union(*(plans_of[u] for u in units))))
         if plan_ids not in by_plans:
             by_plans[plan_ids] = (world.agencies(plan_ids), world.reply_to(plan_ids), world.coordinators(plan_ids))
         agencies, reply_to, coordinators = by_plans[plan_ids]
