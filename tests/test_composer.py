@@ -65,6 +65,13 @@ def _deliver(store: Store, settings: Settings, letters: list[Letter]) -> tuple[c
     return courier.deliver(letters), mailer
 
 
+def assert_composed_as_here(mailer: RecordingMailer, letters: list[Letter], settings: Settings) -> None:
+    """Every letter went out, in order, byte for byte as this process composes it."""
+    assert [e.key for e in mailer.sent] == [x.key for x in letters]
+    for envelope, letter in zip(mailer.sent, letters, strict=True):
+        assert envelope.data == mail.compose(letter, settings, NOW).data
+
+
 def test_the_child_composes_the_next_chunks_byte_for_byte(store: Store, settings: Settings, tmp_path: Path,
                                                            warm: type[WarmComposer]) -> None:
     issue_six(store, tmp_path)
@@ -74,8 +81,7 @@ def test_the_child_composes_the_next_chunks_byte_for_byte(store: Store, settings
     assert made.broken is None
     assert len(made.from_child) == 4  # chunks 2 and 3; the first is composed here while the child would start
     assert tally.sent == 6 and [e.recipient for e in mailer.sent] == [x.recipient for x in letters]
-    for envelope, letter in zip(mailer.sent, letters, strict=True):
-        assert envelope.data == mail.compose(letter, settings, NOW).data
+    assert_composed_as_here(mailer, letters, settings)
     sent = {e.key: e for e in mailer.sent}
     assert all(sent[key] is envelope for key, envelope in made.from_child.items())  # the child's, not made again
     assert all(r.status == "sent" for r in rows(store).values())
@@ -99,8 +105,7 @@ def test_a_child_killed_midway_only_means_composing_here(store: Store, settings:
     [made] = warm.made
     assert made.broken is not None and len(made.from_child) == 2
     assert tally.sent == 6 and sorted(e.recipient for e in mailer.sent) == sorted(x.recipient for x in letters)
-    for envelope, letter in zip(mailer.sent, letters, strict=True):
-        assert envelope.data == mail.compose(letter, settings, NOW).data
+    assert_composed_as_here(mailer, letters, settings)
     assert all(r.status == "sent" and r.attempts == 1 for r in rows(store).values())
 
 
@@ -114,8 +119,7 @@ def test_a_letter_that_cannot_be_pickled_is_composed_here(store: Store, settings
     assert made.broken is None
     assert set(made.from_child) == {letters[4].key, letters[5].key}  # the chunk of letters 2 and 3 stayed here
     assert tally.sent == 6
-    for envelope, letter in zip(mailer.sent, letters, strict=True):
-        assert envelope.data == mail.compose(letter, settings, NOW).data
+    assert_composed_as_here(mailer, letters, settings)
 
 
 def test_a_child_that_cannot_start_only_means_composing_here(store: Store, settings: Settings, tmp_path: Path,
@@ -126,8 +130,7 @@ def test_a_child_that_cannot_start_only_means_composing_here(store: Store, setti
     monkeypatch.setattr(courier_module, "CLAIM_CHUNK", 2)
     tally, mailer = _deliver(store, settings, letters)
     assert tally.sent == 6 and not tally.failed
-    for envelope, letter in zip(mailer.sent, letters, strict=True):
-        assert envelope.data == mail.compose(letter, settings, NOW).data
+    assert_composed_as_here(mailer, letters, settings)
 
 
 def test_a_small_batch_starts_no_child(store: Store, settings: Settings, tmp_path: Path,
