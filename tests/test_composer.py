@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -107,6 +108,28 @@ def test_a_child_killed_midway_only_means_composing_here(store: Store, settings:
     assert tally.sent == 6 and sorted(e.recipient for e in mailer.sent) == sorted(x.recipient for x in letters)
     assert_composed_as_here(mailer, letters, settings)
     assert all(r.status == "sent" and r.attempts == 1 for r in rows(store).values())
+
+
+
+def test_a_child_that_stalls_is_given_up_after_its_timeout(store: Store, settings: Settings, tmp_path: Path,
+                                                           warm: type[WarmComposer], monkeypatch: pytest.MonkeyPatch) -> None:
+    issue_six(store, tmp_path)
+    letters = mail.digests(store, settings, DAY)
+    monkeypatch.setattr(composer_module, "ANSWER_TIMEOUT", 0.3)
+    real_submit = WarmComposer.submit
+
+    def stop_then_submit(self: WarmComposer, index: int, chunk: Sequence[Letter], now: datetime) -> bool:
+        if index == 1 and self._child is not None:
+            os.kill(self._child.pid, signal.SIGSTOP)  # takes chunk 2 into its pipe and never answers
+        return real_submit(self, index, chunk, now)
+
+    monkeypatch.setattr(WarmComposer, "submit", stop_then_submit)
+    tally, mailer = _deliver(store, settings, letters)
+    [made] = warm.made
+    assert made.broken is not None and "0.3" in made.broken and made.from_child == {}
+    assert made._child is None  # killed: a stopped process does not read the end of its input
+    assert tally.sent == 6
+    assert_composed_as_here(mailer, letters, settings)
 
 
 def test_a_letter_that_cannot_be_pickled_is_composed_here(store: Store, settings: Settings, tmp_path: Path,
