@@ -156,6 +156,14 @@ def test_a_child_that_cannot_start_only_means_composing_here(store: Store, setti
     assert_composed_as_here(mailer, letters, settings)
 
 
+
+def test_settings_that_cannot_be_sent_leave_no_child(settings: Settings) -> None:
+    unpicklable = replace(settings, feed_base_url=lambda: "")  # type: ignore[arg-type]
+    composer = Composer(unpicklable)
+    assert composer.broken is not None and composer._child is None and not composer.ready
+    assert not composer.submit(0, [], NOW) and composer.take(0) == {}
+
+
 def test_a_small_batch_starts_no_child(store: Store, settings: Settings, tmp_path: Path,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     issue_six(store, tmp_path)

@@ -55,15 +55,15 @@ class Composer:
         self.broken: str | None = None
         src = str(Path(__file__).resolve().parents[2])  # the folder plancal is imported from
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
+        self._child: subprocess.Popen[bytes] | None = None
         try:
-            self._child: subprocess.Popen[bytes] | None = subprocess.Popen(
+            self._child = subprocess.Popen(
                 [sys.executable, "-c", "from plancal.mail.composer import main; main()"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True)
             assert self._child.stdin is not None
             pickle.dump(settings, self._child.stdin, protocol=_PROTOCOL)
             self._child.stdin.flush()
-        except (OSError, pickle.PicklingError, ValueError) as exc:
-            self._child = None
+        except Exception as exc:  # noqa: BLE001 - no child (or one ended at once): everything is composed here
             self._give_up(f"không khởi động được: {exc}")
 
     @property
@@ -170,7 +170,10 @@ def compose_chunk(letters: Sequence[Letter], settings: Settings, now: datetime,
 
 def serve(inp: IO[bytes], out: IO[bytes]) -> None:
     """The child's loop: the settings, then (index, letters, now) chunks until the end of the input."""
-    settings: Settings = pickle.load(inp)
+    try:
+        settings: Settings = pickle.load(inp)
+    except EOFError:  # the parent could not send them (and composes everything itself)
+        return
     compose_chunk([], settings, datetime.now().astimezone())  # imports done; the templates load on first use
     pickle.dump("ready", out, protocol=_PROTOCOL)
     out.flush()
