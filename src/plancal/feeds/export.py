@@ -160,12 +160,13 @@ class _Batch:
     def commit(self) -> None:
         if len(self.pending) > _SYNCED_ONE_BY_ONE:
             os.sync()  # one flush of everything: thousands of files at once
-        for tmp, _ in self.pending if len(self.pending) <= _SYNCED_ONE_BY_ONE else ():
-            fd = os.open(tmp, os.O_RDONLY | os.O_CLOEXEC)  # a few files: theirs alone, not every dirty page
-            try:
-                os.fdatasync(fd)
-            finally:
-                os.close(fd)
+        else:
+            for tmp, _ in self.pending:  # a few files: theirs alone, not every dirty page
+                fd = os.open(tmp, os.O_RDONLY | os.O_CLOEXEC)
+                try:
+                    os.fdatasync(fd)
+                finally:
+                    os.close(fd)
         for tmp, path in self.pending:
             os.replace(tmp, path)  # a failure leaves the rest to discard(): renamed ones are gone already
         self.pending.clear()

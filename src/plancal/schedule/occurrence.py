@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from enum import StrEnum
@@ -204,9 +204,7 @@ def content_hashes(occurrences: Sequence[Occurrence]) -> Iterator[str]:
     SEQUENCE. Each is the SHA-256 of the repr of the tuple of the occurrence's fields (an enum as its
     text), assembled from the repr of the uid and of each run of the other fields (see :data:`CONTENT_RUNS`).
     Worked out as they are read."""
-    owners, rest = (map(_TEXT, map(_Runs(names).__getitem__, map(attrgetter(*names), occurrences)))
-                    for names in CONTENT_RUNS)
-    return _digests(occurrences, owners, rest)
+    return ContentRuns(occurrences).digests()
 
 
 class ContentRuns:
@@ -232,18 +230,14 @@ class ContentRuns:
 
     def digests(self) -> Iterator[str]:
         """:func:`content_hashes` of the occurrences, worked out as they are read."""
+        uids = map(str.encode, map(repr, map(attrgetter("uid"), self.occurrences)))
         owners, rest = (map(_TEXT, entries) for entries in self._entries)
-        return _digests(self.occurrences, owners, rest)
+        sha256 = hashlib.sha256
+        return (sha256(b"(%b, %b, %b)" % row).hexdigest()[:32] for row in zip(uids, owners, rest, strict=True))
 
     def forms(self) -> tuple[list[Any], ...]:
         """What each run's form made of the values of each occurrence's run (the owner's, then the rest)."""
         return tuple(list(map(_FORM, entries)) for entries in self._entries)
-
-
-def _digests(occurrences: Sequence[Occurrence], owners: Iterable[bytes], rest: Iterable[bytes]) -> Iterator[str]:
-    uids = map(str.encode, map(repr, map(attrgetter("uid"), occurrences)))
-    sha256 = hashlib.sha256
-    return (sha256(b"(%b, %b, %b)" % row).hexdigest()[:32] for row in zip(uids, owners, rest, strict=True))
 
 
 def escalatable(kind: str, relation: str, agency_own: bool) -> bool:

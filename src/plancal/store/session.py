@@ -51,10 +51,7 @@ def insert_rows(s: Session, table: Table, columns: Mapping[str, Iterable[Any]]) 
     if not columns:
         return
     dialect = s.connection().dialect.name
-    by_column: list[Iterable[Any]] = []
-    for name, values in columns.items():  # a few list comprehensions, no call per value
-        convert = _storage_form(table.c[name].type, dialect)
-        by_column.append(values if convert is None else convert(list(values)))
+    by_column = [stored_column(table, name, dialect, values) for name, values in columns.items()]
     insert_stored(s, table, list(columns), zip(*by_column, strict=True))
 
 
@@ -82,10 +79,11 @@ def insert_stored(s: Session, table: Table, names: Sequence[str], rows: Iterable
         raise DBAPIError.instance(sql, None, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
 
 
-def stored_column(table: Table, name: str, dialect: str, values: list[Any]) -> Sequence[Any]:
-    """The values of one column as :func:`insert_rows` sends them to the driver."""
+def stored_column(table: Table, name: str, dialect: str, values: Iterable[Any]) -> Iterable[Any]:
+    """The values of one column as the driver takes them: as they are (read as the rows go out), or
+    converted a column at a time (a few list comprehensions, no call per value)."""
     convert = _storage_form(table.c[name].type, dialect)
-    return values if convert is None else convert(values)
+    return values if convert is None else convert(list(values))
 
 
 def storage_form(table: Table, names: Sequence[str], dialect: str) -> Callable[[Sequence[Any]], tuple[Any, ...]]:

@@ -122,5 +122,6 @@ _VALUE_COLUMNS = tuple(UNIT_ATTRIBUTES)
 
 def _values(u: Unit) -> dict[str, object]:
     """The columns a unit file sets, as a stored row reads them back (the addresses as a list)."""
-    return {"name": u.name, "kind": u.kind, "parent_id": u.parent, "emails": list(u.emails), "formal_name": u.formal_name,
-            "valid_from": u.valid_from, "valid_to": u.valid_to, "successor_id": u.successor}
+    values: dict[str, object] = {column: getattr(u, attribute) for column, attribute in UNIT_ATTRIBUTES.items()}
+    values["emails"] = list(u.emails)
+    return values
