@@ -68,7 +68,7 @@ class Composer:
 
     @property
     def ready(self) -> bool:
-        """Whether the child has started (imports and templates loaded) and can take a chunk now."""
+        """Whether the child has started (its imports done) and can take a chunk now."""
         if self._child is None or self.broken or self._pending is not None:
             return False
         if not self._ready:
@@ -174,8 +174,7 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
         settings: Settings = pickle.load(inp)
     except EOFError:  # the parent could not send them (and composes everything itself)
         return
-    compose_chunk([], settings, datetime.now().astimezone())  # imports done; the templates load on first use
-    pickle.dump("ready", out, protocol=_PROTOCOL)
+    pickle.dump("ready", out, protocol=_PROTOCOL)  # imported (the templates are read on first use)
     out.flush()
     while True:
         try:
